@@ -1,0 +1,2 @@
+// Public entry of @runnel/metadata. Filled in by the package's implementation.
+export {};

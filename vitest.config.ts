@@ -1,0 +1,26 @@
+import { defineConfig } from 'vitest/config';
+
+// Tiers (DESIGN.md §9). `unit` are fast tests next to the code. `process` start real OS processes
+// (crash tests, multi-process brokers). Tiers that need the Kubernetes control plane live in their
+// own project with a global setup (test/kube).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'process',
+          include: ['test/process/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
