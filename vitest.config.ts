@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 // own project with a global setup (test/kube).
 export default defineConfig({
   test: {
+    reporters: ['default', './test/support/summary-reporter.ts'],
+    // A run that finds no test is a failure (vitest's default), never a silent pass.
     projects: [
       {
         test: {
