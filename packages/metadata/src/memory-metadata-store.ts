@@ -1,0 +1,238 @@
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { MetadataStoreError } from './errors.ts';
+import type { MetadataStore, ObjectCollection, Versioned, WatchEvent, WatchOptions } from './metadata-store.ts';
+import type { BrokerRegistration, PartitionState, TopicDefinition } from './topic-model.ts';
+import { WatchQueue } from './watch-queue.ts';
+
+/** Options of {@link MemoryMetadataStore.open}. */
+export interface MemoryMetadataStoreOptions {
+  /** JSON file that keeps the store across restarts (written atomically after every change). @default none: memory only */
+  readonly path?: string;
+  /** Changes kept for watches that resume from an older version. @default 10000 */
+  readonly historyLimit?: number;
+  /** Events a watcher may fall behind before its watch expires. @default 10000 */
+  readonly watchBufferLimit?: number;
+}
+
+type Kind = 'topics' | 'partitions' | 'brokers';
+const KINDS: readonly Kind[] = ['topics', 'partitions', 'brokers'];
+
+interface HistoryEntry {
+  readonly kind: Kind;
+  readonly revision: number;
+  readonly event: WatchEvent<unknown>;
+}
+
+interface Snapshot {
+  readonly revision: number;
+  readonly objects: Record<Kind, Array<Versioned<unknown>>>;
+}
+
+/**
+ * {@link MetadataStore} in memory, with the semantics of the Kubernetes API: one store-wide
+ * revision counter (etcd's), `resourceVersion` = the revision of an object's last write, CAS on
+ * update and delete, list-then-watch without gaps from a bounded history. With `path` set, every
+ * change is written to a JSON file (temp file, fsync, rename) before the call resolves, so local
+ * mode keeps its topics — and partition leader epochs, which must never go back — across restarts.
+ */
+export class MemoryMetadataStore implements MetadataStore {
+  readonly kind = 'local' as const;
+  readonly topics: ObjectCollection<TopicDefinition>;
+  readonly partitions: ObjectCollection<PartitionState>;
+  readonly brokers: ObjectCollection<BrokerRegistration>;
+
+  #revision = 0;
+  readonly #objects: Record<Kind, Map<string, Versioned<unknown>>> = { topics: new Map(), partitions: new Map(), brokers: new Map() };
+  readonly #watchers: Record<Kind, Set<WatchQueue<unknown>>> = { topics: new Set(), partitions: new Set(), brokers: new Set() };
+  readonly #history: HistoryEntry[] = [];
+  /** Revisions at or below this are no longer in the history. */
+  #compactedRevision = 0;
+  readonly #historyLimit: number;
+  readonly #watchBufferLimit: number;
+  readonly #path: string | undefined;
+  #dirty = false;
+  #writes: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  private constructor(options: MemoryMetadataStoreOptions) {
+    this.#path = options.path;
+    this.#historyLimit = options.historyLimit ?? 10_000;
+    this.#watchBufferLimit = options.watchBufferLimit ?? 10_000;
+    this.topics = this.#collection<TopicDefinition>('topics');
+    this.partitions = this.#collection<PartitionState>('partitions');
+    this.brokers = this.#collection<BrokerRegistration>('brokers');
+  }
+
+  /** Opens a store, loading `path` when it exists. A file that does not parse is an error, never silently reset. */
+  static async open(options: MemoryMetadataStoreOptions = {}): Promise<MemoryMetadataStore> {
+    const store = new MemoryMetadataStore(options);
+    if (options.path !== undefined) await store.#load(options.path);
+    return store;
+  }
+
+  /** The current store revision (as a resourceVersion string). */
+  get resourceVersion(): string {
+    return String(this.#revision);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const kind of KINDS) for (const w of [...this.#watchers[kind]]) w.end();
+    await this.#writes;
+  }
+
+  async #load(path: string): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    let snapshot: Snapshot;
+    try {
+      snapshot = JSON.parse(text) as Snapshot;
+      if (typeof snapshot.revision !== 'number' || typeof snapshot.objects !== 'object') throw new Error('missing revision or objects');
+    } catch (err) {
+      throw new Error(`Cannot load metadata store ${path}: not a valid store file (${(err as Error).message})`, { cause: err });
+    }
+    this.#revision = snapshot.revision;
+    this.#compactedRevision = snapshot.revision;
+    for (const kind of KINDS) {
+      for (const obj of snapshot.objects[kind] ?? []) this.#objects[kind].set(obj.name, obj);
+    }
+  }
+
+  #collection<T>(kind: Kind): ObjectCollection<T> {
+    const objects = this.#objects[kind] as Map<string, Versioned<T>>;
+    return {
+      list: () => Promise.resolve({ items: [...objects.values()], resourceVersion: String(this.#revision) }),
+      get: (name) => Promise.resolve(objects.get(name)),
+      create: async (name, value) => {
+        this.#checkOpen();
+        if (objects.has(name)) throw new MetadataStoreError('ALREADY_EXISTS', `Cannot create ${kind}/${name}: it already exists`);
+        return this.#write(kind, 'ADDED', name, value);
+      },
+      update: async (name, value, resourceVersion) => {
+        this.#checkOpen();
+        const current = objects.get(name);
+        if (current === undefined) throw new MetadataStoreError('NOT_FOUND', `Cannot update ${kind}/${name}: it does not exist`);
+        if (current.resourceVersion !== resourceVersion) {
+          throw new MetadataStoreError(
+            'CONFLICT',
+            `Cannot update ${kind}/${name}: it changed since version ${resourceVersion} (now ${current.resourceVersion})`,
+          );
+        }
+        return this.#write(kind, 'MODIFIED', name, value);
+      },
+      delete: async (name, options = {}) => {
+        this.#checkOpen();
+        const current = objects.get(name);
+        if (current === undefined) throw new MetadataStoreError('NOT_FOUND', `Cannot delete ${kind}/${name}: it does not exist`);
+        if (options.resourceVersion !== undefined && current.resourceVersion !== options.resourceVersion) {
+          throw new MetadataStoreError(
+            'CONFLICT',
+            `Cannot delete ${kind}/${name}: it changed since version ${options.resourceVersion} (now ${current.resourceVersion})`,
+          );
+        }
+        await this.#write(kind, 'DELETED', name, current.value);
+      },
+      watch: (options) => this.#watch(kind, options) as AsyncIterable<WatchEvent<T>>,
+    };
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new MetadataStoreError('CLOSED', 'The metadata store is closed');
+  }
+
+  async #write<T>(kind: Kind, type: WatchEvent<T>['type'], name: string, value: T): Promise<Versioned<T>> {
+    const revision = ++this.#revision;
+    const object: Versioned<T> = Object.freeze({ name, resourceVersion: String(revision), value });
+    if (type === 'DELETED') this.#objects[kind].delete(name);
+    else this.#objects[kind].set(name, object);
+    const event: WatchEvent<unknown> = Object.freeze({ type, object });
+    this.#history.push({ kind, revision, event });
+    if (this.#history.length > this.#historyLimit) {
+      const dropped = this.#history.splice(0, this.#history.length - this.#historyLimit);
+      this.#compactedRevision = (dropped[dropped.length - 1] as HistoryEntry).revision;
+    }
+    for (const w of this.#watchers[kind]) w.push(event);
+    await this.#persist();
+    return object;
+  }
+
+  #watch(kind: Kind, options: WatchOptions): WatchQueue<unknown> {
+    const watchers = this.#watchers[kind];
+    const queue: WatchQueue<unknown> = new WatchQueue(this.#watchBufferLimit, () => {
+      watchers.delete(queue);
+      options.signal.removeEventListener('abort', onAbort);
+    });
+    const onAbort = (): void => queue.end();
+    if (this.#closed || options.signal.aborted) {
+      queue.end();
+      return queue;
+    }
+    watchers.add(queue);
+    options.signal.addEventListener('abort', onAbort, { once: true });
+    if (options.resourceVersion !== undefined) {
+      const from = Number(options.resourceVersion);
+      if (!Number.isInteger(from) || from < this.#compactedRevision || from > this.#revision) {
+        queue.fail(new MetadataStoreError('EXPIRED', `Cannot watch ${kind} from version ${options.resourceVersion}: too old or unknown; list again`));
+        return queue;
+      }
+      for (const entry of this.#history) {
+        if (entry.kind === kind && entry.revision > from) queue.push(entry.event);
+      }
+    }
+    return queue;
+  }
+
+  /** Resolves once a snapshot including every change so far is on disk. Writes coalesce. */
+  #persist(): Promise<void> {
+    const path = this.#path;
+    if (path === undefined) return Promise.resolve();
+    this.#dirty = true;
+    const next = this.#writes.then(async () => {
+      if (!this.#dirty) return;
+      this.#dirty = false;
+      try {
+        await writeFileAtomically(path, JSON.stringify(this.#snapshot()));
+      } catch (err) {
+        this.#dirty = true;
+        throw new Error(`Cannot persist metadata store to ${path}: ${(err as Error).message}`, { cause: err });
+      }
+    });
+    // The chain itself never rejects, so one failed write does not poison later ones.
+    this.#writes = next.catch(() => undefined);
+    return next;
+  }
+
+  #snapshot(): Snapshot {
+    return {
+      revision: this.#revision,
+      objects: { topics: [...this.#objects.topics.values()], partitions: [...this.#objects.partitions.values()], brokers: [...this.#objects.brokers.values()] },
+    };
+  }
+}
+
+/** Writes `path` so a crash leaves either the old or the new content: temp file, fsync, rename, fsync dir. */
+async function writeFileAtomically(path: string, content: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp`;
+  const file = await open(tmp, 'w');
+  try {
+    await file.writeFile(content);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(tmp, path);
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}

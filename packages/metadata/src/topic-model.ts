@@ -1,0 +1,97 @@
+/**
+ * The cluster model shared by brokers, the operator and the local cluster. Partition state and
+ * broker registrations are shaped like the Leases of DESIGN.md §6 so that the Kubernetes store
+ * (issue 4) maps them one to one: `leaderEpoch` is the partition Lease's `leaseTransitions`,
+ * `holder` its `holderIdentity` (`<id>/<brokerEpoch>`), the rest its JSON annotation.
+ */
+
+/** A topic incarnation. `topicId` changes when a topic is deleted and created again. */
+export interface TopicDefinition {
+  readonly name: string;
+  /** UUID, assigned once per incarnation. */
+  readonly topicId: string;
+  /** Number of partitions; only ever grows. */
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  /** Kafka-style topic configs as given (validated by storage's parseLogConfig). */
+  readonly configs: Readonly<Record<string, string>>;
+  /** Replica broker ids per partition; the first is the preferred leader. */
+  readonly assignments: ReadonlyArray<readonly number[]>;
+}
+
+/** A replica identified by broker id and incarnation (KIP-903): a restarted broker is a new member. */
+export interface ReplicaIdentity {
+  readonly id: number;
+  readonly brokerEpoch: number;
+}
+
+/**
+ * Leadership and in-sync state of one partition (the partition Lease of DESIGN.md §6).
+ * Invariants: `leaderEpoch` strictly increases with each change of `holder`; the holder, when
+ * set, is in `isr`; `isr` ⊆ `replicas`.
+ */
+export interface PartitionState {
+  readonly topic: string;
+  readonly partition: number;
+  readonly topicId: string;
+  /** The leader and its incarnation, or null when the partition has no leader. */
+  readonly holder: ReplicaIdentity | null;
+  readonly leaderEpoch: number;
+  /** Bumped on every change of replicas or ISR (Kafka's partition epoch). */
+  readonly partitionEpoch: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly ReplicaIdentity[];
+  /** Log end offset of the leader when it took `leaderEpoch` (ISR join rule, §6 rule 6). */
+  readonly epochStartOffset: number;
+  /** Settles CAS writes with an unknown outcome (§6 rule 7); null when none is pending. */
+  readonly proposalId: string | null;
+  /** A preferred-leader handover target (§6 rule 10), or null. */
+  readonly handoverTo: number | null;
+}
+
+/** A live broker (the broker Lease of DESIGN.md §6). */
+export interface BrokerRegistration {
+  readonly id: number;
+  readonly host: string;
+  readonly port: number;
+  readonly rack: string;
+  /** UUID of the broker's data directory; detects a volume attached to the wrong broker. */
+  readonly brokerUuid: string;
+  /** Changes on every start of the broker (the Lease's `leaseTransitions`). */
+  readonly brokerEpoch: number;
+}
+
+/** Name of a partition's state record: `<topic>-<partition>`, as the partition Lease will be named. */
+export function partitionStateName(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
+
+/** Name of a broker's registration record: its id in decimal. */
+export function brokerRegistrationName(brokerId: number): string {
+  return String(brokerId);
+}
+
+/**
+ * The initial state of a new partition: its first replica leads at epoch 0, alone in the ISR
+ * until followers catch up (replication adds them, issue 4).
+ */
+export function initialPartitionState(topic: TopicDefinition, partition: number, leaderBrokerEpoch: number): PartitionState {
+  const replicas = topic.assignments[partition];
+  if (replicas === undefined || replicas.length === 0) {
+    throw new RangeError(`Topic ${topic.name} has no replica assignment for partition ${partition}`);
+  }
+  const leader = replicas[0] as number;
+  return {
+    topic: topic.name,
+    partition,
+    topicId: topic.topicId,
+    holder: { id: leader, brokerEpoch: leaderBrokerEpoch },
+    leaderEpoch: 0,
+    partitionEpoch: 0,
+    replicas: [...replicas],
+    isr: [{ id: leader, brokerEpoch: leaderBrokerEpoch }],
+    epochStartOffset: 0,
+    proposalId: null,
+    handoverTo: null,
+  };
+}
