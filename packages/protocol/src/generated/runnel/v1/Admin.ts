@@ -1,0 +1,78 @@
+// Original file: proto/runnel/v1/admin.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { CreateTopicsRequest as _runnel_v1_CreateTopicsRequest, CreateTopicsRequest__Output as _runnel_v1_CreateTopicsRequest__Output } from '../../runnel/v1/CreateTopicsRequest.ts';
+import type { CreateTopicsResponse as _runnel_v1_CreateTopicsResponse, CreateTopicsResponse__Output as _runnel_v1_CreateTopicsResponse__Output } from '../../runnel/v1/CreateTopicsResponse.ts';
+import type { DeleteTopicsRequest as _runnel_v1_DeleteTopicsRequest, DeleteTopicsRequest__Output as _runnel_v1_DeleteTopicsRequest__Output } from '../../runnel/v1/DeleteTopicsRequest.ts';
+import type { DeleteTopicsResponse as _runnel_v1_DeleteTopicsResponse, DeleteTopicsResponse__Output as _runnel_v1_DeleteTopicsResponse__Output } from '../../runnel/v1/DeleteTopicsResponse.ts';
+import type { DescribeClusterRequest as _runnel_v1_DescribeClusterRequest, DescribeClusterRequest__Output as _runnel_v1_DescribeClusterRequest__Output } from '../../runnel/v1/DescribeClusterRequest.ts';
+import type { DescribeClusterResponse as _runnel_v1_DescribeClusterResponse, DescribeClusterResponse__Output as _runnel_v1_DescribeClusterResponse__Output } from '../../runnel/v1/DescribeClusterResponse.ts';
+import type { DescribeTopicsRequest as _runnel_v1_DescribeTopicsRequest, DescribeTopicsRequest__Output as _runnel_v1_DescribeTopicsRequest__Output } from '../../runnel/v1/DescribeTopicsRequest.ts';
+import type { DescribeTopicsResponse as _runnel_v1_DescribeTopicsResponse, DescribeTopicsResponse__Output as _runnel_v1_DescribeTopicsResponse__Output } from '../../runnel/v1/DescribeTopicsResponse.ts';
+
+export interface AdminClient extends grpc.Client {
+  CreateTopics(argument: _runnel_v1_CreateTopicsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_CreateTopicsResponse__Output>): grpc.ClientUnaryCall;
+  CreateTopics(argument: _runnel_v1_CreateTopicsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_CreateTopicsResponse__Output>): grpc.ClientUnaryCall;
+  CreateTopics(argument: _runnel_v1_CreateTopicsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_CreateTopicsResponse__Output>): grpc.ClientUnaryCall;
+  CreateTopics(argument: _runnel_v1_CreateTopicsRequest, callback: grpc.requestCallback<_runnel_v1_CreateTopicsResponse__Output>): grpc.ClientUnaryCall;
+  createTopics(argument: _runnel_v1_CreateTopicsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_CreateTopicsResponse__Output>): grpc.ClientUnaryCall;
+  createTopics(argument: _runnel_v1_CreateTopicsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_CreateTopicsResponse__Output>): grpc.ClientUnaryCall;
+  createTopics(argument: _runnel_v1_CreateTopicsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_CreateTopicsResponse__Output>): grpc.ClientUnaryCall;
+  createTopics(argument: _runnel_v1_CreateTopicsRequest, callback: grpc.requestCallback<_runnel_v1_CreateTopicsResponse__Output>): grpc.ClientUnaryCall;
+  
+  DeleteTopics(argument: _runnel_v1_DeleteTopicsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_DeleteTopicsResponse__Output>): grpc.ClientUnaryCall;
+  DeleteTopics(argument: _runnel_v1_DeleteTopicsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_DeleteTopicsResponse__Output>): grpc.ClientUnaryCall;
+  DeleteTopics(argument: _runnel_v1_DeleteTopicsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_DeleteTopicsResponse__Output>): grpc.ClientUnaryCall;
+  DeleteTopics(argument: _runnel_v1_DeleteTopicsRequest, callback: grpc.requestCallback<_runnel_v1_DeleteTopicsResponse__Output>): grpc.ClientUnaryCall;
+  deleteTopics(argument: _runnel_v1_DeleteTopicsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_DeleteTopicsResponse__Output>): grpc.ClientUnaryCall;
+  deleteTopics(argument: _runnel_v1_DeleteTopicsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_DeleteTopicsResponse__Output>): grpc.ClientUnaryCall;
+  deleteTopics(argument: _runnel_v1_DeleteTopicsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_DeleteTopicsResponse__Output>): grpc.ClientUnaryCall;
+  deleteTopics(argument: _runnel_v1_DeleteTopicsRequest, callback: grpc.requestCallback<_runnel_v1_DeleteTopicsResponse__Output>): grpc.ClientUnaryCall;
+  
+  DescribeCluster(argument: _runnel_v1_DescribeClusterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_DescribeClusterResponse__Output>): grpc.ClientUnaryCall;
+  DescribeCluster(argument: _runnel_v1_DescribeClusterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_DescribeClusterResponse__Output>): grpc.ClientUnaryCall;
+  DescribeCluster(argument: _runnel_v1_DescribeClusterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_DescribeClusterResponse__Output>): grpc.ClientUnaryCall;
+  DescribeCluster(argument: _runnel_v1_DescribeClusterRequest, callback: grpc.requestCallback<_runnel_v1_DescribeClusterResponse__Output>): grpc.ClientUnaryCall;
+  describeCluster(argument: _runnel_v1_DescribeClusterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_DescribeClusterResponse__Output>): grpc.ClientUnaryCall;
+  describeCluster(argument: _runnel_v1_DescribeClusterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_DescribeClusterResponse__Output>): grpc.ClientUnaryCall;
+  describeCluster(argument: _runnel_v1_DescribeClusterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_DescribeClusterResponse__Output>): grpc.ClientUnaryCall;
+  describeCluster(argument: _runnel_v1_DescribeClusterRequest, callback: grpc.requestCallback<_runnel_v1_DescribeClusterResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Configs and per-partition log state (sizes, offsets) of the partitions this broker hosts.
+   */
+  DescribeTopics(argument: _runnel_v1_DescribeTopicsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_DescribeTopicsResponse__Output>): grpc.ClientUnaryCall;
+  DescribeTopics(argument: _runnel_v1_DescribeTopicsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_DescribeTopicsResponse__Output>): grpc.ClientUnaryCall;
+  DescribeTopics(argument: _runnel_v1_DescribeTopicsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_DescribeTopicsResponse__Output>): grpc.ClientUnaryCall;
+  DescribeTopics(argument: _runnel_v1_DescribeTopicsRequest, callback: grpc.requestCallback<_runnel_v1_DescribeTopicsResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Configs and per-partition log state (sizes, offsets) of the partitions this broker hosts.
+   */
+  describeTopics(argument: _runnel_v1_DescribeTopicsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_DescribeTopicsResponse__Output>): grpc.ClientUnaryCall;
+  describeTopics(argument: _runnel_v1_DescribeTopicsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_DescribeTopicsResponse__Output>): grpc.ClientUnaryCall;
+  describeTopics(argument: _runnel_v1_DescribeTopicsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_DescribeTopicsResponse__Output>): grpc.ClientUnaryCall;
+  describeTopics(argument: _runnel_v1_DescribeTopicsRequest, callback: grpc.requestCallback<_runnel_v1_DescribeTopicsResponse__Output>): grpc.ClientUnaryCall;
+  
+}
+
+export interface AdminHandlers extends grpc.UntypedServiceImplementation {
+  CreateTopics: grpc.handleUnaryCall<_runnel_v1_CreateTopicsRequest__Output, _runnel_v1_CreateTopicsResponse>;
+  
+  DeleteTopics: grpc.handleUnaryCall<_runnel_v1_DeleteTopicsRequest__Output, _runnel_v1_DeleteTopicsResponse>;
+  
+  DescribeCluster: grpc.handleUnaryCall<_runnel_v1_DescribeClusterRequest__Output, _runnel_v1_DescribeClusterResponse>;
+  
+  /**
+   * Configs and per-partition log state (sizes, offsets) of the partitions this broker hosts.
+   */
+  DescribeTopics: grpc.handleUnaryCall<_runnel_v1_DescribeTopicsRequest__Output, _runnel_v1_DescribeTopicsResponse>;
+  
+}
+
+export interface AdminDefinition extends grpc.ServiceDefinition {
+  CreateTopics: MethodDefinition<_runnel_v1_CreateTopicsRequest, _runnel_v1_CreateTopicsResponse, _runnel_v1_CreateTopicsRequest__Output, _runnel_v1_CreateTopicsResponse__Output>
+  DeleteTopics: MethodDefinition<_runnel_v1_DeleteTopicsRequest, _runnel_v1_DeleteTopicsResponse, _runnel_v1_DeleteTopicsRequest__Output, _runnel_v1_DeleteTopicsResponse__Output>
+  DescribeCluster: MethodDefinition<_runnel_v1_DescribeClusterRequest, _runnel_v1_DescribeClusterResponse, _runnel_v1_DescribeClusterRequest__Output, _runnel_v1_DescribeClusterResponse__Output>
+  DescribeTopics: MethodDefinition<_runnel_v1_DescribeTopicsRequest, _runnel_v1_DescribeTopicsResponse, _runnel_v1_DescribeTopicsRequest__Output, _runnel_v1_DescribeTopicsResponse__Output>
+}

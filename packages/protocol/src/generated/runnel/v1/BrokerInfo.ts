@@ -1,0 +1,16 @@
+// Original file: proto/runnel/v1/log.proto
+
+
+export interface BrokerInfo {
+  'id'?: (number);
+  'host'?: (string);
+  'port'?: (number);
+  'rack'?: (string);
+}
+
+export interface BrokerInfo__Output {
+  'id': (number);
+  'host': (string);
+  'port': (number);
+  'rack': (string);
+}

@@ -1,0 +1,56 @@
+/**
+ * Loads the gRPC service definitions from the repository's proto/ directory.
+ */
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { fileURLToPath } from 'node:url';
+import type { ProtoGrpcType as AdminProto } from './generated/admin.ts';
+import type { ProtoGrpcType as LogProto } from './generated/log.ts';
+
+/**
+ * The repository's proto/ directory, found from this file's location (packages/protocol/src),
+ * never from the working directory, so brokers and clients start from anywhere.
+ */
+export const PROTO_ROOT = fileURLToPath(new URL('../../../proto/', import.meta.url));
+
+/** The proto files that make up the public contract, relative to {@link PROTO_ROOT}. */
+export const PROTO_FILES = ['runnel/v1/common.proto', 'runnel/v1/log.proto', 'runnel/v1/admin.proto'] as const;
+
+/**
+ * proto-loader options for the whole codebase: camelCase fields, int64 as JS numbers (values stay
+ * below 2^53), enums as their names, defaults filled in, oneofs marked. The generated types in
+ * src/generated are made with the same options; change both together.
+ */
+export const PROTO_LOADER_OPTIONS = {
+  keepCase: false,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+  includeDirs: [PROTO_ROOT],
+} satisfies protoLoader.Options;
+
+/** The loaded gRPC package: `runnel.v1.Log` and `runnel.v1.Admin` client constructors with `.service`. */
+export type RunnelGrpc = LogProto & AdminProto;
+
+/** The result of {@link loadRunnelGrpc}. */
+export interface LoadedRunnelGrpc {
+  /** For servers that need the raw definition (e.g. reflection). */
+  packageDefinition: protoLoader.PackageDefinition;
+  runnel: RunnelGrpc['runnel'];
+}
+
+let cached: LoadedRunnelGrpc | undefined;
+
+/**
+ * Loads (once per process) Runnel's gRPC services. Use `runnel.v1.Log.service` with
+ * `server.addService`, and `new runnel.v1.Log(address, credentials)` for a client.
+ */
+export function loadRunnelGrpc(): LoadedRunnelGrpc {
+  if (cached === undefined) {
+    const packageDefinition = protoLoader.loadSync([...PROTO_FILES], PROTO_LOADER_OPTIONS);
+    const loaded = grpc.loadPackageDefinition(packageDefinition) as unknown as RunnelGrpc;
+    cached = { packageDefinition, runnel: loaded.runnel };
+  }
+  return cached;
+}
