@@ -91,3 +91,6 @@ export type { Acks__Output } from './generated/runnel/v1/Acks.ts';
 export { OffsetSpec } from './generated/runnel/v1/OffsetSpec.ts';
 export type { OffsetSpec__Output } from './generated/runnel/v1/OffsetSpec.ts';
 export type { RecordHeader, ProducerRecord, ConsumedRecord, EncodeBatchOptions } from './record-types.ts';
+export { encodeRecordBatch } from './record-batch-encoder.ts';
+export { decodeRecordBatch, decodeRecords, type DecodedRecordBatch } from './record-batch-decoder.ts';
+export { SUPPORTED_COMPRESSION, MAX_DECOMPRESSED_BYTES } from './compression.ts';
