@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProducerRecord } from '@runnel/protocol';
 import { RecordAccumulator } from './record-accumulator.ts';
-import { estimateRecordSize, type ProducerBatch, type RecordMetadata } from './producer-batch.ts';
+import type { ProducerBatch, RecordMetadata } from './producer-batch.ts';
 
 function record(value: string, key: string | null = null): ProducerRecord {
   return { key: key === null ? null : Buffer.from(key), value: Buffer.from(value), timestamp: 1000 };
@@ -19,7 +19,7 @@ function setup(options: { batchSize?: number; lingerMs?: number } = {}) {
   const results: RecordMetadata[][] = [];
   const errors: Error[] = [];
   const add = (topic: string, partition: number, r: ProducerRecord): void =>
-    acc.append(topic, partition, [r], estimateRecordSize(r), (m) => results.push(m), (e) => errors.push(e));
+    acc.append(topic, partition, [r], (m) => results.push(m), (e) => errors.push(e));
   const drainAll = (force = false): ProducerBatch[] => acc.drain(() => true, force).batches;
   return { acc, add, drainAll, closed, results, errors, advance: (ms: number) => (now += ms) };
 }
@@ -67,6 +67,24 @@ describe('RecordAccumulator', () => {
     add('t', 0, record('a1'));
     const byPartition = new Map(drainAll().map((b) => [`${b.topic}-${b.partition}`, b.records.map((r) => r.value!.toString())]));
     expect(Object.fromEntries(byPartition)).toEqual({ 't-0': ['a0', 'a1'], 't-1': ['b0'], 'u-0': ['c0'] });
+  });
+
+  it('splits one multi-record append across batches of batchSize and resolves it once, in order', () => {
+    const { acc, drainAll } = setup({ batchSize: 200, lingerMs: 0 });
+    const got: number[][] = [];
+    const records = Array.from({ length: 10 }, (_, i) => record(String(i).repeat(40)));
+    acc.append('t', 0, records, (m) => got.push(m.map((x) => x.offset)), () => undefined);
+    const batches = drainAll();
+    expect(batches.length).toBe(5); // 61 + 2 * 61 = 183 <= 200 < 244
+    expect(batches.flatMap((b) => b.records)).toEqual(records);
+    let offset = 100;
+    for (const b of batches.reverse()) {
+      // Completing out of order still resolves once with every offset in record order.
+      b.complete(100 + batches.length * 2 - 2 - (offset - 100), -1);
+      offset += 2;
+    }
+    expect(got).toHaveLength(1);
+    expect(got[0]).toEqual([100, 101, 102, 103, 104, 105, 106, 107, 108, 109]);
   });
 
   it('flush makes lingering batches ready immediately', () => {

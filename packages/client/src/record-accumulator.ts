@@ -1,5 +1,5 @@
 import type { ProducerRecord } from '@runnel/protocol';
-import { ProducerBatch, type RecordMetadata } from './producer-batch.ts';
+import { ProducerBatch, estimateRecordSize, type RecordMetadata } from './producer-batch.ts';
 
 /** Options of {@link RecordAccumulator}. */
 export interface AccumulatorOptions {
@@ -43,23 +43,52 @@ export class RecordAccumulator {
   }
 
   /**
-   * Appends records (already counted against buffer memory) to the open batch of the partition,
-   * opening a new batch when it would exceed batchSize. A record larger than batchSize gets a batch
-   * of its own, as in Kafka.
+   * Appends records (already counted against buffer memory) to the partition's open batch, opening
+   * new batches whenever batchSize would be exceeded; a record larger than batchSize gets a batch
+   * of its own, as in Kafka. `resolve` gets the metadata of all `records`, in order, once every
+   * batch they went into is acknowledged; `reject` gets the first failure.
    */
-  append(topic: string, partition: number, records: readonly ProducerRecord[], size: number, resolve: (m: RecordMetadata[]) => void, reject: (e: Error) => void): void {
+  append(topic: string, partition: number, records: readonly ProducerRecord[], resolve: (m: RecordMetadata[]) => void, reject: (e: Error) => void): void {
     const queue = this.#queue(topic, partition);
+    const parts: Array<{ batch: ProducerBatch; from: number; to: number; size: number }> = [];
     let batch = queue.batches.at(-1);
-    if (batch && batch.encoded === undefined && batch.records.length > 0 && batch.sizeBytes + size > this.#options.batchSize) {
-      this.#options.onBatchClosed?.(topic, partition);
-      batch = undefined;
+    if (batch?.encoded !== undefined) batch = undefined;
+    let from = 0;
+    let size = 0;
+    let added = batch?.sizeBytes ?? 0;
+    for (let i = 0; i < records.length; i++) {
+      const s = estimateRecordSize(records[i]!);
+      if (!batch || (added + s > this.#options.batchSize && (batch.records.length > 0 || i > from))) {
+        if (batch && i > from) parts.push({ batch, from, to: i, size });
+        if (batch) this.#options.onBatchClosed?.(topic, partition);
+        batch = new ProducerBatch(topic, partition, this.#sequence++, this.#options.now());
+        queue.batches.push(batch);
+        from = i;
+        size = 0;
+        added = batch.sizeBytes;
+      }
+      size += s;
+      added += s;
     }
-    if (!batch || batch.encoded !== undefined) {
-      batch = new ProducerBatch(topic, partition, this.#sequence++, this.#options.now());
-      queue.batches.push(batch);
+    if (batch && records.length > from) parts.push({ batch, from, to: records.length, size });
+    if (parts.length === 1) {
+      const p = parts[0]!;
+      p.batch.add(records, p.size, resolve, reject);
+    } else {
+      const out: RecordMetadata[] = [];
+      let left = parts.length;
+      let failed = false;
+      for (const p of parts) {
+        p.batch.add(records.slice(p.from, p.to), p.size, (metas) => {
+          for (let j = 0; j < metas.length; j++) out[p.from + j] = metas[j]!;
+          if (--left === 0 && !failed) resolve(out);
+        }, (err) => {
+          if (!failed) reject(err);
+          failed = true;
+        });
+      }
     }
-    batch.add(records, size, resolve, reject);
-    if (batch.sizeBytes >= this.#options.batchSize) this.#options.onBatchClosed?.(topic, partition);
+    if (batch && batch.sizeBytes >= this.#options.batchSize) this.#options.onBatchClosed?.(topic, partition);
   }
 
   /** Makes every queued batch ready now, until the matching {@link endFlush}. */

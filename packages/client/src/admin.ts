@@ -1,0 +1,161 @@
+import { fromWireError, RunnelError, type BrokerInfo__Output, type TopicDescription__Output, type DeleteTopicsResponse__Output, type MetadataResponse__Output, type CreateTopicsResponse__Output, type DescribeClusterResponse__Output, type DescribeTopicsResponse__Output } from '@runnel/protocol';
+import { BrokerConnections, unaryCall } from './broker-connections.ts';
+import { ClusterMetadata, parseBootstrap, type TopicInfo } from './cluster-metadata.ts';
+
+/** Options of {@link Admin}. */
+export interface AdminOptions {
+  bootstrap: string | readonly string[];
+  /** @default 30000 */
+  requestTimeoutMs?: number;
+}
+
+/** A topic to create. */
+export interface NewTopic {
+  name: string;
+  /** @default 1 */
+  partitions?: number;
+  /** @default 1 */
+  replicationFactor?: number;
+  /** Kafka-style configs: retention.ms, cleanup.policy, durability, ... */
+  configs?: Record<string, string>;
+}
+
+/** A partition as described by its leader. */
+export interface PartitionDescription {
+  partition: number;
+  leaderId: number;
+  leaderEpoch: number;
+  replicas: number[];
+  isr: number[];
+  logStartOffset: number;
+  logEndOffset: number;
+  highWatermark: number;
+  sizeBytes: number;
+  segments: number;
+}
+
+/** A topic with its configs and partitions. */
+export interface TopicDescription {
+  name: string;
+  topicId: string;
+  configs: Record<string, string>;
+  partitions: PartitionDescription[];
+}
+
+/** The cluster as a broker sees it. */
+export interface ClusterDescription {
+  clusterId: string;
+  /** The broker that answered. */
+  brokerId: number;
+  brokers: Array<{ id: number; host: string; port: number; rack: string }>;
+  /** "local" or "kubernetes". */
+  metadataStore: string;
+}
+
+/**
+ * Cluster administration: topics and cluster description. Per-item failures reject with the
+ * RunnelError of the first failed item (its code, e.g. TOPIC_ALREADY_EXISTS, and message).
+ */
+export class Admin {
+  readonly #connections = new BrokerConnections();
+  readonly #metadata: ClusterMetadata;
+  readonly #timeoutMs: number;
+
+  constructor(options: AdminOptions) {
+    this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.#metadata = new ClusterMetadata(this.#connections, parseBootstrap(options.bootstrap), this.#timeoutMs);
+  }
+
+  /** Creates topics; resolves with their topic ids by name. */
+  async createTopics(topics: readonly NewTopic[], options: { validateOnly?: boolean; signal?: AbortSignal } = {}): Promise<Map<string, string>> {
+    const { admin } = await this.#any(options.signal);
+    const response = await unaryCall<CreateTopicsResponse__Output>((o, cb) => admin.CreateTopics({
+      validateOnly: options.validateOnly ?? false,
+      topics: topics.map((t) => ({ name: t.name, partitions: t.partitions ?? 1, replicationFactor: t.replicationFactor ?? 1, configs: t.configs ?? {} })),
+    }, o, cb), { timeoutMs: this.#timeoutMs, signal: options.signal, what: 'CreateTopics' });
+    const ids = new Map<string, string>();
+    for (const r of response.topics) {
+      if (r.error) throw prefixed(fromWireError(r.error), `Cannot create topic ${r.name}`);
+      ids.set(r.name, r.topicId);
+    }
+    return ids;
+  }
+
+  /** Deletes topics by name. */
+  async deleteTopics(names: readonly string[], options: { signal?: AbortSignal } = {}): Promise<void> {
+    const { admin } = await this.#any(options.signal);
+    const response = await unaryCall<DeleteTopicsResponse__Output>((o, cb) => admin.DeleteTopics({ names: [...names] }, o, cb), { timeoutMs: this.#timeoutMs, signal: options.signal, what: 'DeleteTopics' });
+    for (const r of response.topics) if (r.error) throw prefixed(fromWireError(r.error), `Cannot delete topic ${r.name}`);
+  }
+
+  /** Names of every topic, sorted. */
+  async listTopics(options: { signal?: AbortSignal } = {}): Promise<string[]> {
+    const { log, address } = await this.#any(options.signal);
+    const response = await unaryCall<MetadataResponse__Output>((o, cb) => log.Metadata({ topics: [] }, o, cb), { timeoutMs: this.#timeoutMs, signal: options.signal, what: `Metadata request to ${address}` });
+    return response.topics.filter((t) => !t.error).map((t) => t.name).sort();
+  }
+
+  /**
+   * Topics with configs and per-partition log state. Each partition's log state comes from its
+   * leader (the broker that hosts it), so this asks every broker and merges.
+   */
+  async describeTopics(names: readonly string[] = [], options: { signal?: AbortSignal } = {}): Promise<TopicDescription[]> {
+    await this.#metadata.refresh([...names], options.signal);
+    const merged = new Map<string, TopicDescription>();
+    const brokers = this.#metadata.brokers();
+    const answers = await Promise.all(brokers.map(async (b) => {
+      const { admin } = this.#connections.get(b.address);
+      const r = await unaryCall<DescribeTopicsResponse__Output>((o, cb) => admin.DescribeTopics({ names: [...names] }, o, cb), { timeoutMs: this.#timeoutMs, signal: options.signal, what: `DescribeTopics on broker ${b.address}` });
+      return { brokerId: b.id, topics: r.topics };
+    }));
+    for (const { brokerId, topics } of answers) {
+      for (const t of topics) {
+        if (t.error) {
+          const err = fromWireError(t.error);
+          if (err.code === 'UNKNOWN_TOPIC') throw prefixed(err, `Cannot describe topic ${t.name}`);
+          continue;
+        }
+        const known = this.#metadata.topic(t.name);
+        const d = merged.get(t.name) ?? { name: t.name, topicId: t.topicId, configs: t.configs, partitions: [] };
+        merged.set(t.name, d);
+        for (const p of t.partitions) {
+          const leaderId = known?.partitions[p.partition]?.leaderId ?? p.leaderId;
+          if (d.partitions[p.partition] === undefined || leaderId === brokerId) d.partitions[p.partition] = toPartition(p);
+        }
+      }
+    }
+    return [...merged.values()].sort((a, b) => a.name.localeCompare(b.name)).map((d) => ({ ...d, partitions: d.partitions.filter(Boolean) }));
+  }
+
+  /** Brokers and cluster id. */
+  async describeCluster(options: { signal?: AbortSignal } = {}): Promise<ClusterDescription> {
+    const { admin } = await this.#any(options.signal);
+    const r = await unaryCall<DescribeClusterResponse__Output>((o, cb) => admin.DescribeCluster({}, o, cb), { timeoutMs: this.#timeoutMs, signal: options.signal, what: 'DescribeCluster' });
+    return { clusterId: r.clusterId, brokerId: r.brokerId, brokers: r.brokers.map((b: BrokerInfo__Output) => ({ ...b })), metadataStore: r.metadataStore };
+  }
+
+  /** Partition leaders as the client sees them (Metadata), for tools. */
+  async topicMetadata(name: string, options: { signal?: AbortSignal } = {}): Promise<TopicInfo> {
+    await this.#metadata.refresh([name], options.signal);
+    return this.#metadata.requireTopic(name, options.signal);
+  }
+
+  /** Closes the connections. */
+  close(): Promise<void> {
+    this.#connections.close();
+    return Promise.resolve();
+  }
+
+  async #any(signal?: AbortSignal): Promise<ReturnType<BrokerConnections['get']>> {
+    if (this.#metadata.brokers().length === 0) await this.#metadata.refresh([], signal);
+    return this.#connections.get(this.#metadata.anyAddress());
+  }
+}
+
+function toPartition(p: TopicDescription__Output['partitions'][number]): PartitionDescription {
+  return { partition: p.partition, leaderId: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr, logStartOffset: p.logStartOffset, logEndOffset: p.logEndOffset, highWatermark: p.highWatermark, sizeBytes: p.sizeBytes, segments: p.segments };
+}
+
+function prefixed(err: RunnelError, what: string): RunnelError {
+  return new RunnelError(err.code, `${what}: ${err.message}`, { cause: err, retriable: err.retriable });
+}

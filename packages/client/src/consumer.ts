@@ -1,0 +1,333 @@
+import { batchSizeAt, decodeRecords, fromWireError, readBatchHeader, RunnelError, type ConsumedRecord, type FetchPartitionResponse__Output, type FetchResponse__Output } from '@runnel/protocol';
+import { BrokerConnections, unaryCall } from './broker-connections.ts';
+import { ClusterMetadata } from './cluster-metadata.ts';
+import { resolveConsumerOptions, type ConsumerOptions, type ResolvedConsumerOptions } from './consumer-options.ts';
+import { delay } from './delay.ts';
+import { Notifier } from './notifier.ts';
+import { OffsetResolver, type SeekTarget } from './offset-resolver.ts';
+import { fullJitterDelay } from './retry.ts';
+import { StatusChannel } from './status-channel.ts';
+
+/** A partition of a topic. */
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** A consumed record with where it came from. `key`/`value` are views into the fetched bytes. */
+export interface ConsumerRecord extends ConsumedRecord {
+  topic: string;
+  partition: number;
+}
+
+/** Records of one partition from one fetch, in offset order. */
+export interface ConsumerBatch {
+  topic: string;
+  partition: number;
+  records: ConsumerRecord[];
+  /** The partition's high watermark when fetched: `highWatermark - lastOffset - 1` is the lag. */
+  highWatermark: number;
+}
+
+/** Lifecycle events of a consumer (see {@link Consumer.status}). */
+export type ConsumerStatus =
+  | { type: 'fetchError'; topic: string; partition: number; error: RunnelError }
+  | { type: 'metadataRefresh'; reason: string }
+  | { type: 'offsetReset'; topic: string; partition: number; offset: number; reason: 'seek' | 'noPosition' | 'outOfRange' }
+  | { type: 'backpressure'; paused: boolean; bufferedBytes: number };
+
+export type { SeekTarget };
+
+/** Per-partition fetch state. `generation` changes on seek, invalidating data fetched before it. */
+interface PartitionState extends TopicPartition {
+  fetchOffset: number | undefined;
+  target: SeekTarget | undefined;
+  position: number | undefined;
+  generation: number;
+  highWatermark: number;
+}
+
+interface Chunk {
+  state: PartitionState;
+  generation: number;
+  batch: ConsumerBatch;
+  bytes: number;
+}
+
+/** Codes after which the leader view is stale. */
+const REFRESH_CODES = new Set(['NOT_LEADER', 'UNKNOWN_TOPIC', 'UNKNOWN_PARTITION', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH', 'LEADER_NOT_AVAILABLE', 'BROKER_NOT_AVAILABLE']);
+
+/**
+ * Reads assigned partitions as an async iterator (nats.js model):
+ * `for await (const record of consumer.records({ signal })) ...`. Prefetch is bounded by
+ * `maxPrefetchBytes` (fetching pauses while the application is behind), leader changes are
+ * followed by refreshing metadata, and OFFSET_OUT_OF_RANGE is handled per `autoOffsetReset`.
+ */
+export class Consumer {
+  readonly options: ResolvedConsumerOptions;
+  readonly #connections = new BrokerConnections();
+  readonly #metadata: ClusterMetadata;
+  readonly #offsets: OffsetResolver;
+  readonly #partitions = new Map<string, PartitionState>();
+  readonly #buffer: Chunk[] = [];
+  readonly #data = new Notifier();
+  readonly #space = new Notifier();
+  readonly #status = new StatusChannel<ConsumerStatus>();
+  #buffered = 0;
+  #fatal: Error | undefined;
+  #iterating = false;
+  #closed = new AbortController();
+
+  constructor(options: ConsumerOptions) {
+    this.options = resolveConsumerOptions(options);
+    this.#metadata = new ClusterMetadata(this.#connections, this.options.bootstrap, this.options.requestTimeoutMs);
+    this.#offsets = new OffsetResolver(this.#metadata, this.#connections, this.options.requestTimeoutMs);
+  }
+
+  /** Replaces the assignment. Partitions kept keep their position. */
+  assign(partitions: readonly TopicPartition[]): void {
+    const next = new Map<string, PartitionState>();
+    for (const tp of partitions) {
+      if (typeof tp.topic !== 'string' || tp.topic === '' || !Number.isInteger(tp.partition) || tp.partition < 0) {
+        throw new RunnelError('INVALID_REQUEST', `Cannot assign ${JSON.stringify(tp)}: expected { topic: non-empty string, partition: integer >= 0 }`);
+      }
+      const key = `${tp.topic}-${tp.partition}`;
+      next.set(key, this.#partitions.get(key) ?? { topic: tp.topic, partition: tp.partition, fetchOffset: undefined, target: undefined, position: undefined, generation: 0, highWatermark: -1 });
+    }
+    this.#partitions.clear();
+    for (const [k, v] of next) this.#partitions.set(k, v);
+    this.#data.notify();
+  }
+
+  /** The assigned partitions. */
+  assignment(): TopicPartition[] {
+    return [...this.#partitions.values()].map(({ topic, partition }) => ({ topic, partition }));
+  }
+
+  /** Moves an assigned partition to the earliest, latest, an exact offset, or the first offset at or after a timestamp. */
+  seek(tp: TopicPartition, target: SeekTarget): void {
+    const state = this.#partitions.get(`${tp.topic}-${tp.partition}`);
+    if (!state) throw new RunnelError('INVALID_REQUEST', `Cannot seek ${tp.topic}-${tp.partition}: it is not assigned`);
+    const valid = target === 'earliest' || target === 'latest'
+      || (typeof target === 'object' && 'offset' in target && Number.isInteger(target.offset) && target.offset >= 0)
+      || (typeof target === 'object' && 'timestamp' in target && Number.isFinite(target.timestamp));
+    if (!valid) throw new RunnelError('INVALID_REQUEST', `Cannot seek ${tp.topic}-${tp.partition} to ${JSON.stringify(target)}: expected 'earliest', 'latest', { offset >= 0 } or { timestamp }`);
+    state.generation++;
+    state.target = target;
+    state.fetchOffset = undefined;
+    state.position = undefined;
+    this.#data.notify();
+  }
+
+  /** Offset of the next record the application will get from `tp`, once known. */
+  position(tp: TopicPartition): number | undefined {
+    const s = this.#partitions.get(`${tp.topic}-${tp.partition}`);
+    return s?.position ?? s?.fetchOffset;
+  }
+
+  /** Lifecycle events: fetch errors, metadata refreshes, offset resets, backpressure. */
+  status(options: { signal?: AbortSignal } = {}): AsyncIterable<ConsumerStatus> {
+    return this.#status.iterate(options.signal);
+  }
+
+  /** Records one by one, in offset order per partition, until `signal` aborts or close(). */
+  async *records(options: { signal?: AbortSignal } = {}): AsyncGenerator<ConsumerRecord, void, undefined> {
+    for await (const batch of this.batches(options)) {
+      const state = this.#partitions.get(`${batch.topic}-${batch.partition}`);
+      const generation = state?.generation;
+      for (const record of batch.records) {
+        if (state?.generation !== generation) break; // a seek during the batch discards the rest
+        if (state) state.position = record.offset + 1;
+        yield record;
+      }
+    }
+  }
+
+  /** Fetched batches, one partition each, until `signal` aborts or close(). Only one iteration at a time. */
+  async *batches(options: { signal?: AbortSignal } = {}): AsyncGenerator<ConsumerBatch, void, undefined> {
+    if (this.#iterating) throw new RunnelError('INVALID_REQUEST', 'This consumer is already being iterated; use one records()/batches() loop at a time');
+    this.#iterating = true;
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal, this.#closed.signal]) : AbortSignal.any([stop.signal, this.#closed.signal]);
+    const loop = this.#fetchLoop(signal).catch((err: unknown) => {
+      if (!signal.aborted) this.#fatal = err instanceof Error ? err : new Error(String(err));
+      this.#data.notify();
+    });
+    try {
+      for (;;) {
+        const chunk = this.#buffer.shift();
+        if (chunk) {
+          this.#buffered -= chunk.bytes;
+          this.#space.notify();
+          if (chunk.generation !== chunk.state.generation || !this.#partitions.has(`${chunk.state.topic}-${chunk.state.partition}`)) continue;
+          const last = chunk.batch.records.at(-1);
+          if (last) chunk.state.position = last.offset + 1;
+          yield chunk.batch;
+          continue;
+        }
+        if (this.#fatal) {
+          const err = this.#fatal;
+          this.#fatal = undefined;
+          throw err;
+        }
+        if (signal.aborted) return;
+        await this.#data.wait(signal);
+      }
+    } finally {
+      stop.abort();
+      await loop;
+      this.#iterating = false;
+    }
+  }
+
+  /** Stops iteration and closes connections. */
+  close(): Promise<void> {
+    this.#closed.abort();
+    this.#status.close();
+    this.#connections.close();
+    return Promise.resolve();
+  }
+
+  async #fetchLoop(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted) {
+      if (this.#buffered >= this.options.maxPrefetchBytes) {
+        this.#status.emit({ type: 'backpressure', paused: true, bufferedBytes: this.#buffered });
+        while (this.#buffered >= this.options.maxPrefetchBytes && !signal.aborted) await this.#space.wait(signal);
+        this.#status.emit({ type: 'backpressure', paused: false, bufferedBytes: this.#buffered });
+        continue;
+      }
+      const states = [...this.#partitions.values()];
+      if (states.length === 0) {
+        await this.#data.wait(signal);
+        continue;
+      }
+      try {
+        await this.#resolvePositions(states, signal);
+        const ok = await this.#fetchRound(states, signal);
+        failures = ok ? 0 : failures + 1;
+      } catch (err) {
+        if (signal.aborted) return;
+        if (!(err instanceof RunnelError) || !err.retriable) throw err;
+        failures++;
+        this.#status.emit({ type: 'fetchError', topic: '', partition: -1, error: err });
+      }
+      if (failures > 0) {
+        await this.#refresh(`after ${failures} failed fetch round(s)`, signal);
+        await delay(fullJitterDelay(failures, { minDelayMs: this.options.retryBackoffMs, maxDelayMs: this.options.retryBackoffMaxMs }), signal).catch(() => undefined);
+      }
+    }
+  }
+
+  async #refresh(reason: string, signal: AbortSignal): Promise<void> {
+    this.#status.emit({ type: 'metadataRefresh', reason });
+    await this.#metadata.refresh([...new Set([...this.#partitions.values()].map((s) => s.topic))], signal).catch(() => undefined);
+  }
+
+  async #resolvePositions(states: PartitionState[], signal: AbortSignal): Promise<void> {
+    const todo = states.filter((s) => s.fetchOffset === undefined);
+    if (todo.length === 0) return;
+    for (const s of todo) {
+      if (s.target === undefined) {
+        if (this.options.autoOffsetReset === 'none') throw new RunnelError('OFFSET_OUT_OF_RANGE', `No position for ${s.topic}-${s.partition}: seek() first or set autoOffsetReset`);
+        s.target = this.options.autoOffsetReset;
+      }
+    }
+    const resolved = await this.#offsets.resolve(todo.map((s) => ({ topic: s.topic, partition: s.partition, target: s.target! })), signal);
+    for (const s of todo) {
+      const offset = resolved.get(`${s.topic}-${s.partition}`);
+      if (offset === undefined) continue;
+      const reason = s.target === this.options.autoOffsetReset && s.position === undefined ? 'noPosition' : 'seek';
+      s.fetchOffset = offset;
+      s.target = undefined;
+      this.#status.emit({ type: 'offsetReset', topic: s.topic, partition: s.partition, offset, reason });
+    }
+  }
+
+  /** One fetch per leader broker, concurrently. Returns false when some partition failed. */
+  async #fetchRound(states: PartitionState[], signal: AbortSignal): Promise<boolean> {
+    const byLeader = new Map<string, PartitionState[]>();
+    let ok = true;
+    for (const s of states) {
+      if (s.fetchOffset === undefined) continue;
+      const address = this.#metadata.leaderAddress(s.topic, s.partition);
+      if (address === undefined) {
+        await this.#metadata.requireTopic(s.topic, signal);
+        ok = false;
+        continue;
+      }
+      const list = byLeader.get(address) ?? [];
+      list.push(s);
+      byLeader.set(address, list);
+    }
+    const results = await Promise.all([...byLeader].map(([address, list]) => this.#fetchFrom(address, list, signal)));
+    return ok && results.every(Boolean);
+  }
+
+  async #fetchFrom(address: string, states: PartitionState[], signal: AbortSignal): Promise<boolean> {
+    const generations = states.map((s) => s.generation);
+    const { log } = this.#connections.get(address);
+    const response = await unaryCall<FetchResponse__Output>((o, cb) => log.Fetch({
+      maxWaitMs: this.options.maxWaitMs,
+      minBytes: this.options.minBytes,
+      maxBytes: Math.min(this.options.maxBytes, Math.max(1, this.options.maxPrefetchBytes - this.#buffered)),
+      partitions: states.map((s) => ({
+        topic: s.topic,
+        partition: s.partition,
+        offset: s.fetchOffset!,
+        maxBytes: this.options.maxPartitionBytes,
+        currentLeaderEpoch: this.#metadata.topic(s.topic)?.partitions[s.partition]?.leaderEpoch ?? -1,
+      })),
+    }, o, cb), { timeoutMs: this.options.requestTimeoutMs + this.options.maxWaitMs, signal, what: `Fetch from broker ${address}` });
+    let ok = true;
+    for (const p of response.partitions) {
+      const i = states.findIndex((s) => s.topic === p.topic && s.partition === p.partition);
+      const state = states[i];
+      if (!state || state.generation !== generations[i]) continue; // seeked meanwhile
+      if (!this.#accept(state, p)) ok = false;
+    }
+    return ok;
+  }
+
+  /** Applies one partition's fetch result; false when it failed. */
+  #accept(state: PartitionState, p: FetchPartitionResponse__Output): boolean {
+    if (p.error) {
+      const err = fromWireError(p.error);
+      this.#status.emit({ type: 'fetchError', topic: state.topic, partition: state.partition, error: err });
+      if (err.code === 'OFFSET_OUT_OF_RANGE') {
+        if (this.options.autoOffsetReset === 'none') {
+          throw new RunnelError('OFFSET_OUT_OF_RANGE', `Offset ${state.fetchOffset} is out of range for ${state.topic}-${state.partition} (log ${p.logStartOffset}..${p.logEndOffset}) and autoOffsetReset is 'none'`, { cause: err });
+        }
+        state.target = this.options.autoOffsetReset;
+        state.fetchOffset = undefined;
+        return true;
+      }
+      if (!err.retriable && !REFRESH_CODES.has(err.code)) throw err;
+      return false;
+    }
+    state.highWatermark = p.highWatermark;
+    const records = p.records;
+    if (records.length === 0) return true;
+    const from = state.fetchOffset!;
+    let next = from;
+    for (let pos = 0; ;) {
+      const size = batchSizeAt(records, pos);
+      if (size < 0 || pos + size > records.length) break;
+      const h = readBatchHeader(records, pos);
+      next = Math.max(next, h.baseOffset + h.lastOffsetDelta + 1);
+      pos += size;
+    }
+    const decoded = decodeRecords(records, from) as ConsumerRecord[];
+    for (const r of decoded) {
+      r.topic = state.topic;
+      r.partition = state.partition;
+    }
+    state.fetchOffset = next;
+    if (decoded.length > 0) {
+      this.#buffer.push({ state, generation: state.generation, bytes: records.length, batch: { topic: state.topic, partition: state.partition, records: decoded, highWatermark: p.highWatermark } });
+      this.#buffered += records.length;
+      this.#data.notify();
+    }
+    return true;
+  }
+}

@@ -1,0 +1,187 @@
+import { RecordTooLargeError, RunnelError, type ProducerRecord, type RecordHeader } from '@runnel/protocol';
+import { BrokerConnections } from './broker-connections.ts';
+import { BufferMemory } from './buffer-memory.ts';
+import { ClusterMetadata, type TopicInfo } from './cluster-metadata.ts';
+import { DefaultPartitioner } from './partitioner.ts';
+import { BATCH_OVERHEAD_BYTES, estimateRecordSize, type RecordMetadata } from './producer-batch.ts';
+import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './producer-options.ts';
+import { RecordAccumulator } from './record-accumulator.ts';
+import { retry } from './retry.ts';
+import { Sender } from './sender.ts';
+
+/** A record to send. Strings are encoded as UTF-8. */
+export interface ProducerMessage {
+  topic: string;
+  /** Records with equal keys go to the same partition (Kafka's murmur2). @default null */
+  key?: Buffer | string | null;
+  /** Null is a tombstone on compacted topics. */
+  value: Buffer | string | null;
+  headers?: Record<string, Buffer | string> | RecordHeader[];
+  /** Overrides the partitioner. */
+  partition?: number;
+  /** Create time in ms since the epoch. @default Date.now() at send */
+  timestamp?: number;
+}
+
+/** Options of one send. */
+export interface SendOptions {
+  /** Stops waiting for buffer memory or metadata; the send rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Sends records to Runnel (KafkaJS/Kafka producer model). `send` resolves once the record is
+ * acknowledged per `acks` with its partition and offset, and rejects with a RunnelError carrying
+ * the stable `code` and `retriable` flag.
+ *
+ * Ordering: records of one partition are written in send order, and a retried batch is re-queued
+ * ahead of younger batches of its partition. As in Kafka without idempotence, with
+ * `maxInFlight > 1` a batch that fails while a younger one of the same partition is already on the
+ * wire may land after it; set `maxInFlight: 1` when strict order under failures matters
+ * (idempotent producers, which lift this, come with replication).
+ */
+export class Producer {
+  readonly options: ResolvedProducerOptions;
+  readonly #connections = new BrokerConnections();
+  readonly #metadata: ClusterMetadata;
+  readonly #memory: BufferMemory;
+  readonly #accumulator: RecordAccumulator;
+  readonly #partitioner = new DefaultPartitioner();
+  readonly #sender: Sender;
+  #closed = false;
+
+  constructor(options: ProducerOptions) {
+    this.options = resolveProducerOptions(options);
+    this.#metadata = new ClusterMetadata(this.#connections, this.options.bootstrap, this.options.requestTimeoutMs);
+    this.#memory = new BufferMemory(this.options.bufferMemory);
+    this.#accumulator = new RecordAccumulator({
+      batchSize: this.options.batchSize,
+      lingerMs: this.options.lingerMs,
+      onBatchClosed: (topic, partition) => {
+        const count = this.#metadata.topic(topic)?.partitions.length ?? 0;
+        if (count > 0) this.#partitioner.onBatchClosed(topic, partition, count);
+      },
+    });
+    this.#sender = new Sender(this.options, this.#accumulator, this.#memory, this.#metadata, this.#connections);
+  }
+
+  /** Sends one record; resolves with where it was written once acknowledged per `acks`. */
+  async send(message: ProducerMessage, options: SendOptions = {}): Promise<RecordMetadata> {
+    const [metadata] = await this.sendBatch(message.topic, [message], options);
+    return metadata!;
+  }
+
+  /**
+   * Sends many records of one topic with one promise (KafkaJS's `send({ topic, messages })`):
+   * cheaper per record than many `send` calls. Resolves with their metadata in the given order.
+   */
+  async sendBatch(topic: string, messages: ReadonlyArray<Omit<ProducerMessage, 'topic'>>, options: SendOptions = {}): Promise<RecordMetadata[]> {
+    if (this.#closed) throw new RunnelError('CANCELLED', `Cannot send to ${topic}: the producer is closed`);
+    const info = this.#metadata.topic(topic) ?? (await this.#topic(topic, options.signal));
+    const now = Date.now();
+    const groups = new Map<number, { records: ProducerRecord[]; indexes: number[]; size: number }>();
+    messages.forEach((m, i) => {
+      const record = toRecord(m, now);
+      const partition = m.partition ?? this.#partitioner.partition(topic, record.key, info.partitions.length);
+      if (!Number.isInteger(partition) || partition < 0 || partition >= info.partitions.length) {
+        throw new RunnelError('UNKNOWN_PARTITION', `Cannot send to ${topic}-${String(partition)}: the topic has partitions 0..${info.partitions.length - 1}`);
+      }
+      const size = estimateRecordSize(record);
+      if (size + BATCH_OVERHEAD_BYTES > this.options.maxRequestSize || size > this.options.bufferMemory) {
+        throw new RecordTooLargeError(`Cannot send a record of ~${size} bytes to ${topic}: larger than maxRequestSize (${this.options.maxRequestSize}) or bufferMemory (${this.options.bufferMemory})`);
+      }
+      let g = groups.get(partition);
+      if (!g) groups.set(partition, (g = { records: [], indexes: [], size: 0 }));
+      g.records.push(record);
+      g.indexes.push(i);
+      g.size += size;
+    });
+    const results = new Array<RecordMetadata>(messages.length);
+    const pending: Array<Promise<void>> = [];
+    for (const [partition, g] of groups) {
+      // Chunks of at most bufferMemory bytes, so even a huge call makes progress as memory frees.
+      let start = 0;
+      while (start < g.records.length) {
+        let end = start;
+        let size = 0;
+        while (end < g.records.length) {
+          const s = estimateRecordSize(g.records[end]!);
+          if (end > start && size + s > this.#memory.capacity) break;
+          size += s;
+          end++;
+        }
+        if (!this.#memory.tryReserve(size)) {
+          this.#sender.wake(); // memory is short: send everything now instead of lingering
+          await this.#memory.reserve(size, options.signal);
+        }
+        const indexes = g.indexes.slice(start, end);
+        const records = start === 0 && end === g.records.length ? g.records : g.records.slice(start, end);
+        pending.push(
+          new Promise<void>((resolve, reject) => {
+            this.#accumulator.append(topic, partition, records, (metas) => {
+              metas.forEach((meta, j) => (results[indexes[j]!] = meta));
+              resolve();
+            }, reject);
+          }),
+        );
+        start = end;
+      }
+    }
+    this.#sender.wake();
+    await Promise.all(pending);
+    return results;
+  }
+
+  /** Sends everything queued now and resolves once all of it is acknowledged or failed. */
+  async flush(): Promise<void> {
+    this.#accumulator.beginFlush();
+    try {
+      this.#sender.wake();
+      await this.#sender.whenIdle();
+    } finally {
+      this.#accumulator.endFlush();
+    }
+  }
+
+  /** Flushes, then closes the connections. Later sends reject with CANCELLED. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#sender.beginClose();
+    try {
+      await this.#sender.whenIdle();
+    } finally {
+      this.#sender.close();
+      this.#connections.close();
+    }
+  }
+
+  #topic(topic: string, signal?: AbortSignal): Promise<TopicInfo> {
+    // A just-created topic may not have reached every broker yet: UNKNOWN_TOPIC is retriable.
+    return retry(() => this.#metadata.requireTopic(topic, signal), {
+      maxAttempts: 8,
+      minDelayMs: this.options.retryBackoffMs,
+      maxDelayMs: this.options.retryBackoffMaxMs,
+      isRetriable: (e) => e instanceof RunnelError && e.retriable,
+      ...(signal ? { signal } : {}),
+    });
+  }
+}
+
+function toBuffer(v: Buffer | string): Buffer {
+  return typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
+}
+
+function toRecord(m: Omit<ProducerMessage, 'topic'>, now: number): ProducerRecord {
+  const headers: RecordHeader[] | undefined = m.headers === undefined
+    ? undefined
+    : Array.isArray(m.headers)
+      ? m.headers
+      : Object.entries(m.headers).map(([key, value]) => ({ key, value: toBuffer(value) }));
+  return {
+    key: m.key === undefined || m.key === null ? null : toBuffer(m.key),
+    value: m.value === null ? null : toBuffer(m.value),
+    ...(headers ? { headers } : {}),
+    timestamp: m.timestamp ?? now,
+  };
+}
