@@ -72,24 +72,24 @@ export function brokerRegistrationName(brokerId: number): string {
 }
 
 /**
- * The initial state of a new partition: its first replica leads at epoch 0, alone in the ISR
- * until followers catch up (replication adds them, issue 4).
+ * The state of a new partition: no holder yet (epoch -1), so the first leader takes epoch 0.
+ * Who may claim an unheld partition is the leadership protocol's business: in local mode with
+ * RF=1 it is the first replica (see the broker's leadership claim); issue 4 adds Lease elections.
  */
-export function initialPartitionState(topic: TopicDefinition, partition: number, leaderBrokerEpoch: number): PartitionState {
+export function initialPartitionState(topic: TopicDefinition, partition: number): PartitionState {
   const replicas = topic.assignments[partition];
   if (replicas === undefined || replicas.length === 0) {
     throw new RangeError(`Topic ${topic.name} has no replica assignment for partition ${partition}`);
   }
-  const leader = replicas[0] as number;
   return {
     topic: topic.name,
     partition,
     topicId: topic.topicId,
-    holder: { id: leader, brokerEpoch: leaderBrokerEpoch },
-    leaderEpoch: 0,
+    holder: null,
+    leaderEpoch: -1,
     partitionEpoch: 0,
     replicas: [...replicas],
-    isr: [{ id: leader, brokerEpoch: leaderBrokerEpoch }],
+    isr: [],
     epochStartOffset: 0,
     proposalId: null,
     handoverTo: null,
