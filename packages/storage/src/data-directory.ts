@@ -1,0 +1,199 @@
+/**
+ * A broker's data directory: `meta.json` (cluster id, broker id, broker UUID), the clean-shutdown
+ * marker, and one directory per hosted partition, `<topic>-<partition>-<topicId8>`.
+ *
+ * The identity check refuses a volume that belongs to another cluster or broker id, so a
+ * misattached PersistentVolume never serves (or truncates) another broker's replicas. The marker
+ * is removed at open and written by a clean close, so `wasCleanShutdown` tells whether the
+ * previous process ended cleanly.
+ */
+import { randomUUID } from 'node:crypto';
+import { RunnelError } from '@runnel/protocol';
+import { PartitionLog } from './partition-log.ts';
+import { stderrLogger, type StorageLogger } from './storage-events.ts';
+import { isNotFound, nodeStorageIo, readSmallFile, writeFileAtomic, type StorageIo } from './storage-io.ts';
+import type { LogConfig } from './log-config.ts';
+
+/** The meta.json file name. */
+export const META_FILE = 'meta.json';
+/** The clean-shutdown marker file name. */
+export const CLEAN_SHUTDOWN_MARKER = '.clean-shutdown';
+
+interface Meta {
+  version: 1;
+  clusterId: string;
+  brokerId: number;
+  brokerUuid: string;
+}
+
+/** Options of {@link DataDirectory.open}. */
+export interface DataDirectoryOptions {
+  path: string;
+  clusterId: string;
+  brokerId: number;
+  /** @default nodeStorageIo */
+  io?: StorageIo;
+  /** @default JSON lines on stderr for warnings */
+  logger?: StorageLogger;
+}
+
+const PARTITION_DIR = /^(.+)-(\d+)-([0-9a-f]{8})$/;
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+function parseMeta(bytes: Buffer, path: string): Meta {
+  const bad = (why: string): RunnelError => new RunnelError('STORAGE_ERROR', `Cannot read ${path}: ${why}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw bad(`not JSON (${String(err)})`);
+  }
+  const m = value as Partial<Meta> | null;
+  if (m?.version !== 1 || typeof m.clusterId !== 'string' || !Number.isSafeInteger(m.brokerId) || typeof m.brokerUuid !== 'string') {
+    throw bad('expected { version: 1, clusterId, brokerId, brokerUuid }');
+  }
+  return m as Meta;
+}
+
+/** A broker's data directory. */
+export class DataDirectory {
+  readonly path: string;
+  readonly clusterId: string;
+  readonly brokerId: number;
+  /** Assigned when the directory was first used; tells a volume's identity apart from its broker id. */
+  readonly brokerUuid: string;
+  /** Whether the previous process closed this directory cleanly (marker present at open). */
+  readonly wasCleanShutdown: boolean;
+  readonly #io: StorageIo;
+  readonly #logger: StorageLogger;
+  readonly #open = new Map<string, Promise<PartitionLog>>();
+  #closed = false;
+
+  private constructor(options: DataDirectoryOptions, meta: Meta, clean: boolean, io: StorageIo, logger: StorageLogger) {
+    this.path = options.path;
+    this.clusterId = meta.clusterId;
+    this.brokerId = meta.brokerId;
+    this.brokerUuid = meta.brokerUuid;
+    this.wasCleanShutdown = clean;
+    this.#io = io;
+    this.#logger = logger;
+  }
+
+  /**
+   * Opens (or initializes) the directory.
+   * @throws RunnelError INVALID_CONFIG when meta.json names another cluster or broker id
+   */
+  static async open(options: DataDirectoryOptions): Promise<DataDirectory> {
+    const io = options.io ?? nodeStorageIo;
+    const logger = options.logger ?? stderrLogger;
+    if (!Number.isSafeInteger(options.brokerId) || options.brokerId < 0) {
+      throw new RunnelError('INVALID_CONFIG', `Cannot open data directory ${options.path}: broker id ${options.brokerId} is not a non-negative integer`);
+    }
+    await io.mkdir(options.path);
+    const metaPath = `${options.path}/${META_FILE}`;
+    const bytes = await readSmallFile(io, metaPath);
+    let meta: Meta;
+    if (bytes === undefined) {
+      meta = { version: 1, clusterId: options.clusterId, brokerId: options.brokerId, brokerUuid: randomUUID() };
+      await writeFileAtomic(io, options.path, META_FILE, `${JSON.stringify(meta, null, 2)}\n`);
+    } else {
+      meta = parseMeta(bytes, metaPath);
+      if (meta.clusterId !== options.clusterId || meta.brokerId !== options.brokerId) {
+        throw new RunnelError('INVALID_CONFIG',
+          `Refusing data directory ${options.path}: it belongs to cluster ${meta.clusterId} broker ${meta.brokerId} (uuid ${meta.brokerUuid}), ` +
+          `but this is cluster ${options.clusterId} broker ${options.brokerId}. Attach the right volume, or empty this one to reuse it.`);
+      }
+    }
+    const markerPath = `${options.path}/${CLEAN_SHUTDOWN_MARKER}`;
+    const clean = (await io.sizeOf(markerPath)) !== undefined;
+    if (clean) {
+      await io.unlink(markerPath);
+      await io.syncDir(options.path);
+    }
+    // Finish deletions that a crash interrupted.
+    for (const entry of await io.readdir(options.path)) {
+      if (entry.endsWith('-delete')) await io.rmdir(`${options.path}/${entry}`);
+    }
+    return new DataDirectory(options, meta, clean, io, logger);
+  }
+
+  /** The directory of a partition: `<topic>-<partition>-<first 8 hex digits of topicId>`. */
+  partitionDir(topic: string, partition: number, topicId: string): string {
+    if (!TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
+      throw new RunnelError('INVALID_TOPIC_NAME', `Cannot place topic ${JSON.stringify(topic)} in a data directory: names are 1-249 of [a-zA-Z0-9._-], not "." or ".."`);
+    }
+    if (!Number.isSafeInteger(partition) || partition < 0) {
+      throw new RunnelError('INVALID_PARTITIONS', `Cannot place partition ${partition} of ${topic}: not a non-negative integer`);
+    }
+    const prefix = topicId.replaceAll('-', '').slice(0, 8).toLowerCase();
+    if (!/^[0-9a-f]{8}$/.test(prefix)) {
+      throw new RunnelError('INVALID_REQUEST', `Cannot place ${topic}-${partition}: topic id ${JSON.stringify(topicId)} is not a UUID`);
+    }
+    return `${this.path}/${topic}-${partition}-${prefix}`;
+  }
+
+  /** The partition directories present on disk. */
+  async listPartitions(): Promise<Array<{ topic: string; partition: number; topicIdPrefix: string; dir: string }>> {
+    const found: Array<{ topic: string; partition: number; topicIdPrefix: string; dir: string }> = [];
+    for (const entry of (await this.#io.readdir(this.path)).sort()) {
+      const m = PARTITION_DIR.exec(entry);
+      if (m?.[1] === undefined || m[2] === undefined || m[3] === undefined) continue;
+      found.push({ topic: m[1], partition: Number(m[2]), topicIdPrefix: m[3], dir: `${this.path}/${entry}` });
+    }
+    return found;
+  }
+
+  /** Opens (and recovers) a partition's log; the same log is returned while it stays open. */
+  openPartition(topic: string, partition: number, topicId: string, config: LogConfig): Promise<PartitionLog> {
+    if (this.#closed) return Promise.reject(new RunnelError('STORAGE_ERROR', `Cannot open ${topic}-${partition}: data directory ${this.path} is closed`));
+    let dir: string;
+    try {
+      dir = this.partitionDir(topic, partition, topicId);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    let log = this.#open.get(dir);
+    if (log === undefined) {
+      log = PartitionLog.open({ dir, config, name: `${topic}-${partition}`, io: this.#io, logger: this.#logger });
+      this.#open.set(dir, log);
+      log.catch(() => this.#open.delete(dir));
+    }
+    return log;
+  }
+
+  /** Closes the partition's log if open and deletes its directory (rename first, so a crash finishes the job at open). */
+  async deletePartition(topic: string, partition: number, topicId: string): Promise<void> {
+    const dir = this.partitionDir(topic, partition, topicId);
+    const log = this.#open.get(dir);
+    this.#open.delete(dir);
+    if (log !== undefined) await (await log.catch(() => undefined))?.close().catch(() => undefined);
+    const doomed = `${dir}.${randomUUID().slice(0, 8)}-delete`;
+    try {
+      await this.#io.rename(dir, doomed);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    await this.#io.syncDir(this.path);
+    await this.#io.rmdir(doomed);
+  }
+
+  /**
+   * Closes every open log. With `clean`, and only if all of them closed without error, writes the
+   * clean-shutdown marker.
+   */
+  async close(options: { clean: boolean }): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const logs = [...this.#open.values()];
+    this.#open.clear();
+    const results = await Promise.allSettled(logs.map(async (p) => (await p).close()));
+    const failures = results.filter((r) => r.status === 'rejected');
+    if (failures.length > 0) {
+      this.#logger.error({ dir: this.path, failures: failures.length }, `Closing ${failures.length} partition log(s) of ${this.path} failed; not marking a clean shutdown`);
+    }
+    if (options.clean && failures.length === 0) {
+      await writeFileAtomic(this.#io, this.path, CLEAN_SHUTDOWN_MARKER, `${new Date().toISOString()}\n`);
+    }
+  }
+}

@@ -1,0 +1,578 @@
+/**
+ * The log of one partition replica: segmented files, appends with group commit, reads by file
+ * position, recovery, truncation, retention and compaction.
+ *
+ * Ordering: `append` assigns offsets synchronously, in call order, before its first await; the
+ * bytes are then written by a single writer (the write lane), so concurrent appends never
+ * interleave, and offsets stay dense. Appends queued together are written with one writev.
+ *
+ * Offsets: logStartOffset <= highWatermark <= logEndOffset; flushedOffset <= logEndOffset.
+ * logEndOffset counts written bytes (readable); an append in `fsync` mode resolves only once
+ * flushedOffset has passed it.
+ */
+import {
+  RECORD_BATCH_HEADER_BYTES, RecordTooLargeError, RunnelError, CorruptBatchError, batchSizeAt, readBatchHeader,
+  setBaseOffset, setLogAppendTime, setPartitionLeaderEpoch,
+} from '@runnel/protocol';
+import { GroupCommit } from './group-commit.ts';
+import { LeaderEpochCache } from './leader-epoch-cache.ts';
+import { loadSegments, type RecoveryTruncation } from './log-loader.ts';
+import { findOffsetForTimestamp, locateBatch, readBatchesFrom } from './log-reader.ts';
+import { LogSegment, type SegmentBatch } from './log-segment.ts';
+import { SerialLane } from './serial-lane.ts';
+import { fsyncChannel, stderrLogger, type StorageLogger } from './storage-events.ts';
+import { isDiskFullError, nodeStorageIo, writeFully, type StorageIo } from './storage-io.ts';
+import { readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint-file.ts';
+import { selectRetainedPrefix } from './log-retention.ts';
+import { compactSegments } from './log-compactor.ts';
+import type { LogConfig } from './log-config.ts';
+
+/** Checkpoint file names inside a partition directory. */
+export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
+export const HIGH_WATERMARK_CHECKPOINT = 'high-watermark-checkpoint';
+
+/** Options of {@link PartitionLog.open}. */
+export interface PartitionLogOptions {
+  dir: string;
+  config: LogConfig;
+  /** For messages and events, e.g. 'orders-3'. @default the directory's base name */
+  name?: string;
+  /** File-I/O seam (tests inject faults). @default nodeStorageIo */
+  io?: StorageIo;
+  /** @default JSON lines on stderr for warnings */
+  logger?: StorageLogger;
+}
+
+/** Options of {@link PartitionLog.append}. */
+export interface AppendOptions {
+  /** The leader epoch of the appending leader (leader mode) — stamped into every batch. */
+  leaderEpoch: number;
+  /** true: leader, stamp offsets and epoch. false: follower, batches carry offsets that must continue the log. */
+  assignOffsets: boolean;
+}
+
+/** What an append wrote. */
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+  /** The broker's timestamp for LogAppendTime topics, -1 otherwise (as Kafka). */
+  logAppendTime: number;
+}
+
+interface PendingAppend {
+  buffer: Buffer;
+  batches: SegmentBatch[];
+  baseOffset: number;
+  lastOffset: number;
+  written: PromiseWithResolvers<void>;
+}
+
+const MAX_RELATIVE_OFFSET = 2 ** 31 - 1;
+
+/** The log of one partition replica. */
+export class PartitionLog {
+  readonly name: string;
+  readonly dir: string;
+  readonly config: LogConfig;
+  /** Leader epoch → start offset (KIP-101). */
+  readonly leaderEpochs: LeaderEpochCache;
+  /** What recovery cut at open (empty after a clean shutdown). */
+  readonly recoveryTruncations: readonly RecoveryTruncation[];
+  readonly #io: StorageIo;
+  readonly #logger: StorageLogger;
+  #segments: LogSegment[];
+  #nextOffset: number;
+  #logEndOffset: number;
+  #highWatermark: number;
+  #recoveryPoint: number;
+  readonly #groupCommit: GroupCommit;
+  readonly #lane = new SerialLane();
+  /** Serializes compactions (their heavy work runs outside the write lane). */
+  readonly #maintenance = new SerialLane();
+  #queue: PendingAppend[] = [];
+  #draining = false;
+  #truncating = false;
+  #failure: RunnelError | undefined;
+  #closed = false;
+  #flushTimer: NodeJS.Timeout | undefined;
+
+  private constructor(options: PartitionLogOptions & { io: StorageIo; logger: StorageLogger; name: string }, segments: LogSegment[], epochs: LeaderEpochCache, hw: number, truncations: RecoveryTruncation[]) {
+    this.name = options.name;
+    this.dir = options.dir;
+    this.config = { ...options.config };
+    this.#io = options.io;
+    this.#logger = options.logger;
+    this.#segments = segments;
+    this.leaderEpochs = epochs;
+    this.recoveryTruncations = truncations;
+    this.#logEndOffset = this.#active.nextOffset;
+    this.#nextOffset = this.#logEndOffset;
+    this.#recoveryPoint = this.#active.baseOffset;
+    this.#highWatermark = Math.min(Math.max(hw, this.logStartOffset), this.#logEndOffset);
+    this.#groupCommit = new GroupCommit({
+      name: this.name,
+      flushedOffset: this.#logEndOffset,
+      sync: async () => {
+        const covered = this.#logEndOffset;
+        await this.#active.file.datasync();
+        return covered;
+      },
+      onFailure: (err) => this.#fail('fdatasync failed', err),
+    });
+    if (this.config.durability === 'replicated') {
+      this.#flushTimer = setInterval(() => {
+        this.#groupCommit.waitFor(this.#logEndOffset).catch(() => undefined);
+      }, this.config.flushIntervalMs);
+      this.#flushTimer.unref();
+    }
+  }
+
+  /** Opens (creating if needed) and recovers the log in `options.dir`. */
+  static async open(options: PartitionLogOptions): Promise<PartitionLog> {
+    const io = options.io ?? nodeStorageIo;
+    const logger = options.logger ?? stderrLogger;
+    const name = options.name ?? options.dir.split('/').filter(Boolean).at(-1) ?? options.dir;
+    await io.mkdir(options.dir);
+    const recoveryPoint = await readOffsetCheckpoint(io, options.dir, RECOVERY_POINT_CHECKPOINT).catch((err: unknown) => {
+      logger.warn({ log: name, err: String(err) }, `Ignoring the unreadable recovery point of ${name}: recovering every segment`);
+      return 0;
+    }) ?? 0;
+    const hw = await readOffsetCheckpoint(io, options.dir, HIGH_WATERMARK_CHECKPOINT).catch(() => 0) ?? 0;
+    const loaded = await loadSegments({ io, dir: options.dir, name, recoveryPoint, indexIntervalBytes: options.config.indexIntervalBytes, logger });
+    const epochs = await LeaderEpochCache.load(io, options.dir);
+    const last = loaded.segments.at(-1)!;
+    await epochs.truncateFromEnd(last.nextOffset);
+    await epochs.truncateFromStart(loaded.segments[0]!.baseOffset);
+    if (loaded.recoveredSegments > 0) {
+      await last.file.datasync();
+      await writeOffsetCheckpoint(io, options.dir, RECOVERY_POINT_CHECKPOINT, last.baseOffset);
+    }
+    return new PartitionLog({ ...options, io, logger, name }, loaded.segments, epochs, hw, loaded.truncations);
+  }
+
+  get #active(): LogSegment {
+    return this.#segments.at(-1)!;
+  }
+
+  /** First offset held. */
+  get logStartOffset(): number {
+    return this.#segments[0]!.baseOffset;
+  }
+
+  /** One past the last written offset. */
+  get logEndOffset(): number {
+    return this.#logEndOffset;
+  }
+
+  /** Offsets below this are on stable storage. */
+  get flushedOffset(): number {
+    return this.#groupCommit.flushedOffset;
+  }
+
+  /** Offsets below this are committed (set by the broker); persisted on flush and close. */
+  get highWatermark(): number {
+    return this.#highWatermark;
+  }
+
+  /**
+   * Moves the high watermark. It never decreases here (only truncation lowers it), so a lower
+   * value is ignored; a value past the log end is an error.
+   */
+  set highWatermark(value: number) {
+    if (!Number.isSafeInteger(value) || value > this.#logEndOffset) {
+      throw new RunnelError('INVALID_REQUEST', `Cannot set the high watermark of ${this.name} to ${value}: it must be an integer <= the log end offset ${this.#logEndOffset}`);
+    }
+    if (value > this.#highWatermark) this.#highWatermark = value;
+  }
+
+  /** Bytes of all segments. */
+  get sizeBytes(): number {
+    return this.#segments.reduce((sum, s) => sum + s.size, 0);
+  }
+
+  /** Number of segments (including the active one). */
+  get segmentCount(): number {
+    return this.#segments.length;
+  }
+
+  /** Base offsets of the segments, oldest first (for tools and tests). */
+  segmentBaseOffsets(): number[] {
+    return this.#segments.map((s) => s.baseOffset);
+  }
+
+  /**
+   * Appends batches that the broker already validated (validateBatches). The framing is
+   * re-checked cheaply (sizes and headers, no CRC, no record decoding).
+   *
+   * @throws RunnelError DISK_FULL (nothing written, retry later), STORAGE_ERROR (the log is failed),
+   *   FENCED_LEADER_EPOCH, INVALID_REQUEST, CORRUPT_BATCH, RECORD_TOO_LARGE
+   */
+  append(batches: Buffer, options: AppendOptions): Promise<AppendResult> {
+    try {
+      const pending = this.#prepare(batches, options);
+      return this.#finish(pending);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  #prepare(buffer: Buffer, options: AppendOptions): { entry: PendingAppend; epochWrite: Promise<void>; appendTime: number } {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#closed) throw new RunnelError('STORAGE_ERROR', `Cannot append to ${this.name}: the log is closed`);
+    if (this.#truncating) throw new RunnelError('INVALID_REQUEST', `Cannot append to ${this.name}: the log is being truncated`);
+    const framed: Array<{ position: number; size: number; lastOffsetDelta: number; baseOffset: number; epoch: number; maxTimestamp: number }> = [];
+    for (let p = 0; p < buffer.length;) {
+      const size = batchSizeAt(buffer, p);
+      if (size < RECORD_BATCH_HEADER_BYTES || p + size > buffer.length) {
+        throw new CorruptBatchError(`Cannot append to ${this.name}: the batch at byte ${p} of the request has size ${size} but ${buffer.length - p} bytes remain`, { position: p });
+      }
+      if (size > this.config.maxBatchBytes) {
+        throw new RecordTooLargeError(`Cannot append to ${this.name}: the batch at byte ${p} is ${size} bytes, over max.message.bytes ${this.config.maxBatchBytes}`);
+      }
+      const h = readBatchHeader(buffer, p);
+      framed.push({ position: p, size, lastOffsetDelta: h.lastOffsetDelta, baseOffset: h.baseOffset, epoch: h.partitionLeaderEpoch, maxTimestamp: h.maxTimestamp });
+      p += size;
+    }
+    if (framed.length === 0) throw new RunnelError('INVALID_REQUEST', `Cannot append to ${this.name}: the request holds no batch`);
+    const appendTime = Date.now();
+    const epochWrites: Array<Promise<void>> = [];
+    let next = this.#nextOffset;
+    if (options.assignOffsets) {
+      if (options.leaderEpoch < this.leaderEpochs.latestEpoch) {
+        throw new RunnelError('FENCED_LEADER_EPOCH', `Cannot append to ${this.name} as leader epoch ${options.leaderEpoch}: the log already holds epoch ${this.leaderEpochs.latestEpoch}`);
+      }
+      for (const b of framed) {
+        setBaseOffset(buffer, b.position, next);
+        setPartitionLeaderEpoch(buffer, b.position, options.leaderEpoch);
+        if (this.config.timestampType === 'logAppend') {
+          setLogAppendTime(buffer, b.position, appendTime);
+          b.maxTimestamp = appendTime;
+        }
+        b.baseOffset = next;
+        next += b.lastOffsetDelta + 1;
+      }
+      if (options.leaderEpoch > this.leaderEpochs.latestEpoch) epochWrites.push(this.leaderEpochs.assign(options.leaderEpoch, this.#nextOffset));
+    } else {
+      const gapsAllowed = this.config.cleanupPolicy !== 'delete';
+      for (const b of framed) {
+        if (b.baseOffset < next || (!gapsAllowed && b.baseOffset !== next)) {
+          throw new RunnelError('INVALID_REQUEST', `Cannot append to ${this.name} as follower: batch base offset ${b.baseOffset} does not continue the log at offset ${next}`);
+        }
+        if (b.epoch < this.leaderEpochs.latestEpoch) {
+          throw new RunnelError('INVALID_REQUEST', `Cannot append to ${this.name} as follower: batch at offset ${b.baseOffset} has leader epoch ${b.epoch}, older than the log's latest epoch ${this.leaderEpochs.latestEpoch}; truncate first`);
+        }
+        next = b.baseOffset + b.lastOffsetDelta + 1;
+      }
+      for (const b of framed) {
+        if (b.epoch > this.leaderEpochs.latestEpoch) epochWrites.push(this.leaderEpochs.assign(b.epoch, b.baseOffset));
+      }
+    }
+    const first = framed[0]!;
+    const entry: PendingAppend = {
+      buffer,
+      batches: framed.map((b) => ({ position: b.position, size: b.size, baseOffset: b.baseOffset, lastOffset: b.baseOffset + b.lastOffsetDelta, maxTimestamp: b.maxTimestamp })),
+      baseOffset: first.baseOffset,
+      lastOffset: next - 1,
+      written: Promise.withResolvers<void>(),
+    };
+    this.#nextOffset = next;
+    this.#queue.push(entry);
+    this.#drain();
+    return { entry, epochWrite: Promise.all(epochWrites).then(() => undefined), appendTime };
+  }
+
+  async #finish(p: { entry: PendingAppend; epochWrite: Promise<void>; appendTime: number }): Promise<AppendResult> {
+    const [written, epochs] = await Promise.allSettled([p.entry.written.promise, p.epochWrite]);
+    if (written.status === 'rejected') throw written.reason;
+    if (epochs.status === 'rejected') {
+      this.#fail('the leader-epoch checkpoint could not be written', epochs.reason);
+      throw this.#failure ?? epochs.reason;
+    }
+    if (this.config.durability === 'fsync') await this.#groupCommit.waitFor(p.entry.lastOffset + 1);
+    return { baseOffset: p.entry.baseOffset, lastOffset: p.entry.lastOffset, logAppendTime: this.config.timestampType === 'logAppend' ? p.appendTime : -1 };
+  }
+
+  #drain(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    this.#lane.run(async () => {
+      while (this.#queue.length > 0) await this.#writeGroup(this.#queue.splice(0));
+    }).catch((err: unknown) => this.#fail('the writer failed', err)).finally(() => {
+      this.#draining = false;
+      if (this.#queue.length > 0) this.#drain();
+    }).catch(() => undefined);
+  }
+
+  #shouldRoll(extraBytes: number, entry: PendingAppend, now: number): boolean {
+    const seg = this.#active;
+    const size = seg.size + extraBytes;
+    if (size === 0) return false;
+    const bytes = entry.buffer.length;
+    return size + bytes > this.config.segmentBytes
+      || entry.lastOffset - seg.baseOffset > MAX_RELATIVE_OFFSET
+      || (extraBytes === 0 && seg.firstAppendAt !== undefined && now - seg.firstAppendAt >= this.config.segmentMs);
+  }
+
+  async #writeGroup(group: PendingAppend[]): Promise<void> {
+    let i = 0;
+    while (i < group.length) {
+      const now = Date.now();
+      try {
+        if (this.#shouldRoll(0, group[i]!, now)) await this.#roll(group[i]!.baseOffset);
+      } catch (err) {
+        this.#fail(`rolling a new segment at offset ${group[i]!.baseOffset} failed`, err);
+        this.#rejectFrom(group, i, this.#failure!);
+        return;
+      }
+      const run: PendingAppend[] = [group[i]!];
+      let bytes = group[i]!.buffer.length;
+      while (i + run.length < group.length && !this.#shouldRoll(bytes, group[i + run.length]!, now)) {
+        bytes += group[i + run.length]!.buffer.length;
+        run.push(group[i + run.length]!);
+      }
+      const error = await this.#writeRun(run, now);
+      if (error !== undefined) {
+        this.#rejectFrom(group, i, error);
+        await this.leaderEpochs.truncateFromEnd(this.#logEndOffset).catch((err: unknown) => this.#fail('the leader-epoch checkpoint could not be written', err));
+        return;
+      }
+      i += run.length;
+    }
+  }
+
+  /** Rejects group[from..] and everything queued, and rewinds offset assignment to the log end. */
+  #rejectFrom(group: PendingAppend[], from: number, error: unknown): void {
+    const failed = [...group.slice(from), ...this.#queue.splice(0)];
+    this.#nextOffset = this.#logEndOffset;
+    for (const e of failed) e.written.reject(error);
+  }
+
+  /** Writes `run` with one writev; returns the error to fail it with, or undefined on success. */
+  async #writeRun(run: PendingAppend[], now: number): Promise<RunnelError | undefined> {
+    const seg = this.#active;
+    const start = seg.size;
+    try {
+      await writeFully(seg.file, run.map((e) => e.buffer), start);
+    } catch (err) {
+      const partial = (err as { bytesWritten?: number }).bytesWritten ?? 0;
+      try {
+        await seg.file.truncate(start);
+      } catch (truncateErr) {
+        this.#fail(`a failed write left ${partial} bytes at position ${start} of ${seg.path} that could not be truncated`, truncateErr);
+        return this.#failure;
+      }
+      const first = run[0]!;
+      if (isDiskFullError(err)) {
+        return new RunnelError('DISK_FULL', `Cannot append offsets ${first.baseOffset}..${run.at(-1)!.lastOffset} to ${this.name}: the disk is full (${(err as NodeJS.ErrnoException).code}); the ${partial} bytes partly written were removed`, { cause: err });
+      }
+      this.#fail(`writing at position ${start} of ${seg.path} failed`, err);
+      return this.#failure;
+    }
+    let position = start;
+    const booked: SegmentBatch[] = [];
+    for (const e of run) {
+      for (const b of e.batches) booked.push({ ...b, position: position + b.position });
+      position += e.buffer.length;
+    }
+    seg.recordBatches(booked, this.config.indexIntervalBytes);
+    seg.firstAppendAt ??= now;
+    this.#logEndOffset = run.at(-1)!.lastOffset + 1;
+    for (const e of run) e.written.resolve();
+    return undefined;
+  }
+
+  /** Seals the active segment (synced, index files written) and starts a new one at `baseOffset`. */
+  async #roll(baseOffset: number): Promise<void> {
+    const old = this.#active;
+    await this.#timedSync(old);
+    await old.writeIndexes();
+    const seg = await LogSegment.create(this.#io, this.dir, baseOffset);
+    this.#segments.push(seg);
+    this.#groupCommit.markFlushed(old.nextOffset);
+    // Everything below the new segment is durable and indexed: recovery can start there.
+    await writeOffsetCheckpoint(this.#io, this.dir, RECOVERY_POINT_CHECKPOINT, baseOffset);
+    this.#recoveryPoint = baseOffset;
+  }
+
+  async #timedSync(seg: LogSegment): Promise<void> {
+    const started = performance.now();
+    try {
+      await seg.file.datasync();
+    } finally {
+      if (fsyncChannel.hasSubscribers) fsyncChannel.publish({ log: this.name, durationMs: performance.now() - started, appends: 0 });
+    }
+  }
+
+  /** Marks the log failed (fatal, as after a failed fsync: the page cache state is unknown). */
+  #fail(what: string, cause: unknown): void {
+    if (this.#failure === undefined) {
+      this.#failure = new RunnelError('STORAGE_ERROR', `Partition log ${this.name} is failed: ${what} (${String(cause)}); restart the broker to recover it from disk`, { cause });
+      this.#logger.error({ log: this.name, err: String(cause) }, this.#failure.message);
+    }
+    this.#groupCommit.fail(this.#failure);
+    this.#rejectFrom([], 0, this.#failure);
+  }
+
+  /**
+   * Whole batches from the one containing `offset`, up to `maxBytes` (at least one batch), never
+   * a batch whose last offset is at or past `maxOffset` (exclusive bound, e.g. the high
+   * watermark). `firstOffset` is the base offset of the first batch returned (it may be below
+   * `offset`, which sits inside it), or `offset` when nothing is returned.
+   *
+   * @throws RunnelError OFFSET_OUT_OF_RANGE when offset is below logStartOffset or above logEndOffset
+   */
+  async read(offset: number, options: { maxBytes: number; maxOffset?: number }): Promise<{ records: Buffer; firstOffset: number }> {
+    const start = this.logStartOffset;
+    const end = this.#logEndOffset;
+    if (!Number.isSafeInteger(offset) || offset < start || offset > end) {
+      throw new RunnelError('OFFSET_OUT_OF_RANGE', `Cannot read offset ${offset} of ${this.name}: the log holds offsets ${start} to ${end} (exclusive)`);
+    }
+    const limit = Math.min(options.maxOffset ?? end, end);
+    const empty = { records: Buffer.alloc(0), firstOffset: offset };
+    if (offset >= limit) return empty;
+    const segments = this.#segments;
+    for (let i = this.#segmentIndexFor(offset); i < segments.length; i++) {
+      const seg = segments[i]!;
+      const location = await locateBatch(seg, offset);
+      if (location === undefined) continue;
+      const records = await readBatchesFrom(seg, location, options.maxBytes, limit);
+      return records.length === 0 ? empty : { records, firstOffset: location.baseOffset };
+    }
+    return empty;
+  }
+
+  #segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.#segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.#segments[mid]!.baseOffset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** The first offset whose record timestamp is >= `timestamp`, with that timestamp; null if none. */
+  async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
+    for (const seg of [...this.#segments]) {
+      const hit = await findOffsetForTimestamp(seg, timestamp, this.logStartOffset);
+      if (hit !== undefined) return hit;
+    }
+    return null;
+  }
+
+  /**
+   * Removes every batch whose last offset is >= `offset` (a batch holding `offset` goes whole, so
+   * the log may end below `offset`). The recovery point, flushed offset, high watermark and epoch
+   * cache follow. No-op when `offset` >= logEndOffset.
+   */
+  async truncateTo(offset: number): Promise<void> {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#nextOffset !== this.#logEndOffset || this.#queue.length > 0) {
+      throw new RunnelError('INVALID_REQUEST', `Cannot truncate ${this.name} to ${offset}: appends are in flight`);
+    }
+    if (offset >= this.#logEndOffset) return;
+    this.#truncating = true;
+    try {
+      await this.#lane.run(() => this.#truncate(offset));
+    } finally {
+      this.#truncating = false;
+    }
+  }
+
+  async #truncate(offset: number): Promise<void> {
+    if (offset < this.#recoveryPoint) {
+      this.#recoveryPoint = Math.max(0, offset);
+      await writeOffsetCheckpoint(this.#io, this.dir, RECOVERY_POINT_CHECKPOINT, this.#recoveryPoint);
+    }
+    if (offset <= this.logStartOffset) {
+      const old = this.#segments.splice(0);
+      this.#segments.push(await LogSegment.create(this.#io, this.dir, Math.max(offset, 0)));
+      for (const s of old) await s.delete();
+    } else {
+      while (this.#segments.length > 1 && this.#active.baseOffset >= offset) await this.#segments.pop()!.delete();
+      const seg = this.#active;
+      const location = await locateBatch(seg, offset);
+      if (location !== undefined) await seg.truncateTo(location.position, this.config.indexIntervalBytes);
+      await seg.file.datasync();
+    }
+    await this.#io.syncDir(this.dir);
+    this.#logEndOffset = this.#active.nextOffset;
+    this.#nextOffset = this.#logEndOffset;
+    this.#groupCommit.lowerTo(this.#logEndOffset);
+    this.#highWatermark = Math.min(this.#highWatermark, this.#logEndOffset);
+    await this.leaderEpochs.truncateFromEnd(this.#logEndOffset);
+  }
+
+  /**
+   * Deletes whole closed segments past retention.ms (by their newest timestamp) or beyond
+   * retention.bytes, oldest first; never the active segment, never data at or above the high
+   * watermark. No-op unless cleanup.policy includes delete.
+   */
+  async enforceRetention(now = Date.now()): Promise<{ deletedSegments: number }> {
+    if (this.config.cleanupPolicy === 'compact') return { deletedSegments: 0 };
+    return this.#lane.run(async () => {
+      const count = selectRetainedPrefix(this.#segments, this.config, this.#highWatermark, now);
+      if (count === 0) return { deletedSegments: 0 };
+      const doomed = this.#segments.splice(0, count);
+      for (const s of doomed) await s.delete();
+      await this.#io.syncDir(this.dir);
+      this.#highWatermark = Math.max(this.#highWatermark, this.logStartOffset);
+      await this.leaderEpochs.truncateFromStart(this.logStartOffset);
+      return { deletedSegments: count };
+    });
+  }
+
+  /**
+   * Compacts the closed segments (cleanup.policy compact): keeps the latest record per key,
+   * drops keyless records and expired tombstones. No-op for policy delete.
+   */
+  async compact(now = Date.now()): Promise<{ removedRecords: number }> {
+    if (this.config.cleanupPolicy === 'delete') return { removedRecords: 0 };
+    return this.#maintenance.run(() => compactSegments({
+      segments: () => this.#segments,
+      swap: (old, replacement, commit) => this.#lane.run(async () => {
+        const i = this.#segments.indexOf(old);
+        if (i < 0 || this.#closed) return false;
+        await commit();
+        this.#segments[i] = replacement;
+        return true;
+      }),
+      io: this.#io,
+      config: this.config,
+      highWatermark: this.#highWatermark,
+      now,
+    }));
+  }
+
+  /** Makes everything written durable (data, epochs, high watermark checkpoint). */
+  async flush(): Promise<void> {
+    if (this.#failure !== undefined) throw this.#failure;
+    await this.#groupCommit.waitFor(this.#logEndOffset);
+    await this.leaderEpochs.flush();
+    await writeOffsetCheckpoint(this.#io, this.dir, HIGH_WATERMARK_CHECKPOINT, this.#highWatermark);
+  }
+
+  /**
+   * Waits for queued appends, flushes, writes the active segment's index files and a recovery
+   * point at the log end (so the next open rescans nothing), and closes the files. A failed log
+   * only closes its files.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#flushTimer);
+    while (this.#draining || this.#queue.length > 0) await this.#lane.run(() => Promise.resolve());
+    try {
+      if (this.#failure === undefined) {
+        await this.#lane.run(async () => {
+          await this.flush();
+          await this.#active.writeIndexes();
+          await writeOffsetCheckpoint(this.#io, this.dir, RECOVERY_POINT_CHECKPOINT, this.#logEndOffset);
+        });
+      }
+    } finally {
+      await Promise.all(this.#segments.map((s) => s.close()));
+    }
+  }
+}
