@@ -2,15 +2,19 @@
  * Compression of the records section of a batch. Kafka compresses all records of a batch as one
  * stream; the 61-byte header stays uncompressed.
  *
- * gzip and zstd use Node's zlib (zstd since Node 23.8). Snappy and LZ4 are not supported yet:
- * encoding or decoding them fails with UNSUPPORTED_COMPRESSION, never with garbage.
+ * gzip and zstd use Node's zlib (zstd since Node 23.8); snappy uses the `snappy` package inside
+ * snappy-java's stream framing (snappy-xerial.ts), as Kafka does; lz4 is the LZ4 frame format
+ * (64 KiB independent blocks, no checksums: the same flags Kafka's KafkaLZ4BlockOutputStream
+ * writes) from `lz4-napi`. All four are proven against Kafka-written golden fixtures.
  */
 import zlib from 'node:zlib';
+import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import type { CompressionCodec } from './batch-header.ts';
 import { CorruptBatchError, RunnelError } from './errors.ts';
+import { snappyXerialCompress, snappyXerialDecompress } from './snappy-xerial.ts';
 
 /** The codecs this build can encode and decode. */
-export const SUPPORTED_COMPRESSION: readonly CompressionCodec[] = ['none', 'gzip', 'zstd'];
+export const SUPPORTED_COMPRESSION: readonly CompressionCodec[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 
 /** Upper bound on one batch's decompressed records, so a tiny "zip bomb" batch cannot exhaust memory. */
 export const MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
@@ -32,7 +36,10 @@ export function compressRecords(codec: CompressionCodec, raw: Buffer): Buffer {
     case 'zstd':
       return zlib.zstdCompressSync(raw);
     case 'snappy':
+      return snappyXerialCompress(raw);
     case 'lz4':
+      return compressFrameSync(raw);
+    default:
       throw unsupported(codec, 'encode');
   }
 }
@@ -52,7 +59,11 @@ export function decompressRecords(codec: CompressionCodec, compressed: Buffer, p
       case 'zstd':
         return zlib.zstdDecompressSync(compressed, { maxOutputLength: MAX_DECOMPRESSED_BYTES });
       case 'snappy':
+        return snappyXerialDecompress(compressed, MAX_DECOMPRESSED_BYTES);
       case 'lz4':
+        // LZ4's ratio is bounded (~255:1), so no output limit is needed beyond the batch size limit.
+        return decompressFrameSync(compressed);
+      default:
         throw unsupported(codec, 'decode');
     }
   } catch (error) {
