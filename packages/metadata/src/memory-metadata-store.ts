@@ -153,13 +153,16 @@ export class MemoryMetadataStore implements MetadataStore {
     if (type === 'DELETED') this.#objects[kind].delete(name);
     else this.#objects[kind].set(name, object);
     const event: WatchEvent<unknown> = Object.freeze({ type, object });
+    // As etcd does, a change is visible to watchers only once it is durable: a watcher never acts
+    // on a change that a crash could still undo. (Reads and CAS see it at once, so two writers
+    // with the same version cannot both win.)
+    await this.#persist();
     this.#history.push({ kind, revision, event });
     if (this.#history.length > this.#historyLimit) {
       const dropped = this.#history.splice(0, this.#history.length - this.#historyLimit);
       this.#compactedRevision = (dropped[dropped.length - 1] as HistoryEntry).revision;
     }
     for (const w of this.#watchers[kind]) w.push(event);
-    await this.#persist();
     return object;
   }
 

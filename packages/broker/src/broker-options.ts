@@ -1,0 +1,48 @@
+import type { MetadataStore } from '@runnel/metadata';
+import type { StorageIo } from '@runnel/storage';
+import type { Logger } from 'pino';
+
+/** Options of {@link startBroker}. */
+export interface BrokerOptions {
+  /** This broker's id (>= 0), unique in the cluster; also checked against the data directory. */
+  readonly brokerId: number;
+  /** Address to listen on for gRPC. @default '127.0.0.1' */
+  readonly host?: string;
+  /** gRPC port; 0 picks a free port (see {@link Broker.address}). */
+  readonly port: number;
+  /** Host name advertised to clients in Metadata. @default host */
+  readonly advertisedHost?: string;
+  /** The broker's data directory (created if missing). */
+  readonly dataDir: string;
+  /** Cluster id; a data directory of another cluster is refused. */
+  readonly clusterId: string;
+  /** Where topics, partition states and broker registrations live. */
+  readonly metadataStore: MetadataStore;
+  /** Rack, for placement (advertised in Metadata). @default '' */
+  readonly rack?: string;
+  /** Port of the HTTP `/metrics` endpoint; 0 picks a free port; omitted = no endpoint. */
+  readonly metricsPort?: number;
+  /** Host of the metrics endpoint. @default host */
+  readonly metricsHost?: string;
+  /** Also collect prom-client's default Node.js metrics. @default true */
+  readonly defaultMetrics?: boolean;
+  /** pino logger; a child with `broker: <id>` is used. @default pino at RUNNEL_LOG_LEVEL or 'info' */
+  readonly logger?: Logger;
+  /** File-I/O seam of the data directory (tests inject faults such as ENOSPC). @default node:fs */
+  readonly storageIo?: StorageIo;
+}
+
+/** A running broker. */
+export interface Broker {
+  readonly id: number;
+  /** `host:port` of the gRPC listener (with the real port when 0 was asked for). */
+  readonly address: string;
+  /** `host:port` of the `/metrics` endpoint, when enabled. */
+  readonly metricsAddress?: string;
+  /**
+   * Clean shutdown: health turns NOT_SERVING, new calls are refused, long-polls answer and tails
+   * end, in-flight appends finish, logs are flushed and closed and the clean-shutdown marker is
+   * written. With `signal` aborted, remaining calls are cut off instead of awaited.
+   */
+  close(options?: { signal?: AbortSignal }): Promise<void>;
+}

@@ -1,0 +1,205 @@
+import { RunnelError } from '@runnel/protocol';
+import { isMetadataStoreError, type MetadataStore, type PartitionState, type Versioned } from '@runnel/metadata';
+import { parseLogConfig, type DataDirectory } from '@runnel/storage';
+import type { Logger } from 'pino';
+import type { BrokerMetrics, PartitionGaugeSource } from './broker-metrics.ts';
+import type { ClusterView, ViewChange } from './cluster-view.ts';
+import { PartitionReplica } from './partition-replica.ts';
+
+/** Options of {@link PartitionRegistry}. */
+export interface PartitionRegistryOptions {
+  readonly brokerId: number;
+  /** This incarnation of the broker (changes on every start). */
+  readonly brokerEpoch: number;
+  readonly dataDirectory: DataDirectory;
+  readonly store: MetadataStore;
+  readonly view: ClusterView;
+  readonly metrics: BrokerMetrics;
+  readonly logger: Logger;
+}
+
+/**
+ * The partitions this broker hosts, kept equal to what the metadata says by a level-triggered
+ * reconcile per partition: a partition whose replicas include this broker gets its log opened; one
+ * that is deleted gets its log closed and removed. Reconciles of one partition run one at a time.
+ *
+ * Leadership here is the RF=1 local-mode rule: the first replica claims an unheld partition, and a
+ * restarted broker re-claims its partitions with the next leader epoch (a new incarnation is a new
+ * leader, so epochs stay one-holder-per-epoch). Issue 4 swaps this for Lease elections.
+ */
+export class PartitionRegistry implements PartitionGaugeSource {
+  readonly #replicas = new Map<string, PartitionReplica>();
+  readonly #queues = new Map<string, Promise<void>>();
+  readonly #options: PartitionRegistryOptions;
+  #unsubscribe: (() => void) | undefined;
+  #closing = false;
+
+  constructor(options: PartitionRegistryOptions) {
+    this.#options = options;
+  }
+
+  /** Opens every partition hosted here, then follows metadata changes. */
+  async start(): Promise<void> {
+    this.#unsubscribe = this.#options.view.onChange((change) => this.#onChange(change));
+    await Promise.all([...this.#options.view.partitions.keys()].map((name) => this.#enqueue(name)));
+  }
+
+  /** Whether a log of this name (`<topic>-<partition>`) is hosted here. */
+  hosts(name: string): boolean {
+    return this.#replicas.has(name);
+  }
+
+  /** The local replica of a partition, if open. */
+  get(topic: string, partition: number): PartitionReplica | undefined {
+    return this.#replicas.get(`${topic}-${partition}`);
+  }
+
+  /**
+   * The replica that can serve a client request for `topic`/`partition` as leader, or the error
+   * to answer: UNKNOWN_TOPIC, UNKNOWN_PARTITION, NOT_LEADER (with the leader as hint) or
+   * LEADER_NOT_AVAILABLE.
+   */
+  leaderFor(topic: string, partition: number): PartitionReplica | RunnelError {
+    const definition = this.#options.view.topics.get(topic)?.value;
+    if (definition === undefined) return new RunnelError('UNKNOWN_TOPIC', `Topic ${JSON.stringify(topic)} does not exist`);
+    if (!Number.isInteger(partition) || partition < 0 || partition >= definition.partitions) {
+      return new RunnelError(
+        'UNKNOWN_PARTITION',
+        `Topic ${topic} has ${definition.partitions} partition(s) (0..${definition.partitions - 1}); partition ${partition} does not exist`,
+      );
+    }
+    const replica = this.#replicas.get(`${topic}-${partition}`);
+    if (replica !== undefined && replica.topicId === definition.topicId) {
+      return replica.notLeaderError() ?? replica;
+    }
+    const state = this.#options.view.partition(topic, partition);
+    const leader = state?.holder?.id ?? -1;
+    if (leader >= 0 && leader !== this.#options.brokerId) {
+      return new RunnelError('NOT_LEADER', `Broker ${this.#options.brokerId} does not lead partition ${topic}-${partition}; broker ${leader} does`, {
+        leaderHint: leader,
+      });
+    }
+    return new RunnelError('LEADER_NOT_AVAILABLE', `Partition ${topic}-${partition} has no leader available yet`);
+  }
+
+  /** For metrics and DescribeTopics. */
+  *partitions(): Iterable<{
+    topic: string; partition: number; isLeader: boolean; underReplicated: boolean;
+    sizeBytes: number; logStartOffset: number; logEndOffset: number; highWatermark: number;
+  }> {
+    for (const r of this.#replicas.values()) {
+      yield {
+        topic: r.topic,
+        partition: r.partition,
+        isLeader: r.role === 'leader',
+        underReplicated: r.state.isr.length < r.state.replicas.length,
+        sizeBytes: r.log.sizeBytes,
+        logStartOffset: r.log.logStartOffset,
+        logEndOffset: r.log.logEndOffset,
+        highWatermark: r.log.highWatermark,
+      };
+    }
+  }
+
+  /** Closes every replica: appends in flight finish, logs are flushed and closed. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    this.#unsubscribe?.();
+    await Promise.allSettled([...this.#queues.values()]);
+    const replicas = [...this.#replicas.values()];
+    this.#replicas.clear();
+    await Promise.all(replicas.map((r) => r.close()));
+  }
+
+  #onChange(change: ViewChange): void {
+    if (change.kind === 'partition') {
+      void this.#enqueue(change.name);
+    } else if (change.kind === 'topic') {
+      // A topic that arrives after its partition records (or a recreated one) unblocks their opening.
+      for (const [name, state] of this.#options.view.partitions) if (state.value.topic === change.name) void this.#enqueue(name);
+    }
+  }
+
+  /** Runs reconcile(name) after any reconcile of the same partition already queued; never rejects. */
+  #enqueue(name: string): Promise<void> {
+    const previous = this.#queues.get(name) ?? Promise.resolve();
+    const next = previous.then(() => this.#reconcile(name)).catch((err: unknown) => {
+      this.#options.logger.error({ err, partition: name }, 'partition reconcile failed');
+    });
+    this.#queues.set(name, next);
+    void next.then(() => {
+      if (this.#queues.get(name) === next) this.#queues.delete(name);
+    });
+    return next;
+  }
+
+  async #reconcile(name: string): Promise<void> {
+    if (this.#closing) return;
+    const { brokerId, view, dataDirectory, metrics, logger } = this.#options;
+    const desired = view.partitions.get(name);
+    const current = this.#replicas.get(name);
+    const hosted = desired !== undefined && desired.value.replicas.includes(brokerId);
+
+    if (current !== undefined && (!hosted || current.topicId !== desired.value.topicId)) {
+      this.#replicas.delete(name);
+      await current.close();
+      const deleted = desired === undefined || desired.value.topicId !== current.topicId;
+      if (deleted) {
+        await dataDirectory.deletePartition(current.topic, current.partition, current.topicId);
+        logger.info({ partition: name, topicId: current.topicId }, 'partition deleted');
+        if (![...this.#replicas.values()].some((r) => r.topic === current.topic)) metrics.forgetTopic(current.topic);
+      }
+    }
+    if (!hosted) return;
+    const state = desired.value;
+    const replica = this.#replicas.get(name);
+    if (replica !== undefined) {
+      replica.applyState(state);
+    } else {
+      const topic = view.topics.get(state.topic)?.value;
+      if (topic === undefined || topic.topicId !== state.topicId) return; // the topic event re-triggers us
+      const config = parseLogConfig({ ...topic.configs });
+      const log = await dataDirectory.openPartition(state.topic, state.partition, state.topicId, config);
+      if (this.#closing) {
+        await log.close();
+        return;
+      }
+      const opened = new PartitionReplica({ brokerId, log, config, state, counters: metrics.topicCounters(state.topic) });
+      this.#replicas.set(name, opened);
+      logger.info({ partition: name, topicId: state.topicId, logEndOffset: log.logEndOffset }, 'partition opened');
+    }
+    await this.#claimLeadership(name, desired);
+  }
+
+  /** RF=1 local-mode leadership: the first replica takes an unheld partition or one its previous incarnation held. */
+  async #claimLeadership(name: string, versioned: Versioned<PartitionState>): Promise<void> {
+    const { brokerId, brokerEpoch, store, logger } = this.#options;
+    const state = versioned.value;
+    const replica = this.#replicas.get(name);
+    if (replica === undefined || state.replicas[0] !== brokerId) return;
+    const holder = state.holder;
+    if (holder !== null && (holder.id !== brokerId || holder.brokerEpoch === brokerEpoch)) {
+      replica.advanceHighWatermark();
+      return;
+    }
+    const me = { id: brokerId, brokerEpoch };
+    const claimed: PartitionState = {
+      ...state,
+      holder: me,
+      leaderEpoch: state.leaderEpoch + 1,
+      partitionEpoch: state.partitionEpoch + 1,
+      isr: [me],
+      epochStartOffset: replica.log.logEndOffset,
+    };
+    try {
+      await store.partitions.update(name, claimed, versioned.resourceVersion);
+    } catch (err) {
+      // Someone changed the record first: its watch event re-runs this reconcile with fresh state.
+      if (isMetadataStoreError(err, 'CONFLICT') || isMetadataStoreError(err, 'NOT_FOUND')) return;
+      throw err;
+    }
+    replica.applyState(claimed);
+    replica.advanceHighWatermark();
+    logger.info({ partition: name, leaderEpoch: claimed.leaderEpoch, epochStartOffset: claimed.epochStartOffset }, 'became leader');
+  }
+}

@@ -1,0 +1,98 @@
+import type * as grpc from '@grpc/grpc-js';
+import { type ProduceRequest__Output, type ProduceResponse } from '@runnel/protocol';
+import { partitionError, type BrokerContext } from './broker-context.ts';
+import { checkProduceRequest, runProduce } from './produce-handler.ts';
+
+/** Requests one stream may have in flight before the broker stops reading from it. */
+export const MAX_STREAM_IN_FLIGHT_REQUESTS = 1024;
+
+/** Record bytes one stream may have in flight before the broker stops reading from it. */
+export const MAX_STREAM_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Serves one ProduceStream call. Requests are started in arrival order (which keeps per-partition
+ * order), and their responses are written in the same order, so "in request order for any one
+ * partition" holds even for requests spanning several partitions. acks=none requests get no
+ * response. Backpressure both ways: the broker stops reading when too many requests or bytes are
+ * in flight, or when the client does not read responses (write() returned false) until 'drain'.
+ */
+export function serveProduceStream(ctx: BrokerContext, call: grpc.ServerDuplexStream<ProduceRequest__Output, ProduceResponse>): void {
+  /** Responses pending, in request order; null marks an acks=none request (nothing to write). */
+  const pending: Array<{ done: boolean; response: ProduceResponse | null; bytes: number; stopTimer: () => void }> = [];
+  let inFlightBytes = 0;
+  let ended = false;
+  let waitingForDrain = false;
+  let paused = false;
+  let closed = false;
+
+  const updateFlow = (): void => {
+    const overloaded = pending.length >= MAX_STREAM_IN_FLIGHT_REQUESTS || inFlightBytes >= MAX_STREAM_IN_FLIGHT_BYTES || waitingForDrain;
+    if (overloaded && !paused) {
+      paused = true;
+      call.pause();
+    } else if (!overloaded && paused) {
+      paused = false;
+      call.resume();
+    }
+  };
+
+  const flush = (): void => {
+    while (pending.length > 0 && (pending[0]?.done ?? false)) {
+      const head = pending.shift();
+      if (head === undefined) break;
+      inFlightBytes -= head.bytes;
+      head.stopTimer();
+      if (head.response !== null && !closed && !call.cancelled) {
+        if (!call.write(head.response)) waitingForDrain = true;
+      }
+    }
+    updateFlow();
+    if (ended && pending.length === 0 && !closed) {
+      closed = true;
+      call.end();
+    }
+  };
+
+  call.on('drain', () => {
+    waitingForDrain = false;
+    updateFlow();
+  });
+
+  call.on('data', (request: ProduceRequest__Output) => {
+    let bytes = 0;
+    for (const p of request.partitions) bytes += p.records.length;
+    const entry = { done: false, response: null as ProduceResponse | null, bytes, stopTimer: ctx.metrics.startTimer('ProduceStream') };
+    pending.push(entry);
+    inFlightBytes += bytes;
+    let result: Promise<ProduceResponse | null>;
+    try {
+      const checked = checkProduceRequest(request);
+      const running = runProduce(ctx, 'ProduceStream', request, checked);
+      result = checked.acks === 'none' ? running.then(() => null) : running;
+    } catch (err) {
+      // A malformed request on a stream fails only that request, answered in each partition's error.
+      const wire = partitionError(ctx, 'ProduceStream', err);
+      result = Promise.resolve({
+        correlationId: request.correlationId,
+        partitions: request.partitions.map((p) => ({ topic: p.topic, partition: p.partition, error: wire, baseOffset: -1, logAppendTime: -1, logStartOffset: -1 })),
+      });
+    }
+    updateFlow();
+    void result.then((response) => {
+      entry.response = response;
+      entry.done = true;
+      flush();
+    });
+  });
+
+  call.on('end', () => {
+    ended = true;
+    flush();
+  });
+  call.on('cancelled', () => {
+    closed = true;
+  });
+  call.on('error', () => {
+    closed = true;
+  });
+}

@@ -1,0 +1,185 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { isMetadataStoreError, brokerRegistrationName, type BrokerRegistration, type MetadataStore } from '@runnel/metadata';
+import { loadRunnelGrpc } from '@runnel/protocol';
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { DataDirectory, storageChannels, type FsyncEvent } from '@runnel/storage';
+import { pino, type Logger } from 'pino';
+import { adminServiceHandlers } from './admin-service.ts';
+import type { BrokerContext } from './broker-context.ts';
+import { BrokerMetrics } from './broker-metrics.ts';
+import type { Broker, BrokerOptions } from './broker-options.ts';
+import { ClusterView } from './cluster-view.ts';
+import { GRPC_SERVER_OPTIONS } from './grpc-limits.ts';
+import { logServiceHandlers } from './log-service.ts';
+import { startMetricsServer } from './metrics-server.ts';
+import { PartitionRegistry } from './partition-registry.ts';
+
+/** How long close() waits for calls to finish before cutting them off. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** The service names health reports on ('' is the whole server, as Kubernetes probes ask). */
+const HEALTH_SERVICES = ['', 'runnel.v1.Log', 'runnel.v1.Admin'] as const;
+
+/**
+ * Registers this broker incarnation: creates its record or bumps `brokerEpoch` by CAS (a
+ * conflict means a concurrent write; re-read and retry). Returns the new brokerEpoch.
+ */
+async function registerBroker(store: MetadataStore, registration: Omit<BrokerRegistration, 'brokerEpoch'>): Promise<number> {
+  const name = brokerRegistrationName(registration.id);
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const current = await store.brokers.get(name);
+    try {
+      if (current === undefined) {
+        await store.brokers.create(name, { ...registration, brokerEpoch: 1 });
+        return 1;
+      }
+      const brokerEpoch = current.value.brokerEpoch + 1;
+      await store.brokers.update(name, { ...registration, brokerEpoch }, current.resourceVersion);
+      return brokerEpoch;
+    } catch (err) {
+      if (!isMetadataStoreError(err, 'CONFLICT') && !isMetadataStoreError(err, 'ALREADY_EXISTS')) throw err;
+    }
+  }
+  throw new Error(`Cannot register broker ${registration.id}: its registration keeps changing under concurrent writes`);
+}
+
+let healthDefinition: protoLoader.PackageDefinition | undefined;
+
+/**
+ * Starts one broker: opens its data directory, serves Log and Admin (proto/runnel/v1), gRPC
+ * health and server reflection on `host:port`, registers itself in the metadata store, opens the
+ * partitions it hosts and then reports SERVING. Optional HTTP `/metrics`.
+ */
+export async function startBroker(options: BrokerOptions): Promise<Broker> {
+  const host = options.host ?? '127.0.0.1';
+  const baseLogger = options.logger ?? pino({ level: process.env['RUNNEL_LOG_LEVEL'] ?? 'info' });
+  const logger: Logger = baseLogger.child({ broker: options.brokerId });
+  if (!Number.isInteger(options.brokerId) || options.brokerId < 0) throw new RangeError(`Invalid broker id ${options.brokerId}: expected an integer >= 0`);
+
+  const dataDirectory = await DataDirectory.open({
+    path: options.dataDir,
+    clusterId: options.clusterId,
+    brokerId: options.brokerId,
+    logger,
+    ...(options.storageIo === undefined ? {} : { io: options.storageIo }),
+  });
+  if (!dataDirectory.wasCleanShutdown) logger.warn({ dataDir: options.dataDir }, 'no clean-shutdown marker: logs are recovered');
+
+  const shutdown = new AbortController();
+  const view = new ClusterView(logger);
+  // The registry needs the brokerEpoch, known only after registration; the metrics read it lazily.
+  let registry: PartitionRegistry | undefined;
+  const metrics = new BrokerMetrics({
+    brokerId: options.brokerId,
+    defaultMetrics: options.defaultMetrics ?? true,
+    source: { partitions: () => registry?.partitions() ?? [] },
+  });
+
+  // fsync latency comes from storage's diagnostics channel; several brokers may share a process,
+  // so each counts only the logs it hosts.
+  const onFsync = (message: unknown): void => {
+    const event = message as FsyncEvent;
+    if (registry?.hosts(event.log) === true) metrics.fsyncDuration.observe(event.durationMs / 1000);
+  };
+  diagnosticsChannel.subscribe(storageChannels.fsync, onFsync);
+
+  const server = new grpc.Server(GRPC_SERVER_OPTIONS);
+  const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((s) => [s, 'NOT_SERVING'])));
+  const setHealth = (status: 'SERVING' | 'NOT_SERVING'): void => {
+    for (const s of HEALTH_SERVICES) health.setStatus(s, status);
+  };
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+  try {
+    const { runnel, packageDefinition } = loadRunnelGrpc();
+    healthDefinition ??= protoLoader.loadSync(healthProtoPath, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+    health.addToServer(server);
+    new ReflectionService({ ...packageDefinition, ...healthDefinition }).addToServer(server);
+
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(`${host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err === null ? resolve(bound) : reject(err)));
+    });
+    const brokerEpoch = await registerBroker(options.metadataStore, {
+      id: options.brokerId,
+      host: options.advertisedHost ?? host,
+      port,
+      rack: options.rack ?? '',
+      brokerUuid: dataDirectory.brokerUuid,
+    });
+    registry = new PartitionRegistry({ brokerId: options.brokerId, brokerEpoch, dataDirectory, store: options.metadataStore, view, metrics, logger });
+    const ctx: BrokerContext = {
+      brokerId: options.brokerId,
+      clusterId: options.clusterId,
+      store: options.metadataStore,
+      view,
+      registry,
+      metrics,
+      logger,
+      shutdownSignal: shutdown.signal,
+    };
+    server.addService(runnel.v1.Log.service, logServiceHandlers(ctx));
+    server.addService(runnel.v1.Admin.service, adminServiceHandlers(ctx));
+    await view.start(options.metadataStore);
+    await registry.start();
+    if (options.metricsPort !== undefined) metricsServer = await startMetricsServer(metrics.registry, options.metricsHost ?? host, options.metricsPort);
+    setHealth('SERVING');
+    const address = `${host}:${port}`;
+    logger.info({ address, brokerEpoch, metrics: metricsServer?.address }, 'broker started');
+
+    let closing: Promise<void> | undefined;
+    const openRegistry = registry;
+    const close = async (closeOptions: { signal?: AbortSignal } = {}): Promise<void> => {
+      setHealth('NOT_SERVING');
+      shutdown.abort();
+      await drainServer(server, closeOptions.signal);
+      await openRegistry.close();
+      await view.close();
+      await dataDirectory.close({ clean: true });
+      await metricsServer?.close();
+      diagnosticsChannel.unsubscribe(storageChannels.fsync, onFsync);
+      logger.info('broker stopped cleanly');
+    };
+    return {
+      id: options.brokerId,
+      address,
+      ...(metricsServer === undefined ? {} : { metricsAddress: metricsServer.address }),
+      close(closeOptions) {
+        closing ??= close(closeOptions);
+        return closing;
+      },
+    };
+  } catch (err) {
+    shutdown.abort();
+    server.forceShutdown();
+    await registry?.close();
+    await view.close();
+    await metricsServer?.close();
+    await dataDirectory.close({ clean: false });
+    diagnosticsChannel.unsubscribe(storageChannels.fsync, onFsync);
+    throw err;
+  }
+}
+
+/** Stops accepting calls and waits for running ones (bounded by a grace period or `signal`), then cuts the rest off. */
+function drainServer(server: grpc.Server, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const force = (): void => {
+      server.forceShutdown();
+      done();
+    };
+    const timer = setTimeout(force, SHUTDOWN_GRACE_MS);
+    signal?.addEventListener('abort', force, { once: true });
+    let finished = false;
+    const done = (): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', force);
+      resolve();
+    };
+    if (signal?.aborted === true) force();
+    server.tryShutdown(() => done());
+  });
+}
