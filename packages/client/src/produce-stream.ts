@@ -54,13 +54,26 @@ export class ProduceStream {
     });
   }
 
-  /** Ends the stream; pending requests fail with CANCELLED. */
-  close(): void {
+  /**
+   * Ends the stream. With nothing pending it half-closes and waits (up to `graceMs`) for the broker
+   * to finish, so acks=0 requests already written are not cut off; pending requests fail with
+   * CANCELLED.
+   */
+  async close(graceMs = 1000): Promise<void> {
     const call = this.#call;
     this.#call = undefined;
     this.#failAll(new RunnelError('CANCELLED', `Produce stream to broker ${this.#connection.address} closed by the client`, { retriable: false }));
-    call?.end();
-    call?.cancel();
+    if (!call) return;
+    const finished = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, graceMs);
+      call.once('status', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    call.end();
+    await finished;
+    call.cancel();
   }
 
   #open(): grpc.ClientDuplexStream<ProduceRequest, ProduceResponse__Output> {

@@ -49,6 +49,8 @@ export class Producer {
   readonly #partitioner = new DefaultPartitioner();
   readonly #sender: Sender;
   #closed = false;
+  /** Sends between their call and their append (waiting for metadata or memory): flush covers them. */
+  readonly #appending = new Set<Promise<unknown>>();
 
   constructor(options: ProducerOptions) {
     this.options = resolveProducerOptions(options);
@@ -77,6 +79,17 @@ export class Producer {
    */
   async sendBatch(topic: string, messages: ReadonlyArray<Omit<ProducerMessage, 'topic'>>, options: SendOptions = {}): Promise<RecordMetadata[]> {
     if (this.#closed) throw new RunnelError('CANCELLED', `Cannot send to ${topic}: the producer is closed`);
+    if (!this.#metadata.topic(topic)) {
+      // Slow path (first send to a topic): let flush() wait for this send to be appended.
+      const ready = this.#topic(topic, options.signal);
+      const tracked = ready.catch(() => undefined);
+      this.#appending.add(tracked);
+      try {
+        await ready;
+      } finally {
+        this.#appending.delete(tracked);
+      }
+    }
     const info = this.#metadata.topic(topic) ?? (await this.#topic(topic, options.signal));
     const now = Date.now();
     const groups = new Map<number, { records: ProducerRecord[]; indexes: number[]; size: number }>();
@@ -132,26 +145,35 @@ export class Producer {
     return results;
   }
 
-  /** Sends everything queued now and resolves once all of it is acknowledged or failed. */
-  async flush(): Promise<void> {
+  /**
+   * Sends everything queued now (including sends still waiting for topic metadata) and resolves
+   * once all of it is acknowledged or failed. Returns early when `signal` aborts.
+   */
+  async flush(options: { signal?: AbortSignal } = {}): Promise<void> {
+    await Promise.all(this.#appending);
     this.#accumulator.beginFlush();
     try {
       this.#sender.wake();
-      await this.#sender.whenIdle();
+      await this.#sender.whenIdle(options.signal);
     } finally {
       this.#accumulator.endFlush();
     }
   }
 
-  /** Flushes, then closes the connections. Later sends reject with CANCELLED. */
-  async close(): Promise<void> {
+  /**
+   * Sends what is queued and waits for it (up to `timeoutMs`, or until `signal` aborts), then
+   * closes the connections; whatever is still unsent fails with CANCELLED. Later sends reject.
+   */
+  async close(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await Promise.all(this.#appending);
     this.#sender.beginClose();
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? this.options.requestTimeoutMs);
     try {
-      await this.#sender.whenIdle();
+      await this.#sender.whenIdle(options.signal ? AbortSignal.any([options.signal, timeout]) : timeout);
     } finally {
-      this.#sender.close();
+      await this.#sender.close(new RunnelError('CANCELLED', 'The producer was closed before the record was acknowledged', { retriable: false }));
       this.#connections.close();
     }
   }

@@ -54,10 +54,19 @@ export class Sender {
     });
   }
 
-  /** Resolves once nothing is queued or in flight. */
-  whenIdle(): Promise<void> {
-    if (!this.#acc.hasPending) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
+  /** Resolves once nothing is queued or in flight, or when `signal` aborts. */
+  whenIdle(signal?: AbortSignal): Promise<void> {
+    if (!this.#acc.hasPending || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        signal?.removeEventListener('abort', done);
+        const i = this.#idle.indexOf(done);
+        if (i >= 0) this.#idle.splice(i, 1);
+        resolve();
+      };
+      signal?.addEventListener('abort', done, { once: true });
+      this.#idle.push(done);
+    });
   }
 
   /** Sends whatever is queued regardless of linger from now on. */
@@ -66,10 +75,15 @@ export class Sender {
     this.wake();
   }
 
-  /** Closes every stream; in-flight requests fail. */
-  close(): void {
+  /** Fails everything still queued with `err` and closes every stream (in-flight requests fail). */
+  async close(err: RunnelError): Promise<void> {
     clearTimeout(this.#timer);
-    for (const s of this.#streams.values()) s.close();
+    for (const b of this.#acc.abortAll()) {
+      b.fail(err);
+      this.#acc.settled(b);
+      this.#memory.release(b.sizeBytes - BATCH_OVERHEAD_BYTES);
+    }
+    await Promise.all([...this.#streams.values()].map((s) => s.close()));
     this.#streams.clear();
   }
 

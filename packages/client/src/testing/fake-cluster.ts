@@ -1,0 +1,222 @@
+/**
+ * An in-process fake of Runnel's Log and Admin services for the client's unit tests: partitions are
+ * arrays of stored batches on one of N gRPC servers on 127.0.0.1:0. It follows the wire contract
+ * (batches stored as received with baseOffset stamped, whole batches returned by Fetch, errors as
+ * per-partition runnel.v1.Error) and lets a test inject faults: a leader move (NOT_LEADER from the
+ * old leader), a stalled partition (no answer), or a per-partition error code.
+ * Not a broker: no durability, no replication. Process tests use the real broker.
+ */
+import * as grpc from '@grpc/grpc-js';
+import {
+  loadRunnelGrpc, decodeRecordBatch, setBaseOffset, toWireError, validateBatches, RunnelError,
+  type ErrorCode, type LogHandlers, type AdminHandlers, type ProducePartitionResponse, type FetchPartitionResponse,
+} from '@runnel/protocol';
+
+interface StoredBatch { baseOffset: number; lastOffset: number; maxTimestamp: number; bytes: Buffer }
+interface FakePartition { leader: number; epoch: number; batches: StoredBatch[]; logEnd: number; faults: ErrorCode[]; stalled: boolean }
+
+/** A fake multi-broker cluster on loopback. */
+export class FakeCluster {
+  readonly servers: grpc.Server[] = [];
+  readonly ports: number[] = [];
+  readonly topics = new Map<string, FakePartition[]>();
+  /** Produce requests seen, per broker index. */
+  readonly produceRequests: number[] = [];
+  /** Fetch requests seen, all brokers. */
+  fetchRequests = 0;
+  readonly #dataWaiters = new Set<() => void>();
+
+  static async start(brokers = 1): Promise<FakeCluster> {
+    const c = new FakeCluster();
+    for (let id = 0; id < brokers; id++) {
+      const server = new grpc.Server();
+      const { runnel } = loadRunnelGrpc();
+      server.addService(runnel.v1.Log.service, c.#log(id));
+      server.addService(runnel.v1.Admin.service, c.#admin(id));
+      const port = await new Promise<number>((resolve, reject) =>
+        server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+      c.servers.push(server);
+      c.ports.push(port);
+      c.produceRequests.push(0);
+    }
+    return c;
+  }
+
+  get bootstrap(): string {
+    return `127.0.0.1:${this.ports[0]}`;
+  }
+
+  createTopic(name: string, partitions: number): void {
+    this.topics.set(name, Array.from({ length: partitions }, (_, i) => ({ leader: i % this.servers.length, epoch: 0, batches: [], logEnd: 0, faults: [], stalled: false })));
+  }
+
+  partition(topic: string, partition: number): FakePartition {
+    const p = this.topics.get(topic)?.[partition];
+    if (!p) throw new Error(`fake: no partition ${topic}-${partition}`);
+    return p;
+  }
+
+  /** Moves leadership; the old leader answers NOT_LEADER from now on. */
+  moveLeader(topic: string, partition: number, to: number): void {
+    const p = this.partition(topic, partition);
+    p.leader = to;
+    p.epoch++;
+  }
+
+  async close(): Promise<void> {
+    for (const w of this.#dataWaiters) w();
+    await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.tryShutdown(() => resolve()))));
+    for (const s of this.servers) s.forceShutdown();
+  }
+
+  #check(broker: number, topic: string, partition: number): FakePartition {
+    const parts = this.topics.get(topic);
+    if (!parts) throw new RunnelError('UNKNOWN_TOPIC', `Topic ${topic} does not exist`);
+    const p = parts[partition];
+    if (!p) throw new RunnelError('UNKNOWN_PARTITION', `Partition ${topic}-${partition} does not exist`);
+    if (p.leader !== broker) throw new RunnelError('NOT_LEADER', `Broker ${broker} does not lead ${topic}-${partition}`, { leaderHint: p.leader });
+    const fault = p.faults.shift();
+    if (fault) throw new RunnelError(fault, `Injected ${fault} on ${topic}-${partition}`);
+    return p;
+  }
+
+  #append(broker: number, topic: string, partition: number, records: Buffer): ProducePartitionResponse {
+    try {
+      const p = this.#check(broker, topic, partition);
+      const batches = validateBatches(records, { maxBatchBytes: 64 * 1024 * 1024 });
+      const base = p.logEnd;
+      for (const b of batches) {
+        const bytes = Buffer.from(records.subarray(b.position, b.position + b.size));
+        setBaseOffset(bytes, 0, p.logEnd);
+        p.batches.push({ baseOffset: p.logEnd, lastOffset: p.logEnd + b.header.lastOffsetDelta, maxTimestamp: b.header.maxTimestamp, bytes });
+        p.logEnd += b.header.lastOffsetDelta + 1;
+      }
+      for (const w of this.#dataWaiters) w();
+      return { topic, partition, baseOffset: base, logAppendTime: -1, logStartOffset: 0 };
+    } catch (err) {
+      return { topic, partition, error: toWireError(err), baseOffset: -1, logAppendTime: -1 };
+    }
+  }
+
+  #log(id: number): LogHandlers {
+    return {
+      Metadata: (call, cb) => {
+        const names = call.request.topics.length > 0 ? call.request.topics : [...this.topics.keys()];
+        cb(null, {
+          clusterId: 'fake',
+          brokers: this.ports.map((port, i) => ({ id: i, host: '127.0.0.1', port })),
+          topics: names.map((name) => {
+            const parts = this.topics.get(name);
+            if (!parts) return { name, error: toWireError(new RunnelError('UNKNOWN_TOPIC', `Topic ${name} does not exist`)) };
+            return { name, topicId: `id-${name}`, partitions: parts.map((p, i) => ({ partition: i, leaderId: p.leader, leaderEpoch: p.epoch, replicas: [p.leader], isr: [p.leader] })) };
+          }),
+        });
+      },
+      Produce: (call, cb) => {
+        this.produceRequests[id]!++;
+        cb(null, { correlationId: call.request.correlationId, partitions: call.request.partitions.map((p) => this.#append(id, p.topic, p.partition, p.records)) });
+      },
+      ProduceStream: (call) => {
+        call.on('data', (req: Parameters<LogHandlers['Produce']>[0]['request']) => {
+          this.produceRequests[id]!++;
+          if (req.partitions.some((p) => this.topics.get(p.topic)?.[p.partition]?.stalled)) return; // never answers
+          const partitions = req.partitions.map((p) => this.#append(id, p.topic, p.partition, p.records));
+          if (req.acks !== 'ACKS_NONE') call.write({ correlationId: req.correlationId, partitions });
+        });
+        call.on('end', () => call.end());
+        call.on('error', () => undefined);
+      },
+      Fetch: (call, cb) => {
+        this.fetchRequests++;
+        const deadline = Date.now() + call.request.maxWaitMs;
+        const answer = (): void => {
+          const partitions: FetchPartitionResponse[] = call.request.partitions.map((fp) => {
+            try {
+              const p = this.#check(id, fp.topic, fp.partition);
+              if (fp.offset > p.logEnd || fp.offset < 0) throw new RunnelError('OFFSET_OUT_OF_RANGE', `Offset ${fp.offset} is outside 0..${p.logEnd} of ${fp.topic}-${fp.partition}`);
+              const out: Buffer[] = [];
+              let bytes = 0;
+              for (const b of p.batches) {
+                if (b.lastOffset < fp.offset) continue;
+                if (bytes > 0 && bytes + b.bytes.length > fp.maxBytes) break;
+                out.push(b.bytes);
+                bytes += b.bytes.length;
+              }
+              return { topic: fp.topic, partition: fp.partition, highWatermark: p.logEnd, logStartOffset: 0, logEndOffset: p.logEnd, records: Buffer.concat(out) };
+            } catch (err) {
+              return { topic: fp.topic, partition: fp.partition, error: toWireError(err), highWatermark: -1, logStartOffset: -1, logEndOffset: -1 };
+            }
+          });
+          const hasData = partitions.some((p) => p.error || (p.records as Buffer | undefined)?.length);
+          if (hasData || Date.now() >= deadline) {
+            cb(null, { partitions });
+            return;
+          }
+          const wake = (): void => {
+            this.#dataWaiters.delete(wake);
+            clearTimeout(timer);
+            answer();
+          };
+          const timer = setTimeout(wake, Math.max(0, deadline - Date.now()));
+          this.#dataWaiters.add(wake);
+        };
+        answer();
+      },
+      Tail: (call) => call.end(),
+      ListOffsets: (call, cb) => {
+        cb(null, {
+          partitions: call.request.partitions.map((lp) => {
+            try {
+              const p = this.#check(id, lp.topic, lp.partition);
+              let offset = lp.spec === 'OFFSET_SPEC_EARLIEST' ? 0 : p.logEnd;
+              if (lp.spec === 'OFFSET_SPEC_TIMESTAMP') {
+                const hit = p.batches.find((b) => b.maxTimestamp >= lp.timestamp);
+                offset = -1;
+                if (hit) offset = decodeRecordBatch(hit.bytes).records.find((r) => r.timestamp >= lp.timestamp)?.offset ?? hit.baseOffset;
+              }
+              return { topic: lp.topic, partition: lp.partition, offset, timestamp: -1, leaderEpoch: p.epoch };
+            } catch (err) {
+              return { topic: lp.topic, partition: lp.partition, error: toWireError(err), offset: -1 };
+            }
+          }),
+        });
+      },
+    };
+  }
+
+  #admin(id: number): AdminHandlers {
+    return {
+      DescribeCluster: (_call, cb) => cb(null, { clusterId: 'fake', brokerId: id, brokers: this.ports.map((port, i) => ({ id: i, host: '127.0.0.1', port })), metadataStore: 'local' }),
+      CreateTopics: (call, cb) => {
+        cb(null, {
+          topics: call.request.topics.map((t) => {
+            if (this.topics.has(t.name)) return { name: t.name, error: toWireError(new RunnelError('TOPIC_ALREADY_EXISTS', `Topic ${t.name} already exists`)) };
+            if (!call.request.validateOnly) this.createTopic(t.name, t.partitions);
+            return { name: t.name, topicId: `id-${t.name}` };
+          }),
+        });
+      },
+      DeleteTopics: (call, cb) => {
+        cb(null, {
+          topics: call.request.names.map((name) => {
+            if (!this.topics.delete(name)) return { name, error: toWireError(new RunnelError('UNKNOWN_TOPIC', `Topic ${name} does not exist`)) };
+            return { name };
+          }),
+        });
+      },
+      DescribeTopics: (call, cb) => {
+        const names = call.request.names.length > 0 ? call.request.names : [...this.topics.keys()];
+        cb(null, {
+          topics: names.map((name) => {
+            const parts = this.topics.get(name);
+            if (!parts) return { name, error: toWireError(new RunnelError('UNKNOWN_TOPIC', `Topic ${name} does not exist`)) };
+            return {
+              name, topicId: `id-${name}`, configs: {},
+              partitions: parts.map((p, i) => ({ partition: i, leaderId: p.leader, leaderEpoch: p.epoch, replicas: [p.leader], isr: [p.leader], logStartOffset: 0, logEndOffset: p.logEnd, highWatermark: p.logEnd, sizeBytes: p.batches.reduce((s, b) => s + b.bytes.length, 0), segments: 1 })),
+            };
+          }),
+        });
+      },
+    };
+  }
+}
