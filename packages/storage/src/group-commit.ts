@@ -93,8 +93,9 @@ export class GroupCommit {
       (err: unknown) => {
         this.#inFlight = false;
         this.#publish(started, waiting, err);
-        this.fail(err);
+        // onFailure fails this group commit with the log's error; fail(err) covers a caller that does not.
         this.#options.onFailure(err);
+        this.fail(err);
       },
     );
   }

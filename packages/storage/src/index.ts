@@ -15,3 +15,4 @@ export { LogCorruptionError } from './errors.ts';
 export { storageChannels, fsyncChannel, recoveryTruncationChannel, type FsyncEvent, type RecoveryTruncationEvent, type StorageLogger } from './storage-events.ts';
 export { nodeStorageIo, type StorageIo, type StorageFile } from './storage-io.ts';
 export type { RecoveryTruncation } from './log-loader.ts';
+export type { IntegrityReport } from './log-verifier.ts';

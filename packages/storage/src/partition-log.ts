@@ -26,6 +26,7 @@ import { readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint-file.t
 import { selectRetainedPrefix } from './log-retention.ts';
 import { compactSegments } from './log-compactor.ts';
 import type { LogConfig } from './log-config.ts';
+import { verifySegments, type IntegrityReport } from './log-verifier.ts';
 
 /** Checkpoint file names inside a partition directory. */
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
@@ -543,6 +544,14 @@ export class PartitionLog {
       highWatermark: this.#highWatermark,
       now,
     }));
+  }
+
+  /**
+   * Rescans every batch (CRC included) and checks offsets and indexes against it. Runs in the
+   * write lane, so it sees a quiet log; costs a full read of the log.
+   */
+  verify(): Promise<IntegrityReport> {
+    return this.#lane.run(() => verifySegments(this.#segments, this.#logEndOffset));
   }
 
   /** Makes everything written durable (data, epochs, high watermark checkpoint). */
