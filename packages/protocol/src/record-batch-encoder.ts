@@ -29,6 +29,9 @@ import type { EncodeBatchOptions, ProducerRecord } from './record-types.ts';
 import { unsignedVarintSize, varintSize, writeVarint, zigzag } from './varint.ts';
 
 const MAX_BATCH_BYTES = 0x7fffffff;
+/** Timestamp deltas whose zigzag form stays a safe integer, so decoders read them exactly. */
+const MAX_TIMESTAMP_DELTA = 2 ** 52 - 1;
+const MIN_TIMESTAMP_DELTA = -(2 ** 52);
 
 function invalid(index: number, what: string): RunnelError {
   return new RunnelError('INVALID_RECORD', `Cannot encode record ${index}: ${what}`);
@@ -67,8 +70,12 @@ export function encodeRecordBatch(records: readonly ProducerRecord[], options: E
     const timestamp = record.timestamp ?? now;
     if (!Number.isSafeInteger(timestamp)) throw invalid(i, `timestamp ${timestamp} is not a safe integer`);
     if (timestamp > maxTimestamp) maxTimestamp = timestamp;
+    const delta = timestamp - baseTimestamp;
+    if (delta > MAX_TIMESTAMP_DELTA || delta < MIN_TIMESTAMP_DELTA) {
+      throw invalid(i, `timestamp ${timestamp} is too far (more than 2^52 ms) from the first record's ${baseTimestamp}`);
+    }
     const { key, value, headers } = record;
-    let body = 1 + varintSize(timestamp - baseTimestamp) + varintSize(i);
+    let body = 1 + varintSize(delta) + varintSize(i);
     if (key === null) body += 1;
     else if (isBytes(key)) body += varintSize(key.length) + key.length;
     else throw invalid(i, 'key must be a Buffer or null');
