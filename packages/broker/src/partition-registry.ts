@@ -1,5 +1,5 @@
 import { RunnelError } from '@runnel/protocol';
-import { isMetadataStoreError, type MetadataStore, type PartitionState, type Versioned } from '@runnel/metadata';
+import { isMetadataStoreError, validateTopicName, type MetadataStore, type PartitionState, type Versioned } from '@runnel/metadata';
 import { parseLogConfig, type DataDirectory } from '@runnel/storage';
 import type { Logger } from 'pino';
 import type { BrokerMetrics, PartitionGaugeSource } from './broker-metrics.ts';
@@ -61,7 +61,14 @@ export class PartitionRegistry implements PartitionGaugeSource {
    */
   leaderFor(topic: string, partition: number): PartitionReplica | RunnelError {
     const definition = this.#options.view.topics.get(topic)?.value;
-    if (definition === undefined) return new RunnelError('UNKNOWN_TOPIC', `Topic ${JSON.stringify(topic)} does not exist`);
+    if (definition === undefined) {
+      try {
+        validateTopicName(topic);
+      } catch (err) {
+        return err as RunnelError;
+      }
+      return new RunnelError('UNKNOWN_TOPIC', `Topic ${JSON.stringify(topic)} does not exist`);
+    }
     if (!Number.isInteger(partition) || partition < 0 || partition >= definition.partitions) {
       return new RunnelError(
         'UNKNOWN_PARTITION',
