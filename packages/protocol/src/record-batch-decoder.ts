@@ -104,7 +104,11 @@ export function decodeRecordBatch(buf: Buffer, position = 0): DecodedRecordBatch
   const section = buf.subarray(position + RECORD_BATCH_HEADER_BYTES, position + size);
   const reader = new RecordReader(decompressRecords(header.compression, section, position), position);
   const { recordCount, baseOffset, partitionLeaderEpoch } = header;
-  if (recordCount < 0) throw reader.corrupt(`recordCount ${recordCount} is negative`);
+  // The smallest record takes 7 bytes (length, attributes, two deltas, null key, null value, no
+  // headers): a larger count is corrupt, and checking first avoids allocating for a bogus count.
+  if (recordCount < 0 || recordCount > reader.end / 7) {
+    throw reader.corrupt(`recordCount ${recordCount} is not possible in ${reader.end} bytes of records`);
+  }
   const logAppendTime = header.timestampType === 'logAppend' ? header.maxTimestamp : -1;
   const records: ConsumedRecord[] = new Array<ConsumedRecord>(recordCount);
   for (let i = 0; i < recordCount; i++) {
