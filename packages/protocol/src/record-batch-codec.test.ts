@@ -146,7 +146,13 @@ describe('decodeRecordBatch', () => {
       { key: null, value: Buffer.from('two') },
     ]);
     const section = two.subarray(RECORD_BATCH_HEADER_BYTES);
-    expectCorrupt(() => decodeRecordBatch(withRecordsSection(two, section, 3)), /ends inside a varint/);
+    expectCorrupt(() => decodeRecordBatch(withRecordsSection(two, section, 3)), /recordCount 3 is not possible in 20 bytes/);
+    const roomy = encodeRecordBatch([
+      { key: null, value: Buffer.from('the first value') },
+      { key: null, value: Buffer.from('the second value') },
+    ]);
+    const roomySection = roomy.subarray(RECORD_BATCH_HEADER_BYTES);
+    expectCorrupt(() => decodeRecordBatch(withRecordsSection(roomy, roomySection, 3)), /ends inside a varint/);
     expectCorrupt(() => decodeRecordBatch(withRecordsSection(two, Buffer.concat([section, Buffer.from([0])]))), /1 bytes follow the 2 declared records/);
     const overrun = Buffer.from(section);
     overrun[0] = 0x7e; // first record claims 63 bytes
