@@ -1,4 +1,6 @@
 #!/usr/bin/env node
-// The `runnel` command. Placeholder until the CLI lands.
-console.error('runnel: not built yet');
-process.exitCode = 1;
+// The `runnel` command: dispatches to one subcommand and maps failures to exit codes
+// (2 = usage error naming the bad flag, 1 = the operation failed, with the error's stable code).
+import { runCli } from './run-cli.ts';
+
+process.exitCode = await runCli(process.argv.slice(2));

@@ -1,0 +1,105 @@
+import { Admin, Consumer, type ConsumerRecord, type SeekTarget } from '@runnel/client';
+import { BOOTSTRAP_OPTION, bootstrapOf, intFlag, parse, type Options } from '../args.ts';
+import { formatRecord, validateFormat } from '../record-format.ts';
+import { Progress } from '../progress.ts';
+import { UsageError } from '../usage-error.ts';
+
+export const CONSUME_USAGE = `Usage: runnel consume TOPIC [options]
+
+Prints one record per line (its value, or --format).
+
+Options:
+  -b, --bootstrap HOST:PORT  brokers (default $RUNNEL_BOOTSTRAP or 127.0.0.1:9092)
+  --partition N              read only partition N (default: every partition)
+  --from POS                 earliest, latest, an offset, or @TIMESTAMP_MS (default latest)
+  --max-messages N           exit after N records
+  --timeout-ms MS            exit when no record arrives for MS milliseconds
+  --format TEMPLATE          %v value, %k key, %o offset, %p partition, %t timestamp,
+                             %T topic, %h headers, %% percent (default "%v")
+  -h, --help                 show this help`;
+
+const OPTIONS: Options = {
+  ...BOOTSTRAP_OPTION,
+  partition: { type: 'string' },
+  from: { type: 'string' },
+  'max-messages': { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  format: { type: 'string' },
+};
+
+function parseFrom(raw: string | undefined): SeekTarget {
+  if (raw === undefined || raw === 'latest') return 'latest';
+  if (raw === 'earliest') return 'earliest';
+  if (/^\d+$/.test(raw)) return { offset: Number(raw) };
+  if (/^@\d+$/.test(raw)) return { timestamp: Number(raw.slice(1)) };
+  throw new UsageError(`Invalid value for --from: "${raw}" (expected earliest, latest, an offset or @TIMESTAMP_MS)`, CONSUME_USAGE);
+}
+
+/** `runnel consume TOPIC`. */
+export async function consumeCommand(argv: string[]): Promise<number> {
+  const p = parse(argv, OPTIONS, CONSUME_USAGE, 1);
+  if (p.values['help']) {
+    process.stdout.write(`${CONSUME_USAGE}\n`);
+    return 0;
+  }
+  const topic = p.positionals[0];
+  if (topic === undefined) throw new UsageError('Missing TOPIC', CONSUME_USAGE);
+  const from = parseFrom(p.values['from'] as string | undefined);
+  const maxMessages = intFlag(p, 'max-messages', CONSUME_USAGE, Number.MAX_SAFE_INTEGER, 1);
+  const timeoutMs = p.values['timeout-ms'] === undefined ? undefined : intFlag(p, 'timeout-ms', CONSUME_USAGE, 0, 1);
+  const format = (p.values['format'] as string | undefined) ?? '%v';
+  const formatError = validateFormat(format);
+  if (formatError) throw new UsageError(`Invalid value for --format: ${formatError}`, CONSUME_USAGE);
+  const bootstrap = bootstrapOf(p);
+
+  const admin = new Admin({ bootstrap, requestTimeoutMs: 15_000 });
+  let partitions: number[];
+  try {
+    const info = await admin.topicMetadata(topic);
+    const count = info.partitions.length;
+    if (p.values['partition'] !== undefined) {
+      const n = intFlag(p, 'partition', CONSUME_USAGE, 0, 0);
+      if (n >= count) throw new UsageError(`Invalid value for --partition: ${n} (topic ${topic} has partitions 0..${count - 1})`, CONSUME_USAGE);
+      partitions = [n];
+    } else partitions = Array.from({ length: count }, (_, i) => i);
+  } finally {
+    await admin.close();
+  }
+
+  const consumer = new Consumer({ bootstrap, autoOffsetReset: 'earliest', maxWaitMs: 200 });
+  consumer.assign(partitions.map((partition) => ({ topic, partition })));
+  for (const partition of partitions) consumer.seek({ topic, partition }, from);
+
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let idleTimer: NodeJS.Timeout | undefined;
+  const armIdle = (): void => {
+    if (timeoutMs === undefined) return;
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => stop.abort(), timeoutMs);
+  };
+  const progress = new Progress(`consume ${topic}`);
+  let count = 0;
+  try {
+    armIdle();
+    for await (const record of consumer.records({ signal: stop.signal })) {
+      armIdle();
+      if (!process.stdout.write(formatRecord(format, record as ConsumerRecord))) {
+        await new Promise((resolve) => process.stdout.once('drain', resolve));
+      }
+      count++;
+      progress.update(`${count} records`);
+      if (count >= maxMessages) break;
+    }
+  } finally {
+    clearTimeout(idleTimer);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    progress.done();
+    await consumer.close();
+  }
+  process.stderr.write(`Processed a total of ${count} messages\n`);
+  return 0;
+}
