@@ -94,3 +94,4 @@ export type { RecordHeader, ProducerRecord, ConsumedRecord, EncodeBatchOptions }
 export { encodeRecordBatch } from './record-batch-encoder.ts';
 export { decodeRecordBatch, decodeRecords, type DecodedRecordBatch } from './record-batch-decoder.ts';
 export { SUPPORTED_COMPRESSION, MAX_DECOMPRESSED_BYTES } from './compression.ts';
+export { encodeCompactedBatch } from './record-batch-compaction.ts';

@@ -50,8 +50,24 @@ function isBytes(value: unknown): value is Uint8Array {
  * for a codec this build lacks.
  */
 export function encodeRecordBatch(records: readonly ProducerRecord[], options: EncodeBatchOptions = {}): Buffer {
+  if (records.length === 0) throw new RunnelError('INVALID_RECORD', 'Cannot encode an empty record batch');
+  return encodeBatch(records, options, undefined);
+}
+
+/**
+ * How a rewritten (compacted) batch differs from a fresh one: records keep their offset deltas,
+ * the batch keeps its lastOffsetDelta, and attributes may carry extra bits (timestamp type).
+ */
+export interface BatchLayout {
+  /** Offset delta of each record, ascending, each <= lastOffsetDelta. */
+  offsetDeltas: ArrayLike<number>;
+  lastOffsetDelta: number;
+  extraAttributes: number;
+}
+
+/** The encoder proper; `layout` undefined means dense offsets 0..n-1. Needs at least one record. */
+export function encodeBatch(records: readonly ProducerRecord[], options: EncodeBatchOptions, layout: BatchLayout | undefined): Buffer {
   const count = records.length;
-  if (count === 0) throw new RunnelError('INVALID_RECORD', 'Cannot encode an empty record batch');
   const compression = options.compression ?? 'none';
   const codecId = Compression[compression] as number | undefined;
   if (codecId === undefined) {
@@ -75,7 +91,7 @@ export function encodeRecordBatch(records: readonly ProducerRecord[], options: E
       throw invalid(i, `timestamp ${timestamp} is too far (more than 2^52 ms) from the first record's ${baseTimestamp}`);
     }
     const { key, value, headers } = record;
-    let body = 1 + varintSize(delta) + varintSize(i);
+    let body = 1 + varintSize(delta) + varintSize(layout === undefined ? i : layout.offsetDeltas[i]!);
     if (key === null) body += 1;
     else if (isBytes(key)) body += varintSize(key.length) + key.length;
     else throw invalid(i, 'key must be a Buffer or null');
@@ -106,16 +122,17 @@ export function encodeRecordBatch(records: readonly ProducerRecord[], options: E
   let batch: Buffer;
   if (codecId === Compression.none) {
     batch = Buffer.allocUnsafe(RECORD_BATCH_HEADER_BYTES + recordsBytes);
-    writeRecords(batch, RECORD_BATCH_HEADER_BYTES, records, bodySizes, baseTimestamp, now);
+    writeRecords(batch, RECORD_BATCH_HEADER_BYTES, records, bodySizes, baseTimestamp, now, layout);
   } else {
     const raw = Buffer.allocUnsafe(recordsBytes);
-    writeRecords(raw, 0, records, bodySizes, baseTimestamp, now);
+    writeRecords(raw, 0, records, bodySizes, baseTimestamp, now, layout);
     const compressed = compressRecords(compression, raw);
     batch = Buffer.allocUnsafe(RECORD_BATCH_HEADER_BYTES + compressed.length);
     compressed.copy(batch, RECORD_BATCH_HEADER_BYTES);
   }
 
-  writeHeader(batch, options, codecId, count, baseTimestamp, maxTimestamp);
+  const attributes = codecId | (layout?.extraAttributes ?? 0);
+  writeBatchHeader(batch, options, attributes, count, layout?.lastOffsetDelta ?? count - 1, baseTimestamp, maxTimestamp);
   return batch;
 }
 
@@ -126,6 +143,7 @@ function writeRecords(
   bodySizes: Int32Array,
   baseTimestamp: number,
   now: number,
+  layout: BatchLayout | undefined,
 ): void {
   let p = start;
   for (let i = 0; i < records.length; i++) {
@@ -133,7 +151,7 @@ function writeRecords(
     p = writeVarint(buf, bodySizes[i]!, p);
     buf[p++] = 0; // record attributes: unused
     p = writeVarint(buf, (timestamp ?? now) - baseTimestamp, p);
-    p = writeVarint(buf, i, p);
+    p = writeVarint(buf, layout === undefined ? i : layout.offsetDeltas[i]!, p);
     p = writeBytes(buf, key, p);
     p = writeBytes(buf, value, p);
     if (headers === undefined) {
@@ -160,11 +178,13 @@ function writeBytes(buf: Buffer, bytes: Uint8Array | null, position: number): nu
   return p + bytes.length;
 }
 
-function writeHeader(
+/** Writes the 61-byte header for the batch that fills `batch`, CRC last. `baseAttributes` holds the codec id and any extra bits. */
+export function writeBatchHeader(
   batch: Buffer,
   options: EncodeBatchOptions,
-  codecId: number,
+  baseAttributes: number,
   count: number,
+  lastOffsetDelta: number,
   baseTimestamp: number,
   maxTimestamp: number,
 ): void {
@@ -172,9 +192,9 @@ function writeHeader(
   batch.writeInt32BE(batch.length - BATCH_LOG_OVERHEAD, BatchField.batchLength);
   batch.writeInt32BE(options.partitionLeaderEpoch ?? -1, BatchField.partitionLeaderEpoch);
   batch.writeInt8(2, BatchField.magic);
-  const attributes = codecId | (options.isTransactional === true ? BatchAttribute.transactional : 0);
+  const attributes = baseAttributes | (options.isTransactional === true ? BatchAttribute.transactional : 0);
   batch.writeInt16BE(attributes, BatchField.attributes);
-  batch.writeInt32BE(count - 1, BatchField.lastOffsetDelta);
+  batch.writeInt32BE(lastOffsetDelta, BatchField.lastOffsetDelta);
   writeInt64FromNumber(batch, baseTimestamp, BatchField.baseTimestamp, 'baseTimestamp');
   writeInt64FromNumber(batch, maxTimestamp, BatchField.maxTimestamp, 'maxTimestamp');
   writeInt64FromNumber(batch, options.producerId ?? -1, BatchField.producerId, 'producerId');
