@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { setBaseOffset, setLogAppendTime, setPartitionLeaderEpoch, validateBatches } from './batch-framing.ts';
 import { RECORD_BATCH_HEADER_BYTES, readBatchHeader } from './batch-header.ts';
 import { decompressRecords } from './compression.ts';
+import { encodeCompactedBatch } from './record-batch-compaction.ts';
 import { decodeRecordBatch, decodeRecords } from './record-batch-decoder.ts';
 import { encodeRecordBatch } from './record-batch-encoder.ts';
 import { loadKafkaFixtures, producerRecordsOf, type KafkaFixture } from './test-support/kafka-fixtures.ts';
@@ -36,7 +37,8 @@ describe('Kafka golden fixtures', () => {
 
   describe.each(fixtures.map((fixture) => [fixture.name, fixture] as const))('%s', (_name, fixture) => {
     it('passes validateBatches and decodes to the described header and records', () => {
-      const [only, ...rest] = validateBatches(fixture.bytes, { maxBatchBytes: 1 << 20 });
+      const allowCompacted = fixture.kind === 'compacted';
+      const [only, ...rest] = validateBatches(fixture.bytes, { maxBatchBytes: 1 << 20, allowCompacted });
       expect(rest).toEqual([]);
       expect(only?.size).toBe(fixture.bytes.length);
       const { header, records } = decodeRecordBatch(fixture.bytes);
@@ -68,6 +70,18 @@ describe('Kafka golden fixtures', () => {
       });
     }
   });
+
+  describe.each(fixtures.filter((fixture) => fixture.kind === 'compacted').map((fixture) => [fixture.name, fixture] as const))(
+    'compaction %s',
+    (_name, fixture) => {
+      it("encodeCompactedBatch gives the bytes of Kafka's log cleaner", () => {
+        const source = decodeRecordBatch(fixture.source!);
+        const kept = source.records.filter((record) => fixture.records.some((survivor) => survivor.offset === record.offset));
+        expect(kept).toHaveLength(fixture.records.length);
+        expect(encodeCompactedBatch(source.header, kept).toString('hex')).toBe(fixture.bytes.toString('hex'));
+      });
+    },
+  );
 
   it('setBaseOffset and setPartitionLeaderEpoch stamp exactly what Kafka wrote with those values', () => {
     const fixture = byName('idempotent-none');

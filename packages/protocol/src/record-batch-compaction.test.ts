@@ -44,7 +44,7 @@ describe('encodeCompactedBatch', () => {
       producerId: 9_001,
       baseSequence: 30,
       compression: 'none',
-      baseTimestamp: 1_004,
+      baseTimestamp: -1,
       maxTimestamp: 1_004,
     });
     expect(decodeRecords(empty)).toEqual([]);

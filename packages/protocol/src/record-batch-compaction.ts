@@ -6,6 +6,10 @@
  *
  * When nothing survives, the result is an empty batch (recordCount 0, header only), which Kafka
  * also writes to keep a producer's last sequence after compaction. Readers skip it.
+ *
+ * The output is byte-identical to Kafka's log cleaner (MemoryRecords.filterTo) for uncompressed
+ * batches without tombstones (golden fixtures compacted-*). Kafka also sets a delete horizon
+ * (attribute bit 6, baseTimestamp = horizon) on batches that hold tombstones; Runnel does not.
  */
 import { BatchAttribute, RECORD_BATCH_HEADER_BYTES, type RecordBatchHeader } from './batch-header.ts';
 import { RunnelError } from './errors.ts';
@@ -49,9 +53,10 @@ export function encodeCompactedBatch(source: RecordBatchHeader, kept: readonly C
   };
   const extraAttributes = logAppend ? BatchAttribute.logAppendTime : 0;
   if (kept.length === 0) {
-    // Kafka's empty batch: no records section, uncompressed, both timestamps the source's max.
+    // Kafka's empty batch (DefaultRecordBatch.writeEmptyHeader): no records section, uncompressed,
+    // no base timestamp (-1), the source's max timestamp.
     const empty = Buffer.alloc(RECORD_BATCH_HEADER_BYTES);
-    writeBatchHeader(empty, options, extraAttributes, 0, source.lastOffsetDelta, source.maxTimestamp, source.maxTimestamp);
+    writeBatchHeader(empty, options, extraAttributes, 0, source.lastOffsetDelta, -1, source.maxTimestamp);
     return empty;
   }
   const batch = encodeBatch(

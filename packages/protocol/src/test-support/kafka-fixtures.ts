@@ -17,7 +17,7 @@ interface FixtureRecordJson {
 /** One fixture as fixtures.json describes it (bytes as hex in the JSON, Buffers here). */
 export interface KafkaFixture {
   name: string;
-  kind: 'records' | 'logAppendTime' | 'control';
+  kind: 'records' | 'logAppendTime' | 'control' | 'compacted';
   compression: CompressionCodec;
   options: Required<Omit<EncodeBatchOptions, 'compression' | 'now'>>;
   logAppendTime?: number;
@@ -31,6 +31,8 @@ export interface KafkaFixture {
   }>;
   /** The batch exactly as Kafka wrote it. */
   bytes: Buffer;
+  /** For `compacted`: the batch before Kafka's log cleaner filtered it. */
+  source?: Buffer;
 }
 
 const FIXTURES_DIR = new URL('../../fixtures/', import.meta.url);
@@ -42,10 +44,13 @@ function hexOrNull(hex: string | null): Buffer | null {
 /** Every fixture, with its bytes. */
 export function loadKafkaFixtures(): KafkaFixture[] {
   const json = JSON.parse(readFileSync(new URL('fixtures.json', FIXTURES_DIR), 'utf8')) as {
-    fixtures: Array<Omit<KafkaFixture, 'bytes' | 'records'> & { file: string; records: FixtureRecordJson[] }>;
+    fixtures: Array<
+      Omit<KafkaFixture, 'bytes' | 'records' | 'source'> & { file: string; sourceFile?: string; records: FixtureRecordJson[] }
+    >;
   };
-  return json.fixtures.map(({ file, records, ...rest }) => ({
+  return json.fixtures.map(({ file, sourceFile, records, ...rest }) => ({
     ...rest,
+    ...(sourceFile === undefined ? {} : { source: readFileSync(new URL(sourceFile, FIXTURES_DIR)) }),
     records: records.map((record) => ({
       offset: record.offset,
       timestamp: record.timestamp,
