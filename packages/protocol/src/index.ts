@@ -39,6 +39,11 @@ export {
   type ValidateBatchesOptions,
   type ValidatedBatch,
 } from './batch-framing.ts';
+export type { RecordHeader, ProducerRecord, ConsumedRecord, EncodeBatchOptions } from './record-types.ts';
+export { encodeRecordBatch } from './record-batch-encoder.ts';
+export { decodeRecordBatch, decodeRecords, type DecodedRecordBatch } from './record-batch-decoder.ts';
+export { SUPPORTED_COMPRESSION, MAX_DECOMPRESSED_BYTES } from './compression.ts';
+export { encodeCompactedBatch } from './record-batch-compaction.ts';
 export { toWireError, fromWireError, type WireError, type WireErrorInput } from './wire-error.ts';
 export { toGrpcStatus, fromGrpcError, ERROR_DOMAIN, STATUS_DETAILS_KEY, type RunnelGrpcStatus } from './grpc-status.ts';
 export {
@@ -90,8 +95,3 @@ export { Acks } from './generated/runnel/v1/Acks.ts';
 export type { Acks__Output } from './generated/runnel/v1/Acks.ts';
 export { OffsetSpec } from './generated/runnel/v1/OffsetSpec.ts';
 export type { OffsetSpec__Output } from './generated/runnel/v1/OffsetSpec.ts';
-export type { RecordHeader, ProducerRecord, ConsumedRecord, EncodeBatchOptions } from './record-types.ts';
-export { encodeRecordBatch } from './record-batch-encoder.ts';
-export { decodeRecordBatch, decodeRecords, type DecodedRecordBatch } from './record-batch-decoder.ts';
-export { SUPPORTED_COMPRESSION, MAX_DECOMPRESSED_BYTES } from './compression.ts';
-export { encodeCompactedBatch } from './record-batch-compaction.ts';
