@@ -1,8 +1,234 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Admin } from '@runnel/client';
+import { RunnelError } from '@runnel/protocol';
+import { acksFlag, BOOTSTRAP_OPTION, choiceFlag, intFlag, parse, sizeFlag, type Options, type Parsed } from '../args.ts';
+import { round, type BenchConfig, type BenchResult } from '../bench/bench-config.ts';
+import { formatTable } from '../bench/bench-report.ts';
+import { readRss, RssSampler, spawnBroker, type BenchBroker } from '../bench/broker-process.ts';
+import { consumeBench } from '../bench/consume-bench.ts';
+import { e2eBench } from '../bench/e2e-bench.ts';
+import { diskLimit, grpcLimit, tcpLimit } from '../bench/limits-bench.ts';
+import { produceBench } from '../bench/produce-bench.ts';
+import { Progress } from '../progress.ts';
 import { UsageError } from '../usage-error.ts';
 
-export const BENCH_USAGE = `Usage: runnel bench <produce|consume|e2e|limits|all> [options]`;
+export const BENCH_USAGE = `Usage: runnel bench <produce|consume|e2e|limits|all> [options]
 
-/** `runnel bench ...` (filled in below). */
-export function benchCommand(_argv: string[]): Promise<number> {
-  return Promise.reject(new UsageError('bench is not available yet', BENCH_USAGE));
+Prints a table (or one JSON object with --json). Without --bootstrap the bench starts its own
+"runnel broker" process (data in --data-dir or a temporary directory) and reports its RSS.
+
+Workloads:
+  produce   acknowledged produce throughput and send-to-ack latency
+  consume   produces --records first, then reads them from the earliest offset
+  e2e       produce at --rate records/s while consuming; latency from send to receipt
+  limits    loopback TCP, a bare grpc-js ProduceStream ceiling, disk write+fdatasync
+  all       the report matrix: limits, 1 KiB produce/consume (ratios to the grpc-js ceiling),
+            100 B records/s, e2e at half the max 1 KiB rate, broker RSS with 100 partitions
+
+Options:
+  -b, --bootstrap HOST:PORT  use a running broker instead of starting one
+  --broker-pid PID           read that broker's RSS from /proc
+  --data-dir DIR             data directory of the started broker (and the disk test)
+  --topic NAME               topic to use (default: a new random one)
+  --record-size BYTES        (default 1024)
+  --records N                stop after N records (default: --duration)
+  --duration SEC             seconds per workload (default 10)
+  --partitions N             (default 1)
+  --acks all|1|0             (default all)
+  --batch-size BYTES         (default 256k)
+  --linger-ms MS             (default 5)
+  --max-in-flight N          (default 5)
+  --compression CODEC        none, gzip, snappy, lz4, zstd (default none)
+  --rate N                   e2e records/s (default 10000)
+  --broker-cpu-prof DIR      run the started broker with --cpu-prof into DIR
+  --json                     one JSON object instead of the table
+  -h, --help                 show this help`;
+
+const OPTIONS: Options = {
+  ...BOOTSTRAP_OPTION,
+  'broker-pid': { type: 'string' },
+  'data-dir': { type: 'string' },
+  topic: { type: 'string' },
+  'record-size': { type: 'string' },
+  records: { type: 'string' },
+  duration: { type: 'string' },
+  partitions: { type: 'string' },
+  acks: { type: 'string' },
+  'batch-size': { type: 'string' },
+  'linger-ms': { type: 'string' },
+  'max-in-flight': { type: 'string' },
+  compression: { type: 'string' },
+  rate: { type: 'string' },
+  'broker-cpu-prof': { type: 'string' },
+  json: { type: 'boolean' },
+};
+
+const WORKLOADS = ['produce', 'consume', 'e2e', 'limits', 'all'] as const;
+
+/** `runnel bench ...`. */
+export async function benchCommand(argv: string[]): Promise<number> {
+  const [workload, ...rest] = argv;
+  if (workload === undefined || workload === '-h' || workload === '--help') {
+    process.stdout.write(`${BENCH_USAGE}\n`);
+    return workload === undefined ? 2 : 0;
+  }
+  if (!(WORKLOADS as readonly string[]).includes(workload)) throw new UsageError(`Unknown bench workload "${workload}" (expected ${WORKLOADS.join(', ')})`, BENCH_USAGE);
+  const p = parse(rest, OPTIONS, BENCH_USAGE, 0);
+  const base = baseConfig(p);
+  const json = p.values['json'] === true;
+  const ownDataDir = p.values['data-dir'] === undefined;
+  const dataDir = ownDataDir ? await mkdtemp(join(tmpdir(), 'runnel-bench-')) : resolve(p.values['data-dir'] as string);
+  let broker: BenchBroker | undefined;
+  const cpuProf = p.values['broker-cpu-prof'] as string | undefined;
+  try {
+    if (p.values['bootstrap'] === undefined && workload !== 'limits') {
+      broker = await spawnBroker(join(dataDir, 'broker'), cpuProf ? ['--cpu-prof', '--cpu-prof-dir', resolve(cpuProf)] : []);
+      base.bootstrap = broker.bootstrap;
+    }
+    const brokerPid = broker?.pid ?? (p.values['broker-pid'] === undefined ? undefined : intFlag(p, 'broker-pid', BENCH_USAGE, 0, 1));
+    const runner = new BenchRunner(base, brokerPid, dataDir);
+    const results: BenchResult[] = [];
+    const summary: Array<[string, string]> = [];
+    switch (workload) {
+      case 'produce':
+        results.push(await runner.produce(base));
+        break;
+      case 'consume':
+        results.push(...(await runner.produceThenConsume(base)));
+        break;
+      case 'e2e':
+        results.push(await runner.e2e(base));
+        break;
+      case 'limits':
+        results.push(...(await runner.limits(base)));
+        break;
+      case 'all':
+        await runner.all(base, results, summary);
+        break;
+    }
+    const rss = brokerPid === undefined ? undefined : await readRss(brokerPid);
+    if (rss) summary.push(['broker peak RSS (VmHWM)', `${round(rss.peak / 1e6)} MB`]);
+    summary.push(['config', `record=${base.recordSize}B batch=${base.batchSize}B linger=${base.lingerMs}ms inFlight=${base.maxInFlight} acks=${base.acks} compression=${base.compression}`]);
+    if (json) process.stdout.write(`${JSON.stringify({ workload, config: { ...base, bootstrap: undefined }, results, summary: Object.fromEntries(summary) })}\n`);
+    else process.stdout.write(formatTable(results, summary));
+    return 0;
+  } finally {
+    await broker?.stop();
+    if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+function baseConfig(p: Parsed): BenchConfig {
+  const recordSize = sizeFlag(p, 'record-size', BENCH_USAGE, 1024);
+  if (recordSize < 8) throw new UsageError(`Invalid value for --record-size: ${recordSize} (at least 8 bytes: e2e stores the send time in the value)`, BENCH_USAGE);
+  const records = p.values['records'] === undefined ? undefined : intFlag(p, 'records', BENCH_USAGE, 0, 1);
+  return {
+    bootstrap: (p.values['bootstrap'] as string | undefined) ?? process.env['RUNNEL_BOOTSTRAP'] ?? '',
+    topic: (p.values['topic'] as string | undefined) ?? '',
+    recordSize,
+    records,
+    durationSec: intFlag(p, 'duration', BENCH_USAGE, 10, 1, 3600),
+    partitions: intFlag(p, 'partitions', BENCH_USAGE, 1, 1, 10_000),
+    acks: acksFlag(p, BENCH_USAGE),
+    batchSize: sizeFlag(p, 'batch-size', BENCH_USAGE, 256 * 1024),
+    lingerMs: intFlag(p, 'linger-ms', BENCH_USAGE, 5, 0, 10_000),
+    compression: choiceFlag(p, 'compression', BENCH_USAGE, ['none', 'gzip', 'snappy', 'lz4', 'zstd'], 'none'),
+    maxInFlight: intFlag(p, 'max-in-flight', BENCH_USAGE, 5, 1, 1000),
+    rate: intFlag(p, 'rate', BENCH_USAGE, 10_000, 1),
+  };
+}
+
+/** Runs workloads against one broker, creating topics and sampling the broker's RSS. */
+class BenchRunner {
+  readonly #base: BenchConfig;
+  readonly #pid: number | undefined;
+  readonly #dataDir: string;
+
+  constructor(base: BenchConfig, pid: number | undefined, dataDir: string) {
+    this.#base = base;
+    this.#pid = pid;
+    this.#dataDir = dataDir;
+  }
+
+  async topic(cfg: BenchConfig): Promise<BenchConfig> {
+    const name = cfg.topic !== '' ? cfg.topic : `bench-${Math.random().toString(36).slice(2, 8)}`;
+    const admin = new Admin({ bootstrap: cfg.bootstrap });
+    try {
+      await admin.createTopics([{ name, partitions: cfg.partitions }]).catch((err: unknown) => {
+        if (!(err instanceof RunnelError && err.code === 'TOPIC_ALREADY_EXISTS')) throw err;
+      });
+    } finally {
+      await admin.close();
+    }
+    return { ...cfg, topic: name };
+  }
+
+  async #sampled(run: () => Promise<BenchResult>): Promise<BenchResult> {
+    const sampler = this.#pid === undefined ? undefined : new RssSampler(this.#pid);
+    const result = await run();
+    const max = sampler?.stop();
+    return max ? { ...result, brokerRssMb: round(max / 1e6) } : result;
+  }
+
+  async produce(cfg: BenchConfig): Promise<BenchResult> {
+    const c = await this.topic(cfg);
+    const progress = new Progress(`bench produce`);
+    try {
+      return await this.#sampled(() => produceBench(c, (n) => progress.update(`${n} records`)));
+    } finally {
+      progress.done();
+    }
+  }
+
+  async produceThenConsume(cfg: BenchConfig): Promise<BenchResult[]> {
+    const c = await this.topic(cfg);
+    const produced = await this.#sampled(() => produceBench(c));
+    const progress = new Progress('bench consume');
+    try {
+      const consumed = await this.#sampled(() => consumeBench({ ...c, records: produced.records }, produced.records, (n) => progress.update(`${n} records`)));
+      return [produced, consumed];
+    } finally {
+      progress.done();
+    }
+  }
+
+  async e2e(cfg: BenchConfig): Promise<BenchResult> {
+    const c = await this.topic(cfg);
+    return this.#sampled(() => e2eBench(c));
+  }
+
+  async limits(cfg: BenchConfig): Promise<BenchResult[]> {
+    const seconds = Math.min(cfg.durationSec, 5);
+    return [
+      await tcpLimit(seconds),
+      await grpcLimit(seconds, cfg.recordSize, cfg.batchSize, cfg.maxInFlight),
+      await diskLimit(this.#dataDir, seconds),
+    ];
+  }
+
+  /** The issue's report matrix. */
+  async all(base: BenchConfig, results: BenchResult[], summary: Array<[string, string]>): Promise<void> {
+    const kib = { ...base, recordSize: 1024, partitions: 1, acks: 'all' as const, topic: '' };
+    const [tcp, grpcCeiling, disk] = await this.limits(kib);
+    results.push(tcp!, grpcCeiling!, disk!);
+    const [produced, consumed] = await this.produceThenConsume(kib);
+    results.push(produced!, consumed!);
+    const small = await this.produce({ ...kib, recordSize: 100 });
+    results.push(small);
+    const half = Math.max(1, Math.round(produced!.recordsPerSec / 2));
+    const e2e = await this.e2e({ ...kib, rate: half, records: undefined });
+    results.push(e2e);
+    const wide = await this.produce({ ...kib, partitions: 100 });
+    results.push(wide);
+    const ratio = (x: number): string => (grpcCeiling!.mbPerSec > 0 ? round(x / grpcCeiling!.mbPerSec, 2).toString() : 'n/a');
+    summary.push(
+      ['1 KiB produce / grpc-js ceiling', `${ratio(produced!.mbPerSec)} (aim >= 0.7)`],
+      ['1 KiB consume / grpc-js ceiling', `${ratio(consumed!.mbPerSec)} (aim >= 0.8)`],
+      ['100 B records/s', `${small.recordsPerSec.toLocaleString('en-US')} (aim >= 1,000,000)`],
+      ['e2e p99 at half max 1 KiB rate', `${e2e.latencyMs?.p99 ?? 'n/a'} ms at ${half} rec/s (aim <= 10 ms)`],
+      ['broker RSS, 100 partitions under load', `${wide.brokerRssMb ?? 'n/a'} MB (aim <= 300 MB)`],
+    );
+  }
 }

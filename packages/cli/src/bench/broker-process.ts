@@ -1,0 +1,76 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+
+/** Resident and peak resident memory of a process, in bytes, from /proc/<pid>/status (Linux). */
+export async function readRss(pid: number): Promise<{ rss: number; peak: number } | undefined> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = (name: string): number => Number(/^\s*(\d+)/.exec(status.split(`${name}:`)[1] ?? '')?.[1] ?? NaN) * 1024;
+    return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples a process's RSS every `everyMs` and keeps the maximum (VmHWM covers the whole life, this covers a window). */
+export class RssSampler {
+  readonly #pid: number;
+  readonly #timer: NodeJS.Timeout;
+  max = 0;
+
+  constructor(pid: number, everyMs = 100) {
+    this.#pid = pid;
+    this.#timer = setInterval(() => {
+      void readRss(this.#pid).then((r) => {
+        if (r && r.rss > this.max) this.max = r.rss;
+      });
+    }, everyMs);
+    this.#timer.unref();
+  }
+
+  stop(): number {
+    clearInterval(this.#timer);
+    return this.max;
+  }
+}
+
+/** A `runnel broker` child process started by the bench. */
+export interface BenchBroker {
+  readonly pid: number;
+  readonly bootstrap: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `runnel broker` in its own process (the bench client must not share its event loop) on a
+ * free port with the given data dir; `nodeArgs` go to node (e.g. --cpu-prof).
+ */
+export function spawnBroker(dataDir: string, nodeArgs: string[] = []): Promise<BenchBroker> {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, MAIN, 'broker', '--port', '0', '--data-dir', dataDir], {
+    env: { ...process.env, RUNNEL_LOG_LEVEL: process.env['RUNNEL_LOG_LEVEL'] ?? 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null): void => reject(new Error(`runnel broker exited with ${code} before it was ready`));
+    child.once('exit', onExit);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const m = /^bootstrap: (\S+)$/.exec(line);
+      if (!m) return;
+      child.off('exit', onExit);
+      resolve({
+        pid: child.pid!,
+        bootstrap: m[1]!,
+        stop: () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+  });
+}
