@@ -97,6 +97,6 @@ describe('PartitionLog against a model', () => {
       } finally {
         await log.close();
       }
-    }), { numRuns: 40 });
+    }), { numRuns: 100 });
   });
 });

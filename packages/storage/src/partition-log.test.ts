@@ -162,6 +162,20 @@ describe('PartitionLog offsets and truncation', () => {
     await reopened.close();
   });
 
+  it('truncates to the log start, keeps working and survives a reopen (regression found by the property test)', async () => {
+    const log = await PartitionLog.open({ dir, config: testConfig() });
+    await log.append(batchOf(2, 'gone'), { leaderEpoch: 1, assignOffsets: true });
+    await log.truncateTo(0);
+    expect(log.logEndOffset).toBe(0);
+    expect(log.leaderEpochs.entries()).toEqual([]);
+    await log.append(batchOf(1, 'kept'), { leaderEpoch: 1, assignOffsets: true });
+    await log.close();
+    const reopened = await PartitionLog.open({ dir, config: testConfig() });
+    expect(reopened.logEndOffset).toBe(1);
+    expect(values((await reopened.read(0, { maxBytes: 100 })).records)).toEqual(['kept-0']);
+    await reopened.close();
+  });
+
   it('keeps the high watermark monotonic and within the log', async () => {
     const log = await PartitionLog.open({ dir, config: testConfig() });
     await log.append(batchOf(5, 'a'), { leaderEpoch: 0, assignOffsets: true });

@@ -487,9 +487,17 @@ export class PartitionLog {
       await writeOffsetCheckpoint(this.#io, this.dir, RECOVERY_POINT_CHECKPOINT, this.#recoveryPoint);
     }
     if (offset <= this.logStartOffset) {
-      const old = this.#segments.splice(0);
-      this.#segments.push(await LogSegment.create(this.#io, this.dir, Math.max(offset, 0)));
-      for (const s of old) await s.delete();
+      const base = Math.max(offset, 0);
+      while (this.#segments.length > 1) await this.#segments.pop()!.delete();
+      const first = this.#active;
+      if (first.baseOffset === base) {
+        // Same file name: empty it in place rather than create a file that deleting the old one would unlink.
+        await first.truncateTo(0, this.config.indexIntervalBytes);
+        await first.file.datasync();
+      } else {
+        this.#segments.push(await LogSegment.create(this.#io, this.dir, base));
+        await this.#segments.shift()!.delete();
+      }
     } else {
       while (this.#segments.length > 1 && this.#active.baseOffset >= offset) await this.#segments.pop()!.delete();
       const seg = this.#active;
