@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { CompressionCodec, RecordBatchHeader } from '../batch-header.ts';
+import { decodeRecordBatch } from '../record-batch-decoder.ts';
 import type { EncodeBatchOptions, ProducerRecord } from '../record-types.ts';
 
 interface FixtureRecordJson {
@@ -17,7 +18,8 @@ interface FixtureRecordJson {
 /** One fixture as fixtures.json describes it (bytes as hex in the JSON, Buffers here). */
 export interface KafkaFixture {
   name: string;
-  kind: 'records' | 'logAppendTime' | 'control' | 'compacted';
+  /** `large`: a data batch whose records fixtures.json does not spell out (too big); decode the bytes. */
+  kind: 'records' | 'logAppendTime' | 'control' | 'compacted' | 'large';
   compression: CompressionCodec;
   options: Required<Omit<EncodeBatchOptions, 'compression' | 'now'>>;
   logAppendTime?: number;
@@ -62,7 +64,11 @@ export function loadKafkaFixtures(): KafkaFixture[] {
   }));
 }
 
-/** The fixture's records as a producer would hand them to the encoder. */
+/**
+ * The fixture's records as a producer would hand them to the encoder: from fixtures.json, or for
+ * `large` fixtures from decoding Kafka's bytes (decoding is proven on the spelled-out fixtures).
+ */
 export function producerRecordsOf(fixture: KafkaFixture): ProducerRecord[] {
-  return fixture.records.map(({ key, value, headers, timestamp }) => ({ key, value, headers, timestamp }));
+  const records = fixture.kind === 'large' ? decodeRecordBatch(fixture.bytes).records : fixture.records;
+  return records.map(({ key, value, headers, timestamp }) => ({ key, value, headers, timestamp }));
 }

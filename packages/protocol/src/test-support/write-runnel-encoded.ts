@@ -18,7 +18,7 @@ if (import.meta.main) {
   }
   mkdirSync(outDir, { recursive: true });
   for (const fixture of loadKafkaFixtures()) {
-    if (fixture.kind !== 'records') continue;
+    if (fixture.kind !== 'records' && fixture.kind !== 'large') continue;
     const batch = encodeRecordBatch(producerRecordsOf(fixture), { ...fixture.options, compression: fixture.compression });
     writeFileSync(path.join(outDir, `${fixture.name}.bin`), batch);
     console.log(`${fixture.name.padEnd(24)} ${batch.length} bytes`);
