@@ -1,3 +1,4 @@
+import { compressSync } from 'snappy';
 import { describe, expect, it } from 'vitest';
 import { RECORD_BATCH_HEADER_BYTES, readBatchHeader, type CompressionCodec } from './batch-header.ts';
 import { crc32c } from './crc32c.ts';
@@ -160,6 +161,20 @@ describe('decodeRecordBatch', () => {
     const longValue = Buffer.from(section);
     longValue[5] = 0x20; // value length 16 inside a 9-byte record
     expectCorrupt(() => decodeRecordBatch(withRecordsSection(two, longValue)), /value length 16 exceeds the record/);
+  });
+});
+
+describe('snappy without the xerial framing', () => {
+  it('decodes a bare raw Snappy records section, as some non-Java clients write it', () => {
+    const records: ProducerRecord[] = [
+      { key: Buffer.from('k'), value: Buffer.alloc(500, 'snappy ') },
+      { key: null, value: Buffer.from('second') },
+    ];
+    const plain = encodeRecordBatch(records, { now: 1 });
+    const raw = withRecordsSection(plain, compressSync(plain.subarray(RECORD_BATCH_HEADER_BYTES)));
+    raw.writeInt16BE(2, 21); // attributes: snappy
+    raw.writeUInt32BE(crc32c(raw.subarray(21)), 17);
+    expect(decodeRecordBatch(raw).records).toEqual(decodeRecordBatch(plain).records);
   });
 });
 
