@@ -89,6 +89,11 @@ describe('fromGrpcError over a real gRPC call', () => {
     expect(other).toMatchObject({ code: 'UNKNOWN_SERVER_ERROR', message: 'gRPC call failed with status DATA_LOSS' });
   });
 
+  it('accepts a plain Error where a ServiceError was expected', () => {
+    const received = fromGrpcError(new Error('stream ended unexpectedly') as grpc.ServiceError);
+    expect(received).toMatchObject({ code: 'UNKNOWN_SERVER_ERROR', message: 'stream ended unexpectedly' });
+  });
+
   it('ignores undecodable details instead of failing', async () => {
     const metadata = new grpc.Metadata();
     metadata.set(STATUS_DETAILS_KEY, Buffer.from([0xff, 0xff, 0xff]));

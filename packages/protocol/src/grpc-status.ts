@@ -88,7 +88,13 @@ export function toGrpcStatus(err: RunnelError): RunnelGrpcStatus {
  */
 export function fromGrpcError(err: grpc.ServiceError): RunnelError {
   const info = readErrorInfo(err.metadata);
-  const message = err.details === '' ? `gRPC call failed with status ${grpc.status[err.code] ?? err.code}` : err.details;
+  // Tolerate plain Errors too (a stream's 'error' event is not always a ServiceError).
+  const isServiceError = typeof err.code === 'number' && typeof err.details === 'string';
+  const message = !isServiceError
+    ? err.message || 'gRPC call failed'
+    : err.details !== ''
+      ? err.details
+      : `gRPC call failed with status ${grpc.status[err.code] ?? String(err.code)}`;
   if (info !== undefined) {
     const retriableText = info.metadata['retriable'];
     const retriable = retriableText === undefined ? undefined : retriableText === 'true';
