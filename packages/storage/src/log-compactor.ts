@@ -39,18 +39,18 @@ export async function compactSegments(ctx: CompactionContext): Promise<{ removed
   }
   const latest = new Map<string, number>();
   for (const seg of cleanable) {
-    for await (const batch of scanBatches(seg.file, { start: 0, end: seg.size, verifyCrc: false, minOffset: seg.baseOffset })) {
-      if (batch.header.isControl) continue;
-      for (const r of decodeRecordBatch(batch.bytes).records) {
-        if (r.key !== null) latest.set(r.key.toString('latin1'), r.offset);
+    await seg.use(async () => {
+      for await (const batch of scanBatches(seg.file, { start: 0, end: seg.size, verifyCrc: false, minOffset: seg.baseOffset })) {
+        if (batch.header.isControl) continue;
+        for (const r of decodeRecordBatch(batch.bytes).records) {
+          if (r.key !== null) latest.set(r.key.toString('latin1'), r.offset);
+        }
       }
-    }
+    });
   }
   let removedRecords = 0;
-  for (const seg of cleanable) {
-    const removed = await cleanSegment(ctx, seg, latest);
-    removedRecords += removed;
-  }
+  // Each segment is pinned while cleaned, so a concurrent retention delete cannot close it mid-scan.
+  for (const seg of cleanable) removedRecords += await seg.use(() => cleanSegment(ctx, seg, latest));
   return { removedRecords };
 }
 

@@ -183,17 +183,25 @@ export class LogSegment {
     }
   }
 
-  /** Reads `length` bytes at `position` (clamped to `size`), safe against a concurrent delete. */
-  async read(position: number, length: number): Promise<Buffer> {
-    const len = Math.max(0, Math.min(length, this.size - position));
-    if (len === 0) return Buffer.alloc(0);
+  /**
+   * Runs `fn` (which reads this segment's file) with the handle pinned: a concurrent delete,
+   * truncation to nothing or compaction swap closes the handle only after `fn` settles.
+   */
+  async use<T>(fn: () => Promise<T>): Promise<T> {
     this.#readers++;
     try {
-      return await readAt(this.#file, position, len);
+      return await fn();
     } finally {
       this.#readers--;
       if (this.#deleted && this.#readers === 0) this.#closeOnce();
     }
+  }
+
+  /** Reads `length` bytes at `position` (clamped to `size`), safe against a concurrent delete. */
+  read(position: number, length: number): Promise<Buffer> {
+    const len = Math.max(0, Math.min(length, this.size - position));
+    if (len === 0) return Promise.resolve(Buffer.alloc(0));
+    return this.use(() => readAt(this.#file, position, len));
   }
 
   /** Cuts the file at `position` (a batch boundary) and rebuilds the in-memory indexes. */

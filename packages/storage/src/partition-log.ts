@@ -167,7 +167,8 @@ export class PartitionLog {
 
   /** Offsets below this are on stable storage. */
   get flushedOffset(): number {
-    return this.#groupCommit.flushedOffset;
+    // A sync that was in flight across a truncation may report more than the log now holds.
+    return Math.min(this.#groupCommit.flushedOffset, this.#logEndOffset);
   }
 
   /** Offsets below this are committed (set by the broker); persisted on flush and close. */
@@ -423,6 +424,7 @@ export class PartitionLog {
    * @throws RunnelError OFFSET_OUT_OF_RANGE when offset is below logStartOffset or above logEndOffset
    */
   async read(offset: number, options: { maxBytes: number; maxOffset?: number }): Promise<{ records: Buffer; firstOffset: number }> {
+    if (this.#closed) throw new RunnelError('STORAGE_ERROR', `Cannot read ${this.name}: the log is closed`);
     const start = this.logStartOffset;
     const end = this.#logEndOffset;
     if (!Number.isSafeInteger(offset) || offset < start || offset > end) {
@@ -434,10 +436,12 @@ export class PartitionLog {
     const segments = this.#segments;
     for (let i = this.#segmentIndexFor(offset); i < segments.length; i++) {
       const seg = segments[i]!;
-      const location = await locateBatch(seg, offset);
-      if (location === undefined) continue;
-      const records = await readBatchesFrom(seg, location, options.maxBytes, limit);
-      return records.length === 0 ? empty : { records, firstOffset: location.baseOffset };
+      const found = await seg.use(async () => {
+        const location = await locateBatch(seg, offset);
+        return location === undefined ? undefined : { location, records: await readBatchesFrom(seg, location, options.maxBytes, limit) };
+      });
+      if (found === undefined) continue;
+      return found.records.length === 0 ? empty : { records: found.records, firstOffset: found.location.baseOffset };
     }
     return empty;
   }
@@ -455,8 +459,9 @@ export class PartitionLog {
 
   /** The first offset whose record timestamp is >= `timestamp`, with that timestamp; null if none. */
   async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
+    if (this.#closed) throw new RunnelError('STORAGE_ERROR', `Cannot search ${this.name}: the log is closed`);
     for (const seg of [...this.#segments]) {
-      const hit = await findOffsetForTimestamp(seg, timestamp, this.logStartOffset);
+      const hit = await seg.use(() => findOffsetForTimestamp(seg, timestamp, this.logStartOffset));
       if (hit !== undefined) return hit;
     }
     return null;
