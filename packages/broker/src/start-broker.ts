@@ -66,7 +66,9 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     logger,
     ...(options.storageIo === undefined ? {} : { io: options.storageIo }),
   });
-  if (!dataDirectory.wasCleanShutdown) logger.warn({ dataDir: options.dataDir }, 'no clean-shutdown marker: logs are recovered');
+  if (!dataDirectory.wasCleanShutdown && (await dataDirectory.listPartitions()).length > 0) {
+    logger.warn({ dataDir: options.dataDir }, 'no clean-shutdown marker: partition logs were recovered');
+  }
 
   const shutdown = new AbortController();
   const view = new ClusterView(logger);
