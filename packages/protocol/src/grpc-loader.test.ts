@@ -1,4 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogClient, LogHandlers, ProduceRequest__Output, ProduceResponse__Output } from './index.ts';
 import { loadRunnelGrpc } from './grpc-loader.ts';
@@ -47,6 +49,14 @@ describe('loadRunnelGrpc', () => {
     expect(Object.keys(runnel.v1.Log.service).sort()).toEqual(['Fetch', 'ListOffsets', 'Metadata', 'Produce', 'ProduceStream', 'Tail']);
     expect(Object.keys(runnel.v1.Admin.service).sort()).toEqual(['CreateTopics', 'DeleteTopics', 'DescribeCluster', 'DescribeTopics']);
     expect(loadRunnelGrpc().runnel).toBe(runnel);
+  });
+
+  it('finds proto/ from its own location when the process runs elsewhere', () => {
+    const loader = new URL('./grpc-loader.ts', import.meta.url).href;
+    const script = `const { loadRunnelGrpc } = await import(${JSON.stringify(loader)});
+      console.log(Object.keys(loadRunnelGrpc().runnel.v1.Log.service).length);`;
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: tmpdir(), encoding: 'utf8' });
+    expect(output.trim()).toBe('6');
   });
 
   it('carries int64 as numbers, enums as names and bytes as Buffers, with defaults filled in', async () => {
