@@ -10,18 +10,17 @@
  * logEndOffset counts written bytes (readable); an append in `fsync` mode resolves only once
  * flushedOffset has passed it.
  */
-import {
-  RECORD_BATCH_HEADER_BYTES, RecordTooLargeError, RunnelError, CorruptBatchError, batchSizeAt, readBatchHeader,
-  setBaseOffset, setLogAppendTime, setPartitionLeaderEpoch,
-} from '@runnel/protocol';
+import { RunnelError } from '@runnel/protocol';
+import { assignOffsets } from './append-batches.ts';
+import { AppendQueue, type PendingAppend } from './append-queue.ts';
 import { GroupCommit } from './group-commit.ts';
 import { LeaderEpochCache } from './leader-epoch-cache.ts';
 import { loadSegments, type RecoveryTruncation } from './log-loader.ts';
 import { findOffsetForTimestamp, locateBatch, readBatchesFrom } from './log-reader.ts';
-import { LogSegment, type SegmentBatch } from './log-segment.ts';
+import { LogSegment } from './log-segment.ts';
 import { SerialLane } from './serial-lane.ts';
 import { fsyncChannel, stderrLogger, type StorageLogger } from './storage-events.ts';
-import { isDiskFullError, nodeStorageIo, writeFully, type StorageIo } from './storage-io.ts';
+import { nodeStorageIo, type StorageIo } from './storage-io.ts';
 import { readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint-file.ts';
 import { selectRetainedPrefix } from './log-retention.ts';
 import { compactSegments } from './log-compactor.ts';
@@ -60,16 +59,6 @@ export interface AppendResult {
   logAppendTime: number;
 }
 
-interface PendingAppend {
-  buffer: Buffer;
-  batches: SegmentBatch[];
-  baseOffset: number;
-  lastOffset: number;
-  written: PromiseWithResolvers<void>;
-}
-
-const MAX_RELATIVE_OFFSET = 2 ** 31 - 1;
-
 /** The log of one partition replica. */
 export class PartitionLog {
   readonly name: string;
@@ -88,10 +77,9 @@ export class PartitionLog {
   #recoveryPoint: number;
   readonly #groupCommit: GroupCommit;
   readonly #lane = new SerialLane();
+  readonly #writer: AppendQueue;
   /** Serializes compactions (their heavy work runs outside the write lane). */
   readonly #maintenance = new SerialLane();
-  #queue: PendingAppend[] = [];
-  #draining = false;
   #truncating = false;
   #failure: RunnelError | undefined;
   #closed = false;
@@ -110,6 +98,22 @@ export class PartitionLog {
     this.#nextOffset = this.#logEndOffset;
     this.#recoveryPoint = this.#active.baseOffset;
     this.#highWatermark = Math.min(Math.max(hw, this.logStartOffset), this.#logEndOffset);
+    this.#writer = new AppendQueue({
+      name: this.name,
+      config: this.config,
+      lane: this.#lane,
+      activeSegment: () => this.#active,
+      roll: (baseOffset) => this.#roll(baseOffset),
+      fail: (what, cause) => this.#fail(what, cause),
+      advanceLogEnd: (offset) => {
+        this.#logEndOffset = offset;
+      },
+      rewind: () => {
+        this.#nextOffset = this.#logEndOffset;
+      },
+      truncateEpochs: () => this.leaderEpochs.truncateFromEnd(this.#logEndOffset)
+        .catch((err: unknown) => void this.#fail('the leader-epoch checkpoint could not be written', err)),
+    });
     this.#groupCommit = new GroupCommit({
       name: this.name,
       flushedOffset: this.#logEndOffset,
@@ -118,7 +122,7 @@ export class PartitionLog {
         await this.#active.file.datasync();
         return covered;
       },
-      onFailure: (err) => this.#fail('fdatasync failed', err),
+      onFailure: (err) => void this.#fail('fdatasync failed', err),
     });
     if (this.config.durability === 'replicated') {
       this.#flushTimer = setInterval(() => {
@@ -222,165 +226,21 @@ export class PartitionLog {
     if (this.#failure !== undefined) throw this.#failure;
     if (this.#closed) throw new RunnelError('STORAGE_ERROR', `Cannot append to ${this.name}: the log is closed`);
     if (this.#truncating) throw new RunnelError('INVALID_REQUEST', `Cannot append to ${this.name}: the log is being truncated`);
-    const framed: Array<{ position: number; size: number; lastOffsetDelta: number; baseOffset: number; epoch: number; maxTimestamp: number }> = [];
-    for (let p = 0; p < buffer.length;) {
-      const size = batchSizeAt(buffer, p);
-      if (size < RECORD_BATCH_HEADER_BYTES || p + size > buffer.length) {
-        throw new CorruptBatchError(`Cannot append to ${this.name}: the batch at byte ${p} of the request has size ${size} but ${buffer.length - p} bytes remain`, { position: p });
-      }
-      if (size > this.config.maxBatchBytes) {
-        throw new RecordTooLargeError(`Cannot append to ${this.name}: the batch at byte ${p} is ${size} bytes, over max.message.bytes ${this.config.maxBatchBytes}`);
-      }
-      const h = readBatchHeader(buffer, p);
-      framed.push({ position: p, size, lastOffsetDelta: h.lastOffsetDelta, baseOffset: h.baseOffset, epoch: h.partitionLeaderEpoch, maxTimestamp: h.maxTimestamp });
-      p += size;
-    }
-    if (framed.length === 0) throw new RunnelError('INVALID_REQUEST', `Cannot append to ${this.name}: the request holds no batch`);
-    const appendTime = Date.now();
-    const epochWrites: Array<Promise<void>> = [];
-    let next = this.#nextOffset;
-    if (options.assignOffsets) {
-      if (options.leaderEpoch < this.leaderEpochs.latestEpoch) {
-        throw new RunnelError('FENCED_LEADER_EPOCH', `Cannot append to ${this.name} as leader epoch ${options.leaderEpoch}: the log already holds epoch ${this.leaderEpochs.latestEpoch}`);
-      }
-      for (const b of framed) {
-        setBaseOffset(buffer, b.position, next);
-        setPartitionLeaderEpoch(buffer, b.position, options.leaderEpoch);
-        if (this.config.timestampType === 'logAppend') {
-          setLogAppendTime(buffer, b.position, appendTime);
-          b.maxTimestamp = appendTime;
-        }
-        b.baseOffset = next;
-        next += b.lastOffsetDelta + 1;
-      }
-      if (options.leaderEpoch > this.leaderEpochs.latestEpoch) epochWrites.push(this.leaderEpochs.assign(options.leaderEpoch, this.#nextOffset));
-    } else {
-      const gapsAllowed = this.config.cleanupPolicy !== 'delete';
-      for (const b of framed) {
-        if (b.baseOffset < next || (!gapsAllowed && b.baseOffset !== next)) {
-          throw new RunnelError('INVALID_REQUEST', `Cannot append to ${this.name} as follower: batch base offset ${b.baseOffset} does not continue the log at offset ${next}`);
-        }
-        if (b.epoch < this.leaderEpochs.latestEpoch) {
-          throw new RunnelError('INVALID_REQUEST', `Cannot append to ${this.name} as follower: batch at offset ${b.baseOffset} has leader epoch ${b.epoch}, older than the log's latest epoch ${this.leaderEpochs.latestEpoch}; truncate first`);
-        }
-        next = b.baseOffset + b.lastOffsetDelta + 1;
-      }
-      for (const b of framed) {
-        if (b.epoch > this.leaderEpochs.latestEpoch) epochWrites.push(this.leaderEpochs.assign(b.epoch, b.baseOffset));
-      }
-    }
-    const first = framed[0]!;
-    const entry: PendingAppend = {
-      buffer,
-      batches: framed.map((b) => ({ position: b.position, size: b.size, baseOffset: b.baseOffset, lastOffset: b.baseOffset + b.lastOffsetDelta, maxTimestamp: b.maxTimestamp })),
-      baseOffset: first.baseOffset,
-      lastOffset: next - 1,
-      written: Promise.withResolvers<void>(),
-    };
-    this.#nextOffset = next;
-    this.#queue.push(entry);
-    this.#drain();
-    return { entry, epochWrite: Promise.all(epochWrites).then(() => undefined), appendTime };
+    const assigned = assignOffsets(buffer, options, { name: this.name, config: this.config, nextOffset: this.#nextOffset, latestEpoch: this.leaderEpochs.latestEpoch });
+    // The epoch cache changes in memory at once (the next append sees it); the file write is awaited below.
+    const epochWrites = assigned.newEpochs.map((e) => this.leaderEpochs.assign(e.epoch, e.startOffset));
+    const entry: PendingAppend = { buffer, batches: assigned.batches, baseOffset: assigned.baseOffset, lastOffset: assigned.lastOffset, written: Promise.withResolvers<void>() };
+    this.#nextOffset = assigned.lastOffset + 1;
+    this.#writer.push(entry);
+    return { entry, epochWrite: Promise.all(epochWrites).then(() => undefined), appendTime: assigned.appendTime };
   }
 
   async #finish(p: { entry: PendingAppend; epochWrite: Promise<void>; appendTime: number }): Promise<AppendResult> {
     const [written, epochs] = await Promise.allSettled([p.entry.written.promise, p.epochWrite]);
     if (written.status === 'rejected') throw written.reason;
-    if (epochs.status === 'rejected') {
-      this.#fail('the leader-epoch checkpoint could not be written', epochs.reason);
-      throw this.#failure ?? epochs.reason;
-    }
+    if (epochs.status === 'rejected') throw this.#fail('the leader-epoch checkpoint could not be written', epochs.reason);
     if (this.config.durability === 'fsync') await this.#groupCommit.waitFor(p.entry.lastOffset + 1);
     return { baseOffset: p.entry.baseOffset, lastOffset: p.entry.lastOffset, logAppendTime: this.config.timestampType === 'logAppend' ? p.appendTime : -1 };
-  }
-
-  #drain(): void {
-    if (this.#draining) return;
-    this.#draining = true;
-    this.#lane.run(async () => {
-      while (this.#queue.length > 0) await this.#writeGroup(this.#queue.splice(0));
-    }).catch((err: unknown) => this.#fail('the writer failed', err)).finally(() => {
-      this.#draining = false;
-      if (this.#queue.length > 0) this.#drain();
-    }).catch(() => undefined);
-  }
-
-  #shouldRoll(extraBytes: number, entry: PendingAppend, now: number): boolean {
-    const seg = this.#active;
-    const size = seg.size + extraBytes;
-    if (size === 0) return false;
-    const bytes = entry.buffer.length;
-    return size + bytes > this.config.segmentBytes
-      || entry.lastOffset - seg.baseOffset > MAX_RELATIVE_OFFSET
-      || (extraBytes === 0 && seg.firstAppendAt !== undefined && now - seg.firstAppendAt >= this.config.segmentMs);
-  }
-
-  async #writeGroup(group: PendingAppend[]): Promise<void> {
-    let i = 0;
-    while (i < group.length) {
-      const now = Date.now();
-      try {
-        if (this.#shouldRoll(0, group[i]!, now)) await this.#roll(group[i]!.baseOffset);
-      } catch (err) {
-        this.#fail(`rolling a new segment at offset ${group[i]!.baseOffset} failed`, err);
-        this.#rejectFrom(group, i, this.#failure!);
-        return;
-      }
-      const run: PendingAppend[] = [group[i]!];
-      let bytes = group[i]!.buffer.length;
-      while (i + run.length < group.length && !this.#shouldRoll(bytes, group[i + run.length]!, now)) {
-        bytes += group[i + run.length]!.buffer.length;
-        run.push(group[i + run.length]!);
-      }
-      const error = await this.#writeRun(run, now);
-      if (error !== undefined) {
-        this.#rejectFrom(group, i, error);
-        await this.leaderEpochs.truncateFromEnd(this.#logEndOffset).catch((err: unknown) => this.#fail('the leader-epoch checkpoint could not be written', err));
-        return;
-      }
-      i += run.length;
-    }
-  }
-
-  /** Rejects group[from..] and everything queued, and rewinds offset assignment to the log end. */
-  #rejectFrom(group: PendingAppend[], from: number, error: unknown): void {
-    const failed = [...group.slice(from), ...this.#queue.splice(0)];
-    this.#nextOffset = this.#logEndOffset;
-    for (const e of failed) e.written.reject(error);
-  }
-
-  /** Writes `run` with one writev; returns the error to fail it with, or undefined on success. */
-  async #writeRun(run: PendingAppend[], now: number): Promise<RunnelError | undefined> {
-    const seg = this.#active;
-    const start = seg.size;
-    try {
-      await writeFully(seg.file, run.map((e) => e.buffer), start);
-    } catch (err) {
-      const partial = (err as { bytesWritten?: number }).bytesWritten ?? 0;
-      try {
-        await seg.file.truncate(start);
-      } catch (truncateErr) {
-        this.#fail(`a failed write left ${partial} bytes at position ${start} of ${seg.path} that could not be truncated`, truncateErr);
-        return this.#failure;
-      }
-      const first = run[0]!;
-      if (isDiskFullError(err)) {
-        return new RunnelError('DISK_FULL', `Cannot append offsets ${first.baseOffset}..${run.at(-1)!.lastOffset} to ${this.name}: the disk is full (${(err as NodeJS.ErrnoException).code}); the ${partial} bytes partly written were removed`, { cause: err });
-      }
-      this.#fail(`writing at position ${start} of ${seg.path} failed`, err);
-      return this.#failure;
-    }
-    let position = start;
-    const booked: SegmentBatch[] = [];
-    for (const e of run) {
-      for (const b of e.batches) booked.push({ ...b, position: position + b.position });
-      position += e.buffer.length;
-    }
-    seg.recordBatches(booked, this.config.indexIntervalBytes);
-    seg.firstAppendAt ??= now;
-    this.#logEndOffset = run.at(-1)!.lastOffset + 1;
-    for (const e of run) e.written.resolve();
-    return undefined;
   }
 
   /** Seals the active segment (synced, index files written) and starts a new one at `baseOffset`. */
@@ -406,13 +266,14 @@ export class PartitionLog {
   }
 
   /** Marks the log failed (fatal, as after a failed fsync: the page cache state is unknown). */
-  #fail(what: string, cause: unknown): void {
+  #fail(what: string, cause: unknown): RunnelError {
     if (this.#failure === undefined) {
       this.#failure = new RunnelError('STORAGE_ERROR', `Partition log ${this.name} is failed: ${what} (${String(cause)}); restart the broker to recover it from disk`, { cause });
       this.#logger.error({ log: this.name, err: String(cause) }, this.#failure.message);
     }
     this.#groupCommit.fail(this.#failure);
-    this.#rejectFrom([], 0, this.#failure);
+    this.#writer.rejectQueued(this.#failure);
+    return this.#failure;
   }
 
   /**
@@ -474,7 +335,7 @@ export class PartitionLog {
    */
   async truncateTo(offset: number): Promise<void> {
     if (this.#failure !== undefined) throw this.#failure;
-    if (this.#nextOffset !== this.#logEndOffset || this.#queue.length > 0) {
+    if (this.#nextOffset !== this.#logEndOffset || this.#writer.busy) {
       throw new RunnelError('INVALID_REQUEST', `Cannot truncate ${this.name} to ${offset}: appends are in flight`);
     }
     if (offset >= this.#logEndOffset) return;
@@ -584,7 +445,7 @@ export class PartitionLog {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#flushTimer);
-    while (this.#draining || this.#queue.length > 0) await this.#lane.run(() => Promise.resolve());
+    while (this.#writer.busy) await this.#lane.run(() => Promise.resolve());
     try {
       if (this.#failure === undefined) {
         await this.#lane.run(async () => {
