@@ -9,11 +9,12 @@ import { LatencyHistogram } from './latency-histogram.ts';
  */
 export async function e2eBench(cfg: BenchConfig): Promise<BenchResult> {
   const producer = new Producer({ bootstrap: cfg.bootstrap, acks: cfg.acks, batchSize: cfg.batchSize, lingerMs: cfg.lingerMs, compression: cfg.compression, maxInFlight: cfg.maxInFlight, bufferMemory: 128 * 1024 * 1024, maxRequestSize: Math.max(1024 * 1024, cfg.batchSize * 4) });
-  const consumer = new Consumer({ bootstrap: cfg.bootstrap, maxWaitMs: 100, maxPartitionBytes: 8 * 1024 * 1024, maxPrefetchBytes: 64 * 1024 * 1024 });
+  const consumer = new Consumer({ bootstrap: cfg.bootstrap, maxWaitMs: 5, maxPartitionBytes: 8 * 1024 * 1024, maxPrefetchBytes: 64 * 1024 * 1024 });
   const partitions = Array.from({ length: cfg.partitions }, (_, partition) => ({ topic: cfg.topic, partition }));
   consumer.assign(partitions);
   for (const tp of partitions) consumer.seek(tp, 'latest');
   const histogram = new LatencyHistogram();
+  const ackHistogram = new LatencyHistogram();
   const stop = new AbortController();
   let received = 0;
   const reading = (async () => {
@@ -46,7 +47,7 @@ export async function e2eBench(cfg: BenchConfig): Promise<BenchResult> {
         value.writeDoubleLE(now, 0);
         return { value, partition: (sent + i) % cfg.partitions };
       });
-      const p: Promise<unknown> = producer.sendBatch(cfg.topic, messages).catch((err: unknown) => (failed ??= err)).finally(() => pending.delete(p));
+      const p: Promise<unknown> = producer.sendBatch(cfg.topic, messages).then(() => ackHistogram.recordMs(performance.now() - now), (err: unknown) => (failed ??= err)).finally(() => pending.delete(p));
       pending.add(p);
       sent += n;
     }
@@ -68,6 +69,6 @@ export async function e2eBench(cfg: BenchConfig): Promise<BenchResult> {
     recordsPerSec: Math.round(received / seconds),
     mbPerSec: round((received * cfg.recordSize) / seconds / 1e6),
     latencyMs: { p50: l.p50, p99: l.p99, p999: l.p999, max: l.max },
-    ...(received < sent ? { notes: `received ${received} of ${sent}` } : {}),
+    notes: `send->ack p50 ${ackHistogram.summary().p50} ms, p99 ${ackHistogram.summary().p99} ms${received < sent ? `; received ${received} of ${sent}` : ''}`,
   };
 }

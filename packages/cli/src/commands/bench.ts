@@ -140,6 +140,13 @@ function baseConfig(p: Parsed): BenchConfig {
   };
 }
 
+/**
+ * Largest batch the read workloads (consume, e2e) write. Workaround: the storage engine's batch
+ * scanner (packages/storage/src/batch-scanner.ts, walked in 64 KiB chunks by log-reader.ts) does
+ * not find a batch larger than its chunk, so Fetch returns nothing for it. Remove once fixed.
+ */
+const READ_WORKLOAD_MAX_BATCH = 63 * 1024;
+
 /** Runs workloads against one broker, creating topics and sampling the broker's RSS. */
 class BenchRunner {
   readonly #base: BenchConfig;
@@ -183,7 +190,7 @@ class BenchRunner {
   }
 
   async produceThenConsume(cfg: BenchConfig): Promise<BenchResult[]> {
-    const c = await this.topic(cfg);
+    const c = await this.topic({ ...cfg, batchSize: Math.min(cfg.batchSize, READ_WORKLOAD_MAX_BATCH) });
     const produced = await this.#sampled(() => produceBench(c));
     const progress = new Progress('bench consume');
     try {
@@ -195,7 +202,7 @@ class BenchRunner {
   }
 
   async e2e(cfg: BenchConfig): Promise<BenchResult> {
-    const c = await this.topic(cfg);
+    const c = await this.topic({ ...cfg, batchSize: Math.min(cfg.batchSize, READ_WORKLOAD_MAX_BATCH) });
     return this.#sampled(() => e2eBench(c));
   }
 
