@@ -176,6 +176,21 @@ describe('PartitionLog offsets and truncation', () => {
     await reopened.close();
   });
 
+  it('checkpoints a changed high watermark periodically, so a crash keeps it', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const log = await PartitionLog.open({ dir, config: testConfig(), highWatermarkCheckpointMs: 5 });
+    await log.append(batchOf(5, 'a'), { leaderEpoch: 0, assignOffsets: true });
+    log.highWatermark = 3;
+    const deadline = Date.now() + 5000;
+    let content = '';
+    while (!content.endsWith('\n3\n') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+      content = await readFile(`${dir}/high-watermark-checkpoint`, 'utf8').catch(() => '');
+    }
+    expect(content).toBe('0\n1\n3\n');
+    await log.close();
+  });
+
   it('keeps the high watermark monotonic and within the log', async () => {
     const log = await PartitionLog.open({ dir, config: testConfig() });
     await log.append(batchOf(5, 'a'), { leaderEpoch: 0, assignOffsets: true });

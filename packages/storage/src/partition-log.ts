@@ -41,6 +41,8 @@ export interface PartitionLogOptions {
   io?: StorageIo;
   /** @default JSON lines on stderr for warnings */
   logger?: StorageLogger;
+  /** How often a changed high watermark is checkpointed (as Kafka's replica.high.watermark.checkpoint.interval.ms). @default 5000 */
+  highWatermarkCheckpointMs?: number;
 }
 
 /** Options of {@link PartitionLog.append}. */
@@ -84,6 +86,10 @@ export class PartitionLog {
   #failure: RunnelError | undefined;
   #closed = false;
   #flushTimer: NodeJS.Timeout | undefined;
+  readonly #hwTimer: NodeJS.Timeout;
+  /** Serializes high-watermark checkpoint writes (they share one temporary file name). */
+  readonly #checkpointLane = new SerialLane();
+  #checkpointedHighWatermark: number;
 
   private constructor(options: PartitionLogOptions & { io: StorageIo; logger: StorageLogger; name: string }, segments: LogSegment[], epochs: LeaderEpochCache, hw: number, truncations: RecoveryTruncation[]) {
     this.name = options.name;
@@ -124,6 +130,14 @@ export class PartitionLog {
       },
       onFailure: (err) => void this.#fail('fdatasync failed', err),
     });
+    this.#checkpointedHighWatermark = this.#highWatermark;
+    this.#hwTimer = setInterval(() => {
+      if (this.#highWatermark === this.#checkpointedHighWatermark || this.#closed) return;
+      this.#checkpointHighWatermark().catch((err: unknown) => {
+        this.#logger.warn({ log: this.name, err: String(err) }, `Cannot checkpoint the high watermark of ${this.name}; will retry`);
+      });
+    }, options.highWatermarkCheckpointMs ?? 5000);
+    this.#hwTimer.unref();
     if (this.config.durability === 'replicated') {
       this.#flushTimer = setInterval(() => {
         this.#groupCommit.waitFor(this.#logEndOffset).catch(() => undefined);
@@ -433,7 +447,15 @@ export class PartitionLog {
     if (this.#failure !== undefined) throw this.#failure;
     await this.#groupCommit.waitFor(this.#logEndOffset);
     await this.leaderEpochs.flush();
-    await writeOffsetCheckpoint(this.#io, this.dir, HIGH_WATERMARK_CHECKPOINT, this.#highWatermark);
+    await this.#checkpointHighWatermark();
+  }
+
+  #checkpointHighWatermark(): Promise<void> {
+    return this.#checkpointLane.run(async () => {
+      const hw = this.#highWatermark;
+      await writeOffsetCheckpoint(this.#io, this.dir, HIGH_WATERMARK_CHECKPOINT, hw);
+      this.#checkpointedHighWatermark = hw;
+    });
   }
 
   /**
@@ -445,6 +467,7 @@ export class PartitionLog {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#flushTimer);
+    clearInterval(this.#hwTimer);
     while (this.#writer.busy) await this.#lane.run(() => Promise.resolve());
     try {
       if (this.#failure === undefined) {
