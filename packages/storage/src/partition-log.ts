@@ -125,7 +125,9 @@ export class PartitionLog {
       flushedOffset: this.#logEndOffset,
       sync: async () => {
         const covered = this.#logEndOffset;
-        await this.#active.file.datasync();
+        const active = this.#active;
+        // Pinned: a truncation may replace the active segment while the sync runs.
+        await active.use(() => active.file.datasync());
         return covered;
       },
       onFailure: (err) => void this.#fail('fdatasync failed', err),
