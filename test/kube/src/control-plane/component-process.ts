@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { appendFileSync, closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { KubeTestError } from '../errors.ts';
@@ -29,16 +29,17 @@ export class ComponentProcess {
   private constructor(options: ComponentStartOptions) {
     this.name = options.name;
     this.logFile = options.logFile;
-    const log = createWriteStream(options.logFile, { flags: 'a' });
-    this.#child = spawn(options.command, [...options.args], {
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.#child.stdout?.pipe(log);
-    this.#child.stderr?.pipe(log);
+    // The child writes its log file itself: nothing to flush when it dies, and the tail we read
+    // after its exit is complete.
+    const log = openSync(options.logFile, 'a');
+    try {
+      this.#child = spawn(options.command, [...options.args], { env: options.env ?? process.env, stdio: ['ignore', log, log] });
+    } finally {
+      closeSync(log);
+    }
     this.#exited = new Promise((resolve) => {
       this.#child.on('error', (error) => {
-        log.write(`\n[runnel] failed to spawn ${options.command}: ${error.message}\n`);
+        appendFileSync(options.logFile, `\n[runnel] failed to spawn ${options.command}: ${error.message}\n`);
         this.#exitCode = null;
         resolve();
       });

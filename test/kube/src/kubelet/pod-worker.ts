@@ -7,7 +7,7 @@ import type { ImageMap } from './image-map.ts';
 import { containerEnv, type PodRuntimeInfo } from './pod-env.ts';
 import { containerStatus, kubeTime, podConditions, podPhase, type ContainerRecord } from './pod-status.ts';
 import { prepareVolumes } from './pod-volumes.ts';
-import { checkProbe } from './probe.ts';
+import { checkProbe, type ProbeTarget } from './probe.ts';
 
 /** What a {@link PodWorker} needs from its kubelet. */
 export interface PodWorkerContext {
@@ -181,7 +181,7 @@ export class PodWorker {
     record.ready = !spec.readinessProbe && record.started && !record.init;
     this.#requestStatus();
     const probing = new AbortController();
-    this.#startProbes(record, process, probing.signal);
+    this.#startProbes(record, process, { podIP: this.#context.info.podIP, pid: process.pid, env }, probing.signal);
     const exit = await process.exited;
     probing.abort();
     this.#processes.delete(spec.name);
@@ -192,7 +192,7 @@ export class PodWorker {
     return exit.exitCode;
   }
 
-  #startProbes(record: ContainerRecord, process: ContainerProcess, signal: AbortSignal): void {
+  #startProbes(record: ContainerRecord, process: ContainerProcess, target: ProbeTarget, signal: AbortSignal): void {
     const { spec } = record;
     const loop = async (probe: V1Probe, kind: 'startup' | 'readiness' | 'liveness'): Promise<void> => {
       await delay((probe.initialDelaySeconds ?? 0) * 1_000, undefined, { signal });
@@ -200,7 +200,7 @@ export class PodWorker {
       let failures = 0;
       for (;;) {
         if (kind === 'startup' || record.started) {
-          const ok = await checkProbe(probe, spec, this.#context.info.podIP);
+          const ok = await checkProbe(probe, spec, target);
           if (signal.aborted) return;
           successes = ok ? successes + 1 : 0;
           failures = ok ? 0 : failures + 1;

@@ -1,11 +1,20 @@
+import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { credentials, Client, type ServiceError } from '@grpc/grpc-js';
 import type { V1Container, V1Probe } from '@kubernetes/client-node';
 
-/** Checks one probe once: true on success. exec probes are not supported (they count as failed). */
-export async function checkProbe(probe: V1Probe, container: V1Container, podIP: string): Promise<boolean> {
+/** Where a probe runs: the pod's IP, and for exec probes the container's process and env. */
+export interface ProbeTarget {
+  readonly podIP: string;
+  readonly pid: number | undefined;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** Checks one probe once: true on success. */
+export async function checkProbe(probe: V1Probe, container: V1Container, target: ProbeTarget): Promise<boolean> {
+  const { podIP } = target;
   const timeoutMs = (probe.timeoutSeconds ?? 1) * 1_000;
   if (probe.httpGet) {
     const port = resolvePort(probe.httpGet.port, container);
@@ -15,7 +24,15 @@ export async function checkProbe(probe: V1Probe, container: V1Container, podIP: 
   }
   if (probe.grpc) return grpcProbe(podIP, probe.grpc.port, probe.grpc.service ?? '', timeoutMs);
   if (probe.tcpSocket) return tcpProbe(probe.tcpSocket.host ?? podIP, resolvePort(probe.tcpSocket.port, container), timeoutMs);
+  if (probe.exec?.command?.length && target.pid !== undefined) return execProbe(target.pid, probe.exec.command, target.env, timeoutMs);
   return false;
+}
+
+/** Runs the command inside the container's mount namespace (nsenter), so it sees its volumes. */
+function execProbe(pid: number, command: readonly string[], env: Readonly<Record<string, string>>, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile('nsenter', [`--target=${pid}`, '--mount', '--', ...command], { env: { ...env }, timeout: timeoutMs }, (error) => resolve(!error));
+  });
 }
 
 function resolvePort(port: number | string, container: V1Container): number {
