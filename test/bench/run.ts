@@ -5,6 +5,6 @@
 // consume with their ratios to the grpc-js ceiling, 100 B records/s, e2e latency at half the max
 // 1 KiB rate, and broker RSS with 100 partitions under load. Pass --json for one JSON object.
 // Benchmarks print figures; they are never timed tests.
-import { runCli } from '../../packages/cli/src/index.ts';
+import { runCli } from '@runnel/cli';
 
 process.exitCode = await runCli(['bench', 'all', ...process.argv.slice(2)]);

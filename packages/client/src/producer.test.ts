@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeRecords, RunnelError } from '@runnel/protocol';
+import { decodeRecords, readBatchHeader, RunnelError } from '@runnel/protocol';
 import { Producer } from './producer.ts';
 import { FakeCluster } from './testing/fake-cluster.ts';
 
@@ -131,6 +131,17 @@ describe('Producer', () => {
     expect(meta.offset).toBe(-1);
     await p.close();
     expect(stored('fire', 0)).toEqual(['x']);
+  });
+
+  it.each(['gzip', 'zstd'] as const)('compresses batches with %s and the records decode unchanged', async (codec) => {
+    cluster.createTopic(`c-${codec}`, 1);
+    const p = producer({ compression: codec });
+    const values = Array.from({ length: 100 }, (_, i) => `record ${i} ${'x'.repeat(50)}`);
+    await p.sendBatch(`c-${codec}`, values.map((value) => ({ value })));
+    const batches = cluster.partition(`c-${codec}`, 0).batches;
+    expect(batches.every((b) => readBatchHeader(b.bytes).compression === codec)).toBe(true);
+    expect(batches.reduce((n, b) => n + b.bytes.length, 0)).toBeLessThan(values.join('').length / 2);
+    expect(stored(`c-${codec}`, 0)).toEqual(values);
   });
 
   it('rejects bad options naming the option', () => {
