@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { PartitionLog, HIGH_WATERMARK_CHECKPOINT, RECOVERY_POINT_CHECKPOINT } from './partition-log.ts';
 import { DataDirectory } from './data-directory.ts';
 import { batchOf, makeTempDir, recordingLogger, removeDir, testConfig } from './testing/log-fixtures.ts';
+import { faultyIo } from './testing/faulty-io.ts';
+import { decodeRecords } from '@runnel/protocol';
 
 let dir: string;
 beforeEach(async () => {
@@ -86,5 +88,32 @@ describe('error paths', () => {
     const dd = await DataDirectory.open({ path: dir, clusterId: 'c', brokerId: 0 });
     await dd.close({ clean: true });
     await expect(dd.openPartition('t', 0, randomUUID(), testConfig())).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
+  });
+
+  it('fails the log when the leader-epoch checkpoint cannot be written', async () => {
+    const io = faultyIo();
+    const log = await PartitionLog.open({ dir, config: testConfig(), io, logger: recordingLogger() });
+    io.failOpen = (path) => (path.endsWith('leader-epoch-checkpoint.tmp') ? 'EACCES' : undefined);
+    await expect(log.append(batchOf(1, 'a'), leader)).rejects.toMatchObject({ code: 'STORAGE_ERROR', message: expect.stringContaining('leader-epoch checkpoint') as string });
+    io.failOpen = undefined;
+    await expect(log.append(batchOf(1, 'b'), leader)).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
+    await log.close();
+  });
+
+  it('leaves the original segment readable when a compaction swap fails, and a valid log on reopen', async () => {
+    const io = faultyIo();
+    const config = testConfig({ segmentBytes: 1024, cleanupPolicy: 'compact' });
+    const log = await PartitionLog.open({ dir, config, io });
+    for (let i = 0; i < 30; i++) await log.append(batchOf(2, `c${i}`, { keys: 2, valueBytes: 60 }), leader);
+    log.highWatermark = log.logEndOffset;
+    io.failRename = (from) => (from.endsWith('.log.cleaned') ? 'EIO' : undefined);
+    await expect(log.compact(2e12)).rejects.toMatchObject({ code: 'EIO' });
+    const { records } = await log.read(0, { maxBytes: 1 << 20 });
+    expect(decodeRecords(records)[0]?.value?.toString()).toMatch(/^c0-0/);
+    await log.close();
+    const reopened = await PartitionLog.open({ dir, config });
+    expect(reopened.logEndOffset).toBe(60);
+    expect((await reopened.verify()).problems).toEqual([]);
+    await reopened.close();
   });
 });

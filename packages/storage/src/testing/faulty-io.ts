@@ -15,6 +15,10 @@ export interface FaultyIo extends StorageIo {
   datasyncGate: Promise<void> | undefined;
   /** fdatasync calls on `.log` files so far. */
   datasyncs: number;
+  /** When it returns an errno code for a path, opening that path fails with it. */
+  failOpen: ((path: string) => string | undefined) | undefined;
+  /** When it returns an errno code for a rename source, the rename fails with it. */
+  failRename: ((from: string) => string | undefined) | undefined;
 }
 
 function errno(code: string, syscall: string): NodeJS.ErrnoException {
@@ -29,7 +33,16 @@ export function faultyIo(base: StorageIo = nodeStorageIo): FaultyIo {
     failDatasync: undefined,
     datasyncGate: undefined,
     datasyncs: 0,
+    failOpen: undefined,
+    failRename: undefined,
+    rename: async (from: string, to: string) => {
+      const code = io.failRename?.(from);
+      if (code !== undefined) throw errno(code, 'rename');
+      await base.rename(from, to);
+    },
     open: async (path: string, flags: string): Promise<StorageFile> => {
+      const code = io.failOpen?.(path);
+      if (code !== undefined) throw errno(code, 'open');
       const file = await base.open(path, flags);
       if (!path.endsWith('.log')) return file;
       return {
