@@ -47,13 +47,15 @@ function checkFetchRequest(request: FetchRequest__Output): CheckedFetch {
   requireNonEmpty('partitions', request.partitions);
   requireIntInRange('number of partitions', request.partitions.length, 1, MAX_PARTITIONS_PER_REQUEST);
   const maxWaitMs = requireIntInRange('max_wait_ms', request.maxWaitMs, 0, MAX_FETCH_WAIT_MS);
-  const minBytes = requireIntInRange('min_bytes', request.minBytes, 0, MAX_FETCH_RESPONSE_BYTES);
+  const minBytes = requireIntInRange('min_bytes', request.minBytes, 0, 2 ** 31 - 1);
   const maxBytes = requireIntInRange('max_bytes', request.maxBytes, 0, 2 ** 31 - 1);
   for (const p of request.partitions) {
     requireIntInRange(`offset of ${p.topic}-${p.partition}`, p.offset, 0, Number.MAX_SAFE_INTEGER);
     requireIntInRange(`max_bytes of ${p.topic}-${p.partition}`, p.maxBytes, 0, 2 ** 31 - 1);
   }
-  return { maxWaitMs, minBytes, maxBytes: Math.min(maxBytes === 0 ? DEFAULT_FETCH_MAX_BYTES : maxBytes, MAX_FETCH_RESPONSE_BYTES) };
+  const effectiveMax = Math.min(maxBytes === 0 ? DEFAULT_FETCH_MAX_BYTES : maxBytes, MAX_FETCH_RESPONSE_BYTES);
+  // A min_bytes above what one response may carry would wait for nothing: cap it there.
+  return { maxWaitMs, minBytes: Math.min(minBytes, effectiveMax), maxBytes: effectiveMax };
 }
 
 /**
@@ -79,6 +81,10 @@ export async function readPartition(
   const maxBytes = Math.max(1, Math.min(p.maxBytes === 0 ? DEFAULT_PARTITION_FETCH_MAX_BYTES : p.maxBytes, budget));
   try {
     const { records } = await log.read(p.offset, { maxBytes, maxOffset: hw });
+    if (records.length === 0) {
+      // Committed offsets must be readable; answering empty would stall the consumer (and spin a tail) silently.
+      throw new RunnelError('STORAGE_ERROR', `Cannot read offset ${p.offset} of ${replica.name}: the log returned no batch below the high watermark ${hw}`);
+    }
     const { recordCount } = batchStats(records);
     replica.counters.bytesOut.inc(records.length);
     replica.counters.recordsOut.inc(recordCount);
