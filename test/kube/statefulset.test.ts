@@ -1,5 +1,5 @@
 // A StatefulSet of a tiny server on the process kubelet: ordered start gated by readiness, stable
-// identities, per-claim volumes at their real mountPath, restart after a crash with data intact,
+// identities (hostname, DNS names), per-claim volumes at their real mountPath, restart after a crash with data intact,
 // scale-down of the highest ordinal, and garbage collection of the pods.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ let namespace: string;
 
 interface ServerState {
   readonly pod: string;
+  readonly hostname: string;
   readonly namespace: string;
   readonly boots: readonly string[];
   readonly tokenLength: number;
@@ -59,6 +60,11 @@ async function state(pod: V1Pod): Promise<ServerState> {
   return (await response.json()) as ServerState;
 }
 
+async function resolveFrom(pod: V1Pod | undefined, name: string): Promise<{ address?: string; error?: string }> {
+  const response = await fetch(`http://${pod?.status?.podIP}:8080/resolve?name=${encodeURIComponent(name)}`);
+  return (await response.json()) as { address?: string; error?: string };
+}
+
 async function readyPods(count: number): Promise<V1Pod[]> {
   return eventually(`${count} Ready web pods`, async () => {
     const current = (await pods()).filter((pod) => !pod.metadata?.deletionTimestamp);
@@ -84,6 +90,7 @@ describe.skipIf(!kube.context.kubeletDir)('StatefulSet on the process kubelet', 
     for (const pod of running) {
       const served = await state(pod);
       expect(served.pod).toBe(pod.metadata?.name);
+      expect(served.hostname).toBe(pod.metadata?.name);
       expect(served.namespace).toBe(namespace);
       // Each claim is its own directory, mounted at /data: a pod sees only its own boots.
       expect(served.boots).toEqual([expect.stringMatching(new RegExp(`^${pod.metadata?.name} `))]);
@@ -94,6 +101,17 @@ describe.skipIf(!kube.context.kubeletDir)('StatefulSet on the process kubelet', 
     expect(claims.map((claim) => [claim.metadata?.name, claim.status?.phase]).sort()).toEqual([
       ['data-web-0', 'Bound'], ['data-web-1', 'Bound'], ['data-web-2', 'Bound'],
     ]);
+    // Peers find each other by their stable DNS names, from inside the pods. Records follow pod
+    // status, so, as with real cluster DNS, they may lag the API by a moment.
+    const [web0, , web2] = running;
+    const resolves = (from: V1Pod | undefined, name: string, expected: readonly (string | undefined)[]): Promise<string> =>
+      eventually(`${name} to resolve from ${from?.metadata?.name}`, async () => {
+        const { address } = await resolveFrom(from, name);
+        return address !== undefined && expected.includes(address) ? address : undefined;
+      }, { timeoutMs: 10_000 });
+    await resolves(web0, 'web-2.web', [web2?.status?.podIP]);
+    await resolves(web2, `web-0.web.${namespace}.svc.cluster.local`, [web0?.status?.podIP]);
+    await resolves(web0, `web.${namespace}.svc`, running.map((pod) => pod.status?.podIP));
     const log = await readFile(kube.logPath(namespace, 'web-0', 'server'), 'utf8');
     expect(log).toContain('tiny-server web-0 listening');
   });

@@ -14,6 +14,8 @@ export interface ContainerSpawnOptions {
   readonly env: Readonly<Record<string, string>>;
   readonly workingDir: string;
   readonly mounts: readonly BindMount[];
+  /** Set in the container's own UTS namespace, so `hostname`/`os.hostname()` give the pod's name. */
+  readonly hostname: string;
   /** stdout and stderr are appended to this file. */
   readonly logFile: string;
 }
@@ -27,9 +29,9 @@ export interface ContainerExit {
 const signalNumbers: Partial<Record<NodeJS.Signals, number>> = { SIGKILL: 9, SIGTERM: 15, SIGINT: 2, SIGSEGV: 11, SIGABRT: 6, SIGHUP: 1 };
 
 /**
- * One run of a container: a host process in its own process group and its own mount namespace,
- * where each volume is bind-mounted at its real `mountPath`, so in-cluster code runs unchanged
- * (`unshare --mount` needs root, which these machines are). The `sh` wrapper `exec`s the command,
+ * One run of a container: a host process in its own process group, its own UTS namespace (the
+ * pod's hostname) and its own mount namespace, where each volume is bind-mounted at its real
+ * `mountPath`, so in-cluster code runs unchanged (`unshare` needs root, which these machines are). The `sh` wrapper `exec`s the command,
  * so the pid we hold is the container's main process.
  */
 export class ContainerProcess {
@@ -51,12 +53,13 @@ export class ContainerProcess {
           ...(mount.readOnly ? [`mount -o remount,bind,ro ${target}`] : []),
         ];
       }),
+      `hostname ${quote(options.hostname)}`,
       `cd ${quote(options.workingDir)}`,
       'exec "$@"',
     ].join('\n');
     const log = openSync(options.logFile, 'a');
     try {
-      this.#child = spawn('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script, 'container', ...options.argv], {
+      this.#child = spawn('unshare', ['--mount', '--uts', '--propagation', 'private', '--', '/bin/sh', '-c', script, 'container', ...options.argv], {
         env: { ...options.env },
         detached: true,
         stdio: ['ignore', log, log],

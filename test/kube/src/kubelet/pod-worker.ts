@@ -19,6 +19,8 @@ export interface PodWorkerContext {
   readonly baseEnv: Readonly<Record<string, string>>;
   /** Delay before the first restart of a crashed container; doubles per crash up to 10 s. */
   readonly restartBackoffMs: number;
+  /** The namespace's hosts file (see `ClusterHosts`), mounted at /etc/hosts. */
+  readonly hostsFile: string;
   readonly log: (line: string) => void;
 }
 
@@ -66,6 +68,11 @@ export class PodWorker {
   /** The pids of the running containers, by container name (for fault injection in tests). */
   pids(): Map<string, number> {
     return new Map([...this.#processes].flatMap(([name, process]) => (process.pid === undefined ? [] : [[name, process.pid] as const])));
+  }
+
+  /** SIGKILLs every container at once, synchronously (for `process.on('exit')`). */
+  killNow(): void {
+    for (const process of this.#processes.values()) process.signal('SIGKILL');
   }
 
   /** Starts the pod; failures are reported in the pod's status, never thrown. */
@@ -173,7 +180,12 @@ export class PodWorker {
       const volumePath = this.#mounts.get(mount.name);
       return volumePath ? [{ hostPath: mount.subPath ? join(volumePath, mount.subPath) : volumePath, mountPath: mount.mountPath, readOnly: mount.readOnly ?? false }] : [];
     });
-    const process = ContainerProcess.spawn({ argv, env, workingDir, mounts, logFile: containerLogPath(this.#context.kubeletDir, this.namespace, this.name, spec.name) });
+    if (!mounts.some((mount) => mount.mountPath === '/etc/hosts')) mounts.push({ hostPath: this.#context.hostsFile, mountPath: '/etc/hosts', readOnly: true });
+    const process = ContainerProcess.spawn({
+      argv, env, workingDir, mounts,
+      hostname: this.#pod.spec?.hostname ?? this.name,
+      logFile: containerLogPath(this.#context.kubeletDir, this.namespace, this.name, spec.name),
+    });
     this.#processes.set(spec.name, process);
     record.running = { pid: process.pid, startedAt: process.startedAt };
     delete record.waiting;

@@ -2,7 +2,8 @@ import { randomInt } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, makeInformer, PatchStrategy, setHeaderOptions, type Informer, type KubeConfig, type ObjectCache, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, makeInformer, PatchStrategy, setHeaderOptions, type Informer, type KubeConfig, type ObjectCache, type V1Pod, type V1Service } from '@kubernetes/client-node';
+import { ClusterHosts } from './cluster-hosts.ts';
 import { ImageMap } from './image-map.ts';
 import { PodWorker } from './pod-worker.ts';
 
@@ -41,7 +42,11 @@ export class ProcessKubelet {
   readonly #ipPrefix = randomInt(16, 250);
   #nextIp = 1;
   #informer: (Informer<V1Pod> & ObjectCache<V1Pod>) | undefined;
+  #services: (Informer<V1Service> & ObjectCache<V1Service>) | undefined;
+  readonly #hosts: ClusterHosts;
+  #hostsRefresh: NodeJS.Timeout | undefined;
   #stopped = false;
+  readonly #killOnExit = (): void => this.#workers.forEach((worker) => worker.killNow());
 
   private constructor(options: ProcessKubeletOptions, kubeletDir: string) {
     this.#options = options;
@@ -49,6 +54,9 @@ export class ProcessKubelet {
     this.kubeletDir = kubeletDir;
     this.#core = options.kubeConfig.makeApiClient(CoreV1Api);
     this.#log = options.log ?? ((line) => console.error(`[process-kubelet] ${line}`));
+    this.#hosts = new ClusterHosts(join(kubeletDir, 'hosts'));
+    // Pods run in their own process groups; if the test runner dies without teardown, take them along.
+    process.on('exit', this.#killOnExit);
   }
 
   /** Registers the Node and starts watching pods. */
@@ -72,9 +80,12 @@ export class ProcessKubelet {
   /** Stops watching and kills every pod's processes at once (test teardown, not pod deletion). */
   async stop(options: { removeDir?: boolean } = {}): Promise<void> {
     this.#stopped = true;
+    clearTimeout(this.#hostsRefresh);
     await this.#informer?.stop();
+    await this.#services?.stop();
     await Promise.all([...this.#workers.values()].map((worker) => worker.terminate(false, 2_000)));
     this.#workers.clear();
+    process.off('exit', this.#killOnExit);
     if (options.removeDir) await rm(this.kubeletDir, { recursive: true, force: true });
   }
 
@@ -111,8 +122,14 @@ export class ProcessKubelet {
   }
 
   async #watchPods(): Promise<void> {
+    const services = makeInformer<V1Service>(this.#options.kubeConfig, '/api/v1/services', () => this.#core.listServiceForAllNamespaces());
+    this.#services = services;
+    for (const event of ['add', 'update', 'delete'] as const) services.on(event, () => this.#scheduleHostsRefresh());
+    this.#restartOnError(services, 'service');
+    await services.start();
     const informer = makeInformer<V1Pod>(this.#options.kubeConfig, '/api/v1/pods', () => this.#core.listPodForAllNamespaces());
     this.#informer = informer;
+    for (const event of ['add', 'update', 'delete'] as const) informer.on(event, () => this.#scheduleHostsRefresh());
     informer.on('add', (pod) => this.#onPod(pod));
     informer.on('update', (pod) => this.#onPod(pod));
     informer.on('delete', (pod) => {
@@ -121,15 +138,28 @@ export class ProcessKubelet {
       this.#workers.delete(pod.metadata?.uid ?? '');
       if (worker) void worker.terminate(false, 0);
     });
+    this.#restartOnError(informer, 'pod');
+    await informer.start();
+  }
+
+  /** The client-node informer stops on error; restart it after a short pause. */
+  #restartOnError(informer: Informer<V1Pod> | Informer<V1Service>, what: string): void {
     informer.on('error', (error: unknown) => {
       if (this.#stopped) return;
-      this.#log(`pod watch failed, restarting: ${String(error)}`);
-      // The client-node informer stops on error; restart it after a short pause.
+      this.#log(`${what} watch failed, restarting: ${String(error)}`);
       setTimeout(() => {
-        if (!this.#stopped) informer.start().catch((restartError: unknown) => this.#log(`pod watch restart failed: ${String(restartError)}`));
+        if (!this.#stopped) informer.start().catch((restartError: unknown) => this.#log(`${what} watch restart failed: ${String(restartError)}`));
       }, 1_000);
     });
-    await informer.start();
+  }
+
+  /** Coalesces bursts of pod and service events into one rewrite of the hosts files. */
+  #scheduleHostsRefresh(): void {
+    if (this.#hostsRefresh || this.#stopped) return;
+    this.#hostsRefresh = setTimeout(() => {
+      this.#hostsRefresh = undefined;
+      this.#hosts.refresh(this.#informer?.list() ?? [], this.#services?.list() ?? []).catch((error: unknown) => this.#log(`hosts refresh failed: ${String(error)}`));
+    }, 50);
   }
 
   #onPod(pod: V1Pod): void {
@@ -157,6 +187,7 @@ export class ProcessKubelet {
       info: { podIP: this.#allocateIp(), hostIP: '127.0.0.1', apiHost: this.#options.apiHost, apiPort: this.#options.apiPort },
       baseEnv: { PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin', HOME: '/root' },
       restartBackoffMs: this.#options.restartBackoffMs ?? 1_000,
+      hostsFile: this.#hosts.fileFor(pod.metadata?.namespace ?? 'default', this.#informer?.list() ?? [], this.#services?.list() ?? []),
       log: this.#log,
     });
     this.#workers.set(uid, worker);
