@@ -29,9 +29,13 @@ export interface ConsumerBatch {
   highWatermark: number;
 }
 
-/** Lifecycle events of a consumer (see {@link Consumer.status}). */
+/**
+ * Lifecycle events of a consumer (see {@link Consumer.status}): `fetchError` concerns one
+ * partition, `requestError` a whole request (broker unreachable, timeout); both are retried.
+ */
 export type ConsumerStatus =
   | { type: 'fetchError'; topic: string; partition: number; error: RunnelError }
+  | { type: 'requestError'; error: RunnelError }
   | { type: 'metadataRefresh'; reason: string }
   | { type: 'offsetReset'; topic: string; partition: number; offset: number; reason: 'seek' | 'noPosition' | 'outOfRange' }
   | { type: 'backpressure'; paused: boolean; bufferedBytes: number };
@@ -210,7 +214,7 @@ export class Consumer {
         if (signal.aborted) return;
         if (!(err instanceof RunnelError) || !err.retriable) throw err;
         failures++;
-        this.#status.emit({ type: 'fetchError', topic: '', partition: -1, error: err });
+        this.#status.emit({ type: 'requestError', error: err });
       }
       if (failures > 0) {
         await this.#refresh(`after ${failures} failed fetch round(s)`, signal);

@@ -27,6 +27,12 @@ export interface ProducerOptions {
   retryBackoffMaxMs?: number;
   /** How long one request may take before it counts as failed (and retriable). @default 30000 */
   requestTimeoutMs?: number;
+  /**
+   * Upper bound from `send` to success or failure, retries included (Kafka's delivery.timeout.ms):
+   * a record that cannot be delivered in time (no leader, broker down) fails with REQUEST_TIMED_OUT.
+   * @default 120000
+   */
+  deliveryTimeoutMs?: number;
 }
 
 /** ProducerOptions with defaults applied and values checked. */
@@ -43,6 +49,7 @@ export interface ResolvedProducerOptions {
   retryBackoffMs: number;
   retryBackoffMaxMs: number;
   requestTimeoutMs: number;
+  deliveryTimeoutMs: number;
 }
 
 function check(name: string, value: number, min: number): number {
@@ -75,5 +82,6 @@ export function resolveProducerOptions(o: ProducerOptions): ResolvedProducerOpti
     retryBackoffMs: check('retryBackoffMs', o.retryBackoffMs ?? 100, 0),
     retryBackoffMaxMs: check('retryBackoffMaxMs', o.retryBackoffMaxMs ?? 1000, 0),
     requestTimeoutMs: check('requestTimeoutMs', o.requestTimeoutMs ?? 30_000, 1),
+    deliveryTimeoutMs: check('deliveryTimeoutMs', o.deliveryTimeoutMs ?? 120_000, 1),
   };
 }

@@ -144,6 +144,15 @@ describe('Producer', () => {
     expect(stored(`c-${codec}`, 0)).toEqual(values);
   });
 
+  it('fails a send with REQUEST_TIMED_OUT when its partition has no reachable leader for deliveryTimeoutMs', async () => {
+    cluster.createTopic('orphan', 1);
+    cluster.partition('orphan', 0).leader = 99; // a broker that is not in the cluster
+    const p = producer({ deliveryTimeoutMs: 300 });
+    const err = await p.send({ topic: 'orphan', value: 'x' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'REQUEST_TIMED_OUT' });
+    expect((err as Error).message).toMatch(/orphan-0: not delivered within deliveryTimeoutMs \(300 ms\)/);
+  });
+
   it('rejects bad options naming the option', () => {
     expect(() => new Producer({ bootstrap: 'nohost' })).toThrow(/Invalid broker address "nohost"/);
     expect(() => new Producer({ bootstrap: 'h:1', acks: 2 as unknown as 1 })).toThrow(/acks: 2/);

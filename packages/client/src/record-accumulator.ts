@@ -166,6 +166,19 @@ export class RecordAccumulator {
     q.muted = q.inFlight > 0;
   }
 
+  /**
+   * Removes and returns queued (not in-flight) batches created before `cutoffMs`: they have used up
+   * the delivery timeout (e.g. their partition has had no leader all that time).
+   */
+  expire(cutoffMs: number): ProducerBatch[] {
+    const out: ProducerBatch[] = [];
+    for (const q of this.#queues.values()) {
+      while (q.batches.length > 0 && q.batches[0]!.createdMs < cutoffMs) out.push(q.batches.shift()!);
+      this.#gc(q);
+    }
+    return out;
+  }
+
   /** Removes and returns every queued batch (close without flush, fatal errors). */
   abortAll(): ProducerBatch[] {
     const out: ProducerBatch[] = [];

@@ -109,10 +109,21 @@ export class Sender {
       last.batches.push(batch);
       return true;
     };
+    this.#expire();
     const { nextReadyInMs } = this.#acc.drain(accept, this.#closing || this.#memory.waiting > 0);
     for (const [address, requests] of building) for (const r of requests) this.#send(address, r);
     if (leaderMissing) this.#refreshLeaders();
-    this.#arm(nextReadyInMs);
+    this.#arm(this.#acc.hasPending ? Math.min(nextReadyInMs, this.#o.deliveryTimeoutMs) : nextReadyInMs);
+  }
+
+  /** Fails queued batches older than the delivery timeout. */
+  #expire(): void {
+    const now = Date.now();
+    for (const b of this.#acc.expire(now - this.#o.deliveryTimeoutMs)) {
+      b.fail(new RunnelError('REQUEST_TIMED_OUT', `Cannot produce ${b.records.length} record(s) to ${b.topic}-${b.partition}: not delivered within deliveryTimeoutMs (${this.#o.deliveryTimeoutMs} ms) after ${b.attempts} attempt(s)`));
+      this.#memory.release(b.sizeBytes - BATCH_OVERHEAD_BYTES);
+      if (!this.#acc.hasPending) for (const resolve of this.#idle.splice(0)) resolve();
+    }
   }
 
   #arm(inMs: number): void {
@@ -202,7 +213,7 @@ export class Sender {
   #onError(batches: ProducerBatch[], err: RunnelError): void {
     if (REFRESH_CODES.has(err.code)) this.#refreshLeaders();
     for (const b of batches) {
-      if (err.retriable && b.attempts <= this.#o.retries) {
+      if (err.retriable && b.attempts <= this.#o.retries && Date.now() - b.createdMs < this.#o.deliveryTimeoutMs) {
         const backoff = fullJitterDelay(b.attempts, { minDelayMs: this.#o.retryBackoffMs, maxDelayMs: this.#o.retryBackoffMaxMs });
         this.#acc.requeue(b, backoff);
       } else {

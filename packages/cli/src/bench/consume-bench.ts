@@ -20,9 +20,11 @@ export async function consumeBench(cfg: BenchConfig, expected: number, onProgres
   const stop = AbortSignal.timeout(Math.max(10_000, cfg.durationSec * 3000));
   let count = 0;
   let bytes = 0;
+  let fetches = 0;
   const start = performance.now();
   for await (const batch of consumer.batches({ signal: stop })) {
     count += batch.records.length;
+    fetches++;
     for (const r of batch.records) bytes += r.value?.length ?? 0;
     if ((count & 0xffff) < batch.records.length) onProgress?.(count);
     if (count >= expected || (cfg.records === undefined && performance.now() > deadline)) break;
@@ -35,6 +37,6 @@ export async function consumeBench(cfg: BenchConfig, expected: number, onProgres
     seconds: round(seconds, 2),
     recordsPerSec: Math.round(count / seconds),
     mbPerSec: round(bytes / seconds / 1e6),
-    ...(count < expected ? { notes: `read ${count} of ${expected} records before the deadline` } : {}),
+    notes: `${fetches} partition fetches, avg ${round(bytes / Math.max(1, fetches) / 1024, 0)} KiB${count < expected ? `; read ${count} of ${expected} records before the deadline` : ''}`,
   };
 }
