@@ -71,6 +71,26 @@ describe('broker data plane (in-process, loopback gRPC)', () => {
     expect(values(res.partitions[0]?.records ?? Buffer.alloc(0))).toEqual(['wake-0', 'wake-1']);
   });
 
+  it('Fetch max_bytes bounds the whole response; only the first partition with data may exceed it by one batch', async () => {
+    const topic = randomTopic();
+    await createTopic(clients, topic, 2);
+    for (const partition of [0, 1]) {
+      for (let b = 0; b < 3; b++) await produce(clients.log, topic, partition, batchOf(`p${partition}b${b}-${'x'.repeat(1000)}`, 10));
+    }
+    const batchBytes = batchOf(`p0b0-${'x'.repeat(1000)}`, 10).length;
+    const both = [0, 1].map((partition) => ({ topic, partition, offset: 0, maxBytes: 0, currentLeaderEpoch: -1 }));
+    const small = await call(clients.log, clients.log.Fetch, { maxWaitMs: 0, minBytes: 0, maxBytes: Math.floor(batchBytes * 1.5), partitions: both });
+    expect(small.partitions.map((p) => p.records.length)).toEqual([batchBytes, 0]);
+    expect(small.partitions.map((p) => p.error ?? null)).toEqual([null, null]);
+    expect(small.partitions[1]?.highWatermark).toBe(30);
+    const tiny = await call(clients.log, clients.log.Fetch, { maxWaitMs: 0, minBytes: 0, maxBytes: 10, partitions: both });
+    expect(tiny.partitions.map((p) => p.records.length)).toEqual([batchBytes, 0]);
+    const roomy = await call(clients.log, clients.log.Fetch, { maxWaitMs: 0, minBytes: 0, maxBytes: batchBytes * 4, partitions: both });
+    expect(roomy.partitions.map((p) => p.records.length)).toEqual([batchBytes * 3, batchBytes]);
+    const perPartition = await call(clients.log, clients.log.Fetch, { maxWaitMs: 0, minBytes: 0, maxBytes: 0, partitions: both.map((p) => ({ ...p, maxBytes: batchBytes * 2 })) });
+    expect(perPartition.partitions.map((p) => values(p.records).length)).toEqual([20, 20]);
+  });
+
   it('long-poll Fetch answers empty after max_wait_ms when nothing arrives', async () => {
     const topic = randomTopic();
     await createTopic(clients, topic, 1);

@@ -1,9 +1,10 @@
-import { access } from 'node:fs/promises';
+import { access, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { LocalCluster } from '@runnel/broker';
+import { MemoryMetadataStore, initialPartitionState, partitionStateName } from '@runnel/metadata';
 import { decodeRecords } from '@runnel/protocol';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -87,6 +88,37 @@ describe('local cluster', () => {
     expect(appended.partitions[0]?.baseOffset).toBe(3);
     const after = await fetchAll(client, topic, 0);
     expect(decodeRecords(after.partitions[0]!.records).at(-1)?.leaderEpoch).toBe(1);
+  });
+
+  it('a topic deleted and recreated while the broker was down: the old incarnation\'s directory is removed at start', async () => {
+    const dir = await tempDir();
+    cleanups.push(() => removeDir(dir));
+    const first = await cluster(dir, 1);
+    const topic = randomTopic();
+    const oldId = await createTopic(first.clients[0]!, topic, 1);
+    await call(first.clients[0]!.log, first.clients[0]!.log.Produce, { correlationId: 1, acks: 'ACKS_ALL', partitions: [{ topic, partition: 0, records: batchOf('old', 2) }] });
+    first.clients.forEach((x) => x.close());
+    await first.cluster.close();
+    const oldDir = `${topic}-0-${oldId.replaceAll('-', '').slice(0, 8)}`;
+    expect(await readdir(join(dir, 'broker-0'))).toContain(oldDir);
+
+    // Offline: delete and recreate the topic in the persisted store.
+    const store = await MemoryMetadataStore.open({ path: join(dir, 'metadata.json') });
+    await store.partitions.delete(partitionStateName(topic, 0));
+    await store.topics.delete(topic);
+    const recreated = { name: topic, topicId: crypto.randomUUID(), partitions: 1, replicationFactor: 1, configs: {}, assignments: [[0]] };
+    await store.topics.create(topic, recreated);
+    await store.partitions.create(partitionStateName(topic, 0), initialPartitionState(recreated, 0));
+    await store.close();
+
+    const second = await cluster(dir, 1);
+    cleanups.push(() => second.cluster.close());
+    cleanups.push(() => second.clients.forEach((x) => x.close()));
+    const entries = await readdir(join(dir, 'broker-0'));
+    expect(entries).not.toContain(oldDir);
+    expect(entries).toContain(`${topic}-0-${recreated.topicId.replaceAll('-', '').slice(0, 8)}`);
+    const res = await fetchAll(second.clients[0]!, topic, 0);
+    expect(res.partitions[0]).toMatchObject({ highWatermark: 0, logEndOffset: 0 });
   });
 
   it('serves gRPC health (SERVING, then NOT_SERVING on shutdown), reflection and /metrics', async () => {

@@ -85,6 +85,8 @@ export async function readPartition(
       // Committed offsets must be readable; answering empty would stall the consumer (and spin a tail) silently.
       throw new RunnelError('STORAGE_ERROR', `Cannot read offset ${p.offset} of ${replica.name}: the log returned no batch below the high watermark ${hw}`);
     }
+    // Storage returns at least one whole batch; only the first partition with data may exceed the budget.
+    if (!mustProgress && records.length > budget) return state;
     const { recordCount } = batchStats(records);
     replica.counters.bytesOut.inc(records.length);
     replica.counters.recordsOut.inc(recordCount);

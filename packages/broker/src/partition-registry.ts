@@ -42,6 +42,28 @@ export class PartitionRegistry implements PartitionGaugeSource {
   async start(): Promise<void> {
     this.#unsubscribe = this.#options.view.onChange((change) => this.#onChange(change));
     await Promise.all([...this.#options.view.partitions.keys()].map((name) => this.#enqueue(name)));
+    await this.#removeStrayDirectories();
+  }
+
+  /**
+   * Deletes partition directories of earlier incarnations of a topic (deleted and recreated while
+   * this broker was down). Directories of topics the metadata does not know at all are kept and
+   * reported: a lost or wrong metadata store must never make a broker wipe its data.
+   */
+  async #removeStrayDirectories(): Promise<void> {
+    const { dataDirectory, view, logger } = this.#options;
+    for (const dir of await dataDirectory.listPartitions()) {
+      const name = `${dir.topic}-${dir.partition}`;
+      const hosted = this.#replicas.get(name);
+      if (hosted !== undefined && topicIdPrefix(hosted.topicId) === dir.topicIdPrefix) continue;
+      const topic = view.topics.get(dir.topic)?.value;
+      if (topic !== undefined && topicIdPrefix(topic.topicId) !== dir.topicIdPrefix) {
+        await dataDirectory.deletePartition(dir.topic, dir.partition, dir.topicIdPrefix);
+        logger.info({ dir: dir.dir }, 'deleted the partition directory of an earlier incarnation of the topic');
+      } else if (topic === undefined) {
+        logger.warn({ dir: dir.dir }, 'partition directory of a topic unknown to the metadata store; kept');
+      }
+    }
   }
 
   /** Whether a log of this name (`<topic>-<partition>`) is hosted here. */
@@ -209,4 +231,9 @@ export class PartitionRegistry implements PartitionGaugeSource {
     replica.advanceHighWatermark();
     logger.info({ partition: name, leaderEpoch: claimed.leaderEpoch, epochStartOffset: claimed.epochStartOffset }, 'became leader');
   }
+}
+
+/** The 8 hex digits of a topic id used in directory names. */
+function topicIdPrefix(topicId: string): string {
+  return topicId.replaceAll('-', '').slice(0, 8).toLowerCase();
 }

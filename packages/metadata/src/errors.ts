@@ -5,10 +5,21 @@
  */
 
 /**
- * Stable codes of {@link MetadataStoreError}. `UNAVAILABLE` covers timeouts and 5xx answers: the
- * outcome of a write is then unknown and is settled only by reading again (DESIGN.md §6 rule 7).
+ * Stable codes of {@link MetadataStoreError}. `UNAVAILABLE`: the store could not be reached and
+ * nothing was written. `UNKNOWN_OUTCOME`: a write timed out or got a 5xx, so it may or may not
+ * have happened; it is settled only by reading again (DESIGN.md §6 rule 7). `FORBIDDEN`: the
+ * caller lacks the rights (Kubernetes RBAC). `INVALID`: the server rejected the object (422).
  */
-export type MetadataStoreErrorCode = 'CONFLICT' | 'ALREADY_EXISTS' | 'NOT_FOUND' | 'EXPIRED' | 'INVALID' | 'UNAVAILABLE' | 'CLOSED';
+export type MetadataStoreErrorCode =
+  | 'CONFLICT'
+  | 'ALREADY_EXISTS'
+  | 'NOT_FOUND'
+  | 'EXPIRED'
+  | 'INVALID'
+  | 'FORBIDDEN'
+  | 'UNAVAILABLE'
+  | 'UNKNOWN_OUTCOME'
+  | 'CLOSED';
 
 /** A failed store operation. `CONFLICT` is the outcome of a lost compare-and-swap. */
 export class MetadataStoreError extends Error {
