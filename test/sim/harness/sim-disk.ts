@@ -1,0 +1,249 @@
+/**
+ * An in-memory disk for the StorageIo seam of @runnel/storage, with the crash semantics of a
+ * real one: file contents survive a crash only up to their last fdatasync/fsync, and creates,
+ * renames and unlinks of files only once their directory was fsynced. Unsynced appended bytes
+ * survive as a random prefix (often cutting a batch in two), as the page cache may have written
+ * back some of them. Directories themselves are durable at once (a simplification: the engine
+ * creates them only at partition creation).
+ *
+ * Each process incarnation uses the disk through its own view ({@link SimDisk.ioFor}). Once the
+ * incarnation is dead its calls never settle (a killed process does nothing more), and fsyncs
+ * complete as events of that incarnation, after a seeded delay, so crashes land between a write
+ * and its fsync.
+ */
+import type { StorageFile, StorageIo } from '@runnel/storage';
+import type { SimProcess, SimScheduler } from './sim-scheduler.ts';
+
+class Inode {
+  data = Buffer.alloc(0);
+  size = 0;
+  /** Content as of the last sync. */
+  synced = Buffer.alloc(0);
+  /** Lowest byte position changed since the last sync (Infinity when clean). */
+  dirtyFrom = Infinity;
+
+  write(buffers: readonly NodeJS.ArrayBufferView[], position: number, append: boolean): number {
+    let pos = append ? this.size : position;
+    let total = 0;
+    for (const view of buffers) {
+      const bytes = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+      this.#reserve(pos + bytes.length);
+      bytes.copy(this.data, pos);
+      this.dirtyFrom = Math.min(this.dirtyFrom, pos);
+      pos += bytes.length;
+      total += bytes.length;
+      this.size = Math.max(this.size, pos);
+    }
+    return total;
+  }
+
+  truncate(length: number): void {
+    if (length > this.size) this.#reserve(length);
+    if (length < this.size) this.data.fill(0, length, this.size);
+    this.dirtyFrom = Math.min(this.dirtyFrom, length);
+    this.size = length;
+  }
+
+  sync(): void {
+    if (this.dirtyFrom === Infinity) return;
+    this.synced = Buffer.from(this.data.subarray(0, this.size));
+    this.dirtyFrom = Infinity;
+  }
+
+  /** Power loss: back to the synced content, plus a prefix of bytes appended after it. */
+  crash(keepAppended: (unsynced: number) => number): void {
+    let content = this.synced;
+    if (this.dirtyFrom >= this.synced.length && this.size > this.synced.length) {
+      const kept = keepAppended(this.size - this.synced.length);
+      content = Buffer.concat([this.synced, this.data.subarray(this.synced.length, this.synced.length + kept)]);
+    }
+    this.data = Buffer.from(content);
+    this.size = content.length;
+    this.synced = Buffer.from(content);
+    this.dirtyFrom = Infinity;
+  }
+
+  #reserve(length: number): void {
+    if (length <= this.data.length) return;
+    const grown = Buffer.alloc(Math.max(length, this.data.length * 2, 4096));
+    this.data.copy(grown, 0, 0, this.size);
+    this.data = grown;
+  }
+}
+
+function errno(code: string, syscall: string, path: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: ${syscall} '${path}' (simulated disk)`), { code, syscall, path });
+}
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+/** Figures of one disk. */
+export interface SimDiskStats {
+  crashes: number;
+  /** Unsynced bytes dropped by crashes. */
+  bytesLost: number;
+  /** File creates/renames/unlinks undone by crashes (directory not fsynced). */
+  entriesReverted: number;
+  fsyncs: number;
+}
+
+/** One broker's simulated disk. */
+export class SimDisk {
+  readonly #scheduler: SimScheduler;
+  readonly #files = new Map<string, Inode>();
+  /** Directory entries as of the last syncDir of their parent. */
+  readonly #durable = new Map<string, Inode>();
+  readonly #dirs = new Set<string>(['/']);
+  readonly stats: SimDiskStats = { crashes: 0, bytesLost: 0, entriesReverted: 0, fsyncs: 0 };
+  /** Upper bound of the virtual delay of an fsync. @default 2 */
+  fsyncDelayMaxMs = 2;
+
+  constructor(scheduler: SimScheduler) {
+    this.#scheduler = scheduler;
+  }
+
+  /** Power loss: every file back to its last sync (plus a random prefix of appended bytes), every unsynced directory change undone. */
+  crash(): void {
+    this.stats.crashes++;
+    const random = this.#scheduler.random;
+    for (const [path, inode] of this.#files) if (this.#durable.get(path) !== inode) this.stats.entriesReverted++;
+    for (const path of this.#durable.keys()) if (!this.#files.has(path)) this.stats.entriesReverted++;
+    this.#files.clear();
+    for (const [path, inode] of this.#durable) this.#files.set(path, inode);
+    for (const inode of new Set(this.#durable.values())) {
+      const before = inode.size;
+      inode.crash((unsynced) => (random.chance(0.5) ? 0 : random.int(0, unsynced)));
+      this.stats.bytesLost += Math.max(0, before - inode.size);
+    }
+  }
+
+  /** Loses everything (a restart with an empty data directory). */
+  wipe(): void {
+    this.#files.clear();
+    this.#durable.clear();
+    this.#dirs.clear();
+    this.#dirs.add('/');
+  }
+
+  /** Paths of the files that exist now, sorted (for tests). */
+  listFiles(): string[] {
+    return [...this.#files.keys()].sort();
+  }
+
+  /** The StorageIo of one process incarnation. */
+  ioFor(process: SimProcess): StorageIo {
+    const never = new Promise<never>(() => undefined);
+    const live = <T>(fn: () => T): Promise<T> => {
+      if (!process.alive) return never;
+      try {
+        return Promise.resolve(fn());
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+    };
+    const sync = (inode: Inode): Promise<void> => {
+      if (!process.alive) return never;
+      return new Promise<void>((resolve) => {
+        this.#scheduler.schedule(this.#scheduler.random.int(0, this.fsyncDelayMaxMs), process, `${process.toString()} fsync`, () => {
+          inode.sync();
+          this.stats.fsyncs++;
+          resolve();
+        });
+      });
+    };
+    return {
+      open: (path, flags) => live(() => this.#handle(this.#open(path, flags), flags.startsWith('a'), live, sync)),
+      rename: (from, to) => live(() => this.#rename(from, to)),
+      unlink: (path) => live(() => {
+        if (!this.#files.delete(path)) throw errno('ENOENT', 'unlink', path);
+      }),
+      mkdir: (path) => live(() => {
+        for (let p = path; p !== '/' && p !== '' && !this.#dirs.has(p); p = parentOf(p)) this.#dirs.add(p);
+      }),
+      readdir: (path) => live(() => this.#readdir(path)),
+      rmdir: (path) => live(() => this.#removeTree(path)),
+      sizeOf: (path) => live(() => this.#files.get(path)?.size),
+      syncDir: (path) => live(() => this.#syncDir(path)),
+    };
+  }
+
+  #open(path: string, flags: string): Inode {
+    if (!this.#dirs.has(parentOf(path))) throw errno('ENOENT', 'open', path);
+    let inode = this.#files.get(path);
+    if (inode !== undefined && flags.includes('x')) throw errno('EEXIST', 'open', path);
+    if (inode === undefined) {
+      if (flags.startsWith('r')) throw errno('ENOENT', 'open', path);
+      inode = new Inode();
+      this.#files.set(path, inode);
+    } else if (flags.startsWith('w')) inode.truncate(0);
+    return inode;
+  }
+
+  #handle(inode: Inode, append: boolean, live: <T>(fn: () => T) => Promise<T>, sync: (inode: Inode) => Promise<void>): StorageFile {
+    return {
+      writev: (buffers, position) => live(() => ({ bytesWritten: inode.write(buffers, position, append) })),
+      read: (buffer, offset, length, position) => live(() => {
+        const n = Math.max(0, Math.min(length, inode.size - position));
+        if (n > 0) inode.data.copy(buffer, offset, position, position + n);
+        return { bytesRead: n };
+      }),
+      datasync: () => sync(inode),
+      sync: () => sync(inode),
+      truncate: (length) => live(() => inode.truncate(length)),
+      stat: () => live(() => ({ size: inode.size })),
+      close: () => live(() => undefined),
+    };
+  }
+
+  #rename(from: string, to: string): void {
+    const inode = this.#files.get(from);
+    if (inode !== undefined) {
+      if (!this.#dirs.has(parentOf(to))) throw errno('ENOENT', 'rename', to);
+      this.#files.delete(from);
+      this.#files.set(to, inode);
+      return;
+    }
+    if (!this.#dirs.has(from)) throw errno('ENOENT', 'rename', from);
+    // A directory rename moves the whole tree (durable at once, as directories are here).
+    const prefix = `${from}/`;
+    for (const map of [this.#files, this.#durable]) {
+      for (const [path, node] of [...map]) {
+        if (!path.startsWith(prefix)) continue;
+        map.delete(path);
+        map.set(`${to}/${path.slice(prefix.length)}`, node);
+      }
+    }
+    for (const dir of [...this.#dirs]) {
+      if (dir === from || dir.startsWith(prefix)) {
+        this.#dirs.delete(dir);
+        this.#dirs.add(to + dir.slice(from.length));
+      }
+    }
+  }
+
+  #readdir(path: string): string[] {
+    if (!this.#dirs.has(path)) throw errno('ENOENT', 'scandir', path);
+    const names = new Set<string>();
+    for (const p of [...this.#files.keys(), ...this.#dirs]) if (p !== path && parentOf(p) === path) names.add(p.slice(path.length + 1));
+    return [...names].sort();
+  }
+
+  #removeTree(path: string): void {
+    const prefix = `${path}/`;
+    for (const map of [this.#files, this.#durable]) for (const p of [...map.keys()]) if (p.startsWith(prefix)) map.delete(p);
+    for (const dir of [...this.#dirs]) if (dir === path || dir.startsWith(prefix)) this.#dirs.delete(dir);
+  }
+
+  #syncDir(path: string): void {
+    if (!this.#dirs.has(path)) throw errno('ENOENT', 'fsync', path);
+    for (const p of new Set([...this.#files.keys(), ...this.#durable.keys()])) {
+      if (parentOf(p) !== path) continue;
+      const inode = this.#files.get(p);
+      if (inode === undefined) this.#durable.delete(p);
+      else this.#durable.set(p, inode);
+    }
+  }
+}
