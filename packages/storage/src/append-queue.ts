@@ -26,7 +26,8 @@ export interface PendingAppend {
 /** What the writer needs from its log. */
 export interface AppendQueueHost {
   readonly name: string;
-  readonly config: LogConfig;
+  /** The current configuration (it may change between writes). */
+  config(): LogConfig;
   readonly lane: SerialLane;
   activeSegment(): LogSegment;
   /** Seals the active segment and starts one at `baseOffset`. */
@@ -84,9 +85,9 @@ export class AppendQueue {
     const seg = this.#host.activeSegment();
     const size = seg.size + extraBytes;
     if (size === 0) return false;
-    return size + entry.buffer.length > this.#host.config.segmentBytes
+    return size + entry.buffer.length > this.#host.config().segmentBytes
       || entry.lastOffset - seg.baseOffset > MAX_RELATIVE_OFFSET
-      || (extraBytes === 0 && seg.firstAppendAt !== undefined && now - seg.firstAppendAt >= this.#host.config.segmentMs);
+      || (extraBytes === 0 && seg.firstAppendAt !== undefined && now - seg.firstAppendAt >= this.#host.config().segmentMs);
   }
 
   async #writeGroup(group: PendingAppend[]): Promise<void> {
@@ -146,7 +147,7 @@ export class AppendQueue {
       for (const b of e.batches) booked.push({ ...b, position: position + b.position });
       position += e.buffer.length;
     }
-    seg.recordBatches(booked, this.#host.config.indexIntervalBytes);
+    seg.recordBatches(booked, this.#host.config().indexIntervalBytes);
     seg.firstAppendAt ??= now;
     this.#host.advanceLogEnd(run.at(-1)!.lastOffset + 1);
     for (const e of run) e.written.resolve();

@@ -91,6 +91,29 @@ describe('durability replicated', () => {
   });
 });
 
+describe('configuration changes', () => {
+  it('switches from replicated to fsync durability for the next append', async () => {
+    const io = faultyIo();
+    const log = await PartitionLog.open({ dir, config: testConfig({ durability: 'replicated', flushIntervalMs: 60_000 }), io });
+    const gate = Promise.withResolvers<void>();
+    io.datasyncGate = gate.promise;
+    await log.append(batchOf(1, 'fast'), leader);
+    log.updateConfig(testConfig({ durability: 'fsync' }));
+    expect(log.config.durability).toBe('fsync');
+    let acked = false;
+    const slow = log.append(batchOf(1, 'synced'), leader).then(() => {
+      acked = true;
+    });
+    await vi_waitFor(() => log.logEndOffset === 2 && io.datasyncs > 0);
+    expect(acked).toBe(false);
+    io.datasyncGate = undefined;
+    gate.resolve();
+    await slow;
+    expect(log.flushedOffset).toBe(2);
+    await log.close();
+  });
+});
+
 describe('disk full (injected through the StorageIo seam)', () => {
   it('gives DISK_FULL, removes the partial write, stays readable, and appends again once space is back', async () => {
     const io = faultyIo();

@@ -61,11 +61,23 @@ export interface AppendResult {
   logAppendTime: number;
 }
 
+interface PreparedAppend {
+  entry: PendingAppend;
+  epochWrite: Promise<void>;
+  appendTime: number;
+  durability: LogConfig['durability'];
+  timestampType: LogConfig['timestampType'];
+}
+
 /** The log of one partition replica. */
 export class PartitionLog {
   readonly name: string;
   readonly dir: string;
-  readonly config: LogConfig;
+  /** The current configuration (a copy; change it with {@link PartitionLog.updateConfig}). */
+  get config(): LogConfig {
+    return this.#config;
+  }
+  #config: LogConfig;
   /** Leader epoch → start offset (KIP-101). */
   readonly leaderEpochs: LeaderEpochCache;
   /** What recovery cut at open (empty after a clean shutdown). */
@@ -94,7 +106,7 @@ export class PartitionLog {
   private constructor(options: PartitionLogOptions & { io: StorageIo; logger: StorageLogger; name: string }, segments: LogSegment[], epochs: LeaderEpochCache, hw: number, truncations: RecoveryTruncation[]) {
     this.name = options.name;
     this.dir = options.dir;
-    this.config = { ...options.config };
+    this.#config = { ...options.config };
     this.#io = options.io;
     this.#logger = options.logger;
     this.#segments = segments;
@@ -106,7 +118,7 @@ export class PartitionLog {
     this.#highWatermark = Math.min(Math.max(hw, this.logStartOffset), this.#logEndOffset);
     this.#writer = new AppendQueue({
       name: this.name,
-      config: this.config,
+      config: () => this.#config,
       lane: this.#lane,
       activeSegment: () => this.#active,
       roll: (baseOffset) => this.#roll(baseOffset),
@@ -140,12 +152,28 @@ export class PartitionLog {
       });
     }, options.highWatermarkCheckpointMs ?? 5000);
     this.#hwTimer.unref();
-    if (this.config.durability === 'replicated') {
-      this.#flushTimer = setInterval(() => {
-        this.#groupCommit.waitFor(this.#logEndOffset).catch(() => undefined);
-      }, this.config.flushIntervalMs);
-      this.#flushTimer.unref();
-    }
+    this.#startFlushTimer();
+  }
+
+  #startFlushTimer(): void {
+    clearInterval(this.#flushTimer);
+    this.#flushTimer = undefined;
+    if (this.#config.durability !== 'replicated' || this.#closed) return;
+    this.#flushTimer = setInterval(() => {
+      // A failed flush fails the log (group commit's onFailure); nothing else to do here.
+      this.#groupCommit.waitFor(this.#logEndOffset).catch(() => undefined);
+    }, this.#config.flushIntervalMs);
+    this.#flushTimer.unref();
+  }
+
+  /**
+   * Applies a changed topic configuration (e.g. after an AlterConfigs). Takes effect for the
+   * next append, roll, retention or compaction run; appends already waiting keep the durability
+   * they started with.
+   */
+  updateConfig(config: LogConfig): void {
+    this.#config = { ...config };
+    this.#startFlushTimer();
   }
 
   /** Opens (creating if needed) and recovers the log in `options.dir`. */
@@ -238,7 +266,7 @@ export class PartitionLog {
     }
   }
 
-  #prepare(buffer: Buffer, options: AppendOptions): { entry: PendingAppend; epochWrite: Promise<void>; appendTime: number } {
+  #prepare(buffer: Buffer, options: AppendOptions): PreparedAppend {
     if (this.#failure !== undefined) throw this.#failure;
     if (this.#closed) throw new RunnelError('STORAGE_ERROR', `Cannot append to ${this.name}: the log is closed`);
     if (this.#truncating) throw new RunnelError('INVALID_REQUEST', `Cannot append to ${this.name}: the log is being truncated`);
@@ -248,15 +276,15 @@ export class PartitionLog {
     const entry: PendingAppend = { buffer, batches: assigned.batches, baseOffset: assigned.baseOffset, lastOffset: assigned.lastOffset, written: Promise.withResolvers<void>() };
     this.#nextOffset = assigned.lastOffset + 1;
     this.#writer.push(entry);
-    return { entry, epochWrite: Promise.all(epochWrites).then(() => undefined), appendTime: assigned.appendTime };
+    return { entry, epochWrite: Promise.all(epochWrites).then(() => undefined), appendTime: assigned.appendTime, durability: this.#config.durability, timestampType: this.#config.timestampType };
   }
 
-  async #finish(p: { entry: PendingAppend; epochWrite: Promise<void>; appendTime: number }): Promise<AppendResult> {
+  async #finish(p: PreparedAppend): Promise<AppendResult> {
     const [written, epochs] = await Promise.allSettled([p.entry.written.promise, p.epochWrite]);
     if (written.status === 'rejected') throw written.reason;
     if (epochs.status === 'rejected') throw this.#fail('the leader-epoch checkpoint could not be written', epochs.reason);
-    if (this.config.durability === 'fsync') await this.#groupCommit.waitFor(p.entry.lastOffset + 1);
-    return { baseOffset: p.entry.baseOffset, lastOffset: p.entry.lastOffset, logAppendTime: this.config.timestampType === 'logAppend' ? p.appendTime : -1 };
+    if (p.durability === 'fsync') await this.#groupCommit.waitFor(p.entry.lastOffset + 1);
+    return { baseOffset: p.entry.baseOffset, lastOffset: p.entry.lastOffset, logAppendTime: p.timestampType === 'logAppend' ? p.appendTime : -1 };
   }
 
   /** Seals the active segment (synced, index files written) and starts a new one at `baseOffset`. */
