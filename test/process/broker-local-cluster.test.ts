@@ -1,4 +1,4 @@
-import { access, readdir } from 'node:fs/promises';
+import { access, open, readdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -119,6 +119,44 @@ describe('local cluster', () => {
     expect(entries).toContain(`${topic}-0-${recreated.topicId.replaceAll('-', '').slice(0, 8)}`);
     const res = await fetchAll(second.clients[0]!, topic, 0);
     expect(res.partitions[0]).toMatchObject({ highWatermark: 0, logEndOffset: 0 });
+  });
+
+  it('a log found corrupt at start: that partition answers STORAGE_ERROR naming the problem, the others serve', async () => {
+    const dir = await tempDir();
+    cleanups.push(() => removeDir(dir));
+    const first = await cluster(dir, 1);
+    const topic = randomTopic();
+    const topicId = await createTopic(first.clients[0]!, topic, 2);
+    for (const partition of [0, 1]) {
+      for (let b = 0; b < 3; b++) {
+        await call(first.clients[0]!.log, first.clients[0]!.log.Produce, { correlationId: b, acks: 'ACKS_ALL', partitions: [{ topic, partition, records: batchOf(`p${partition}-b${b}`, 4) }] });
+      }
+    }
+    first.clients.forEach((x) => x.close());
+    await first.cluster.close();
+
+    // Flip a byte inside the first batch of partition 0 and make recovery scan it (crash-like restart).
+    const partitionDir = join(dir, 'broker-0', `${topic}-0-${topicId.replaceAll('-', '').slice(0, 8)}`);
+    const segment = (await readdir(partitionDir)).find((f) => f.endsWith('.log'))!;
+    const file = await open(join(partitionDir, segment), 'r+');
+    const byte = Buffer.alloc(1);
+    await file.read(byte, 0, 1, 70);
+    await file.write(Buffer.from([byte[0]! ^ 0xff]), 0, 1, 70);
+    await file.close();
+    await rm(join(partitionDir, 'recovery-point-offset-checkpoint'), { force: true });
+    await rm(join(dir, 'broker-0', '.clean-shutdown'), { force: true });
+
+    const second = await cluster(dir, 1);
+    cleanups.push(() => second.cluster.close());
+    cleanups.push(() => second.clients.forEach((x) => x.close()));
+    const client = second.clients[0]!;
+    const bad = await call(client.log, client.log.Produce, { correlationId: 1, acks: 'ACKS_ALL', partitions: [{ topic, partition: 0, records: batchOf('x', 1) }] });
+    expect(bad.partitions[0]?.error?.code).toBe('STORAGE_ERROR');
+    expect(bad.partitions[0]?.error?.message).toContain(`Partition ${topic}-0 is offline on broker 0: its log could not be opened`);
+    const good = await fetchAll(client, topic, 1);
+    expect(decodeRecords(good.partitions[0]!.records).map((r) => r.value?.toString())).toHaveLength(12);
+    const ok = await call(client.log, client.log.Produce, { correlationId: 2, acks: 'ACKS_ALL', partitions: [{ topic, partition: 1, records: batchOf('after', 1) }] });
+    expect(ok.partitions[0]?.baseOffset).toBe(12);
   });
 
   it('serves gRPC health (SERVING, then NOT_SERVING on shutdown), reflection and /metrics', async () => {

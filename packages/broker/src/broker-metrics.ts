@@ -2,6 +2,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 /** What the per-partition gauges read at scrape time (never on the hot path). */
 export interface PartitionGaugeSource {
+  /** Hosted partitions whose log could not be opened. */
+  readonly offlineCount: number;
   /** Hosted partitions with their current log state. */
   partitions(): Iterable<{
     readonly topic: string;
@@ -74,6 +76,10 @@ export class BrokerMetrics {
     new Gauge({
       name: 'runnel_broker_leader_partitions', help: 'Partitions this broker leads.', registers,
       collect() { let n = 0; for (const p of source.partitions()) if (p.isLeader) n++; this.set(n); },
+    });
+    new Gauge({
+      name: 'runnel_broker_offline_partitions', help: 'Hosted partitions whose log could not be opened (see the broker log).', registers,
+      collect() { this.set(source.offlineCount); },
     });
     new Gauge({
       name: 'runnel_broker_under_replicated_partitions', help: 'Led partitions whose ISR is smaller than their replica set.', registers,

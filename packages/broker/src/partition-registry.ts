@@ -29,6 +29,8 @@ export interface PartitionRegistryOptions {
  */
 export class PartitionRegistry implements PartitionGaugeSource {
   readonly #replicas = new Map<string, PartitionReplica>();
+  /** Partitions hosted here whose log failed to open (e.g. corruption found by recovery), by name. */
+  readonly #offline = new Map<string, { topicId: string; error: RunnelError }>();
   readonly #queues = new Map<string, Promise<void>>();
   readonly #options: PartitionRegistryOptions;
   #unsubscribe: (() => void) | undefined;
@@ -101,6 +103,8 @@ export class PartitionRegistry implements PartitionGaugeSource {
     if (replica !== undefined && replica.topicId === definition.topicId) {
       return replica.notLeaderError() ?? replica;
     }
+    const offline = this.#offline.get(`${topic}-${partition}`);
+    if (offline !== undefined && offline.topicId === definition.topicId) return offline.error;
     const state = this.#options.view.partition(topic, partition);
     const leader = state?.holder?.id ?? -1;
     if (leader >= 0 && leader !== this.#options.brokerId) {
@@ -109,6 +113,11 @@ export class PartitionRegistry implements PartitionGaugeSource {
       });
     }
     return new RunnelError('LEADER_NOT_AVAILABLE', `Partition ${topic}-${partition} has no leader available yet`);
+  }
+
+  /** Hosted partitions whose log could not be opened. */
+  get offlineCount(): number {
+    return this.#offline.size;
   }
 
   /** For metrics and DescribeTopics. */
@@ -179,6 +188,14 @@ export class PartitionRegistry implements PartitionGaugeSource {
         if (![...this.#replicas.values()].some((r) => r.topic === current.topic)) metrics.forgetTopic(current.topic);
       }
     }
+    const offline = this.#offline.get(name);
+    if (offline !== undefined && (!hosted || offline.topicId !== desired.value.topicId)) {
+      this.#offline.delete(name);
+      if (desired === undefined || desired.value.topicId !== offline.topicId) {
+        const [topicName, partition] = [name.slice(0, name.lastIndexOf('-')), Number(name.slice(name.lastIndexOf('-') + 1))];
+        await dataDirectory.deletePartition(topicName, partition, offline.topicId);
+      }
+    }
     if (!hosted) return;
     const state = desired.value;
     const replica = this.#replicas.get(name);
@@ -187,8 +204,20 @@ export class PartitionRegistry implements PartitionGaugeSource {
     } else {
       const topic = view.topics.get(state.topic)?.value;
       if (topic === undefined || topic.topicId !== state.topicId) return; // the topic event re-triggers us
+      if (this.#offline.has(name)) return; // stays offline until an operator repairs it and restarts
       const config = parseLogConfig({ ...topic.configs });
-      const log = await dataDirectory.openPartition(state.topic, state.partition, state.topicId, config);
+      let log;
+      try {
+        log = await dataDirectory.openPartition(state.topic, state.partition, state.topicId, config);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        this.#offline.set(name, {
+          topicId: state.topicId,
+          error: new RunnelError('STORAGE_ERROR', `Partition ${name} is offline on broker ${brokerId}: its log could not be opened: ${message}`, { cause: err }),
+        });
+        logger.error({ err, partition: name }, 'partition log could not be opened; the partition is offline on this broker');
+        return;
+      }
       if (this.#closing) {
         await log.close();
         return;

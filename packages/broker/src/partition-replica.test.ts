@@ -26,7 +26,7 @@ async function replica(configs: Record<string, string>, s: PartitionState, broke
   const config = parseLogConfig(configs);
   const log = await PartitionLog.open({ dir, config, name: 'orders-3' });
   logs.push(log);
-  const metrics = new BrokerMetrics({ brokerId, defaultMetrics: false, source: { partitions: () => [] } });
+  const metrics = new BrokerMetrics({ brokerId, defaultMetrics: false, source: { partitions: () => [], offlineCount: 0 } });
   return new PartitionReplica({ brokerId, log, config, state: s, counters: metrics.topicCounters('orders') });
 }
 

@@ -77,7 +77,12 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const metrics = new BrokerMetrics({
     brokerId: options.brokerId,
     defaultMetrics: options.defaultMetrics ?? true,
-    source: { partitions: () => registry?.partitions() ?? [] },
+    source: {
+      partitions: () => registry?.partitions() ?? [],
+      get offlineCount() {
+        return registry?.offlineCount ?? 0;
+      },
+    },
   });
 
   // fsync latency comes from storage's diagnostics channel; several brokers may share a process,
