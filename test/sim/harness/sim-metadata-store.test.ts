@@ -35,19 +35,19 @@ describe('SimMetadataStore', () => {
     expect(s.now).toBeGreaterThan(0);
   });
 
-  it('a lost reply applies the write but answers UNAVAILABLE after the timeout; a lost request applies nothing', async () => {
+  it('a lost reply applies the write but answers UNKNOWN_OUTCOME after the timeout; a lost request applies nothing', async () => {
     const { s, store, view } = await setup();
     const v0 = (await store.inner.partitions.get('t-0'))!;
     store.faults.lostReplyRate = 1;
     const started = s.now;
     const lost = await drive(s, view.partitions.update('t-0', state(1), v0.resourceVersion));
-    expect(lost.status === 'rejected' && isMetadataStoreError(lost.reason, 'UNAVAILABLE')).toBe(true);
+    expect(lost.status === 'rejected' && isMetadataStoreError(lost.reason, 'UNKNOWN_OUTCOME')).toBe(true);
     expect(s.now - started).toBe(100);
     expect((await store.inner.partitions.get('t-0'))?.value.leaderEpoch).toBe(1);
     store.faults.lostReplyRate = 0;
     store.faults.lostRequestRate = 1;
     const v1 = (await store.inner.partitions.get('t-0'))!;
-    await expect(driveValue(s, view.partitions.update('t-0', state(2), v1.resourceVersion))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(driveValue(s, view.partitions.update('t-0', state(2), v1.resourceVersion))).rejects.toMatchObject({ code: 'UNKNOWN_OUTCOME' });
     expect((await store.inner.partitions.get('t-0'))?.resourceVersion).toBe(v1.resourceVersion);
     expect(store.stats).toMatchObject({ lostReplies: 1, lostRequests: 1, timeouts: 2 });
   });

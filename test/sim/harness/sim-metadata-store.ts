@@ -3,8 +3,9 @@
  * a fault-injecting network. Every call of a process travels as events: request delay, apply on
  * the store, reply delay. Faults, all drawn from the seed:
  *
- * - lost requests (never applied) and lost replies (applied!): the caller sees UNAVAILABLE after
- *   its request timeout and cannot tell which happened (the unknown outcome of §6 rule 7);
+ * - lost requests (never applied) and lost replies (applied!): after its request timeout the caller
+ *   sees UNKNOWN_OUTCOME for a write (§6 rule 7: it cannot tell which happened) or UNAVAILABLE
+ *   for a read;
  * - slow replies that arrive after the timeout (dropped, as by an HTTP client that gave up);
  * - 409 storms: during a window, another writer touches an object just before a CAS lands;
  * - stalled watches: events held back for a window, then delivered late (or the watch expires);
@@ -147,10 +148,10 @@ export class SimMetadataStore {
           this.partitionWrites.push({ time: this.#scheduler.now, writer: process.toString(), type, object: result as unknown as Versioned<PartitionState> });
         }
         return result;
-      });
+      }, true);
     return {
-      list: () => this.#request(process, `${kind} list`, () => inner.list()),
-      get: (name) => this.#request(process, `${kind} get ${name}`, () => inner.get(name)),
+      list: () => this.#request(process, `${kind} list`, () => inner.list(), false),
+      get: (name) => this.#request(process, `${kind} get ${name}`, () => inner.get(name), false),
       create: (name, value) => write(`create ${name}`, () => inner.create(name, value), 'ADDED') as Promise<Versioned<T>>,
       update: (name, value, resourceVersion) => write(`update ${name}`, async () => {
         await this.#maybeStorm(inner, name);
@@ -181,7 +182,8 @@ export class SimMetadataStore {
     return this.#scheduler.random.int(this.#delay[0], this.#delay[1]);
   }
 
-  #request<R>(process: SimProcess, label: string, apply: () => Promise<R>): Promise<R> {
+  /** A call through the network; a write without answer is UNKNOWN_OUTCOME, a read UNAVAILABLE. */
+  #request<R>(process: SimProcess, label: string, apply: () => Promise<R>, isWrite: boolean): Promise<R> {
     if (!process.alive) return never;
     this.stats.requests++;
     const scheduler = this.#scheduler;
@@ -196,7 +198,9 @@ export class SimMetadataStore {
       };
       const timeout = scheduler.schedule(this.#timeoutMs, process, `${process.toString()} store timeout`, () => {
         this.stats.timeouts++;
-        settle(() => reject(new MetadataStoreError('UNAVAILABLE', `Cannot ${label}: no answer from the API server within ${this.#timeoutMs} ms; the outcome is unknown`)));
+        settle(() => reject(isWrite
+          ? new MetadataStoreError('UNKNOWN_OUTCOME', `Cannot ${label}: no answer from the API server within ${this.#timeoutMs} ms; the write may or may not have happened`)
+          : new MetadataStoreError('UNAVAILABLE', `Cannot ${label}: no answer from the API server within ${this.#timeoutMs} ms`)));
       });
       if (this.#isolated.has(process.name) || random.chance(this.faults.lostRequestRate)) {
         this.stats.lostRequests++;
