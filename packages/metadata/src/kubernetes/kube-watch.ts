@@ -1,0 +1,141 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import { MetadataStoreError, isMetadataStoreError } from '../errors.ts';
+import type { WatchEvent } from '../metadata-store.ts';
+import { WatchQueue } from '../watch-queue.ts';
+import type { KubeObject, ResourceCodec } from './kube-object.ts';
+import type { StoreStats } from './store-diagnostics.ts';
+
+/** What a watch needs from its store. */
+export interface KubeWatchContext<T> {
+  readonly kubeConfig: KubeConfig;
+  readonly namespace: string;
+  readonly codec: ResourceCodec<T>;
+  readonly stats: StoreStats;
+  readonly bufferLimit: number;
+  /** The collection's current resourceVersion (a consistent list), for a watch "from now on". */
+  currentVersion(signal: AbortSignal): Promise<string>;
+}
+
+type ConnectionEnd = { readonly kind: 'closed' } | { readonly kind: 'expired'; readonly message: string } | { readonly kind: 'failed'; readonly error: unknown };
+
+/** Longest pause between two reconnects after errors. */
+const MAX_BACKOFF_MS = 5_000;
+
+/**
+ * One list-then-watch consumer's stream, with the memory store's semantics: every change after
+ * `resourceVersion`, in order, without gaps. The HTTP watch is reopened from the last version seen
+ * (events and bookmarks) whenever it ends — the server closes it every `timeoutSeconds`, client-node
+ * aborts it after 30 s without data, connections drop — so a disconnect is invisible to the
+ * consumer. Only a 410 Gone (the version left the API server's watch cache) or a consumer that falls
+ * `bufferLimit` events behind ends it, with `EXPIRED`: the consumer lists again.
+ */
+export function startKubeWatch<T>(context: KubeWatchContext<T>, options: { resourceVersion?: string; signal: AbortSignal }): AsyncIterable<WatchEvent<T>> {
+  const stop = new AbortController();
+  const queue = new WatchQueue<T>(context.bufferLimit, () => stop.abort());
+  const onAbort = (): void => queue.end();
+  if (options.signal.aborted) {
+    queue.end();
+    return queue;
+  }
+  options.signal.addEventListener('abort', onAbort, { once: true });
+  const run = async (): Promise<void> => {
+    let version = options.resourceVersion ?? (await context.currentVersion(stop.signal));
+    let failures = 0;
+    while (!stop.signal.aborted) {
+      const end = await connect(context, version, queue, stop.signal, (rv) => (version = rv));
+      if (end.kind === 'expired') {
+        context.stats.watchesExpired++;
+        queue.fail(new MetadataStoreError('EXPIRED', `Cannot watch ${context.codec.collection} from version ${version}: ${end.message}; list again`));
+        return;
+      }
+      if (stop.signal.aborted) return;
+      context.stats.watchRestarts++;
+      if (end.kind === 'failed') {
+        failures++;
+        const backoff = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(failures, 10));
+        await delay(Math.random() * backoff, undefined, { signal: stop.signal });
+      } else {
+        failures = 0;
+      }
+    }
+  };
+  run().then(
+    () => options.signal.removeEventListener('abort', onAbort),
+    (err: unknown) => {
+      options.signal.removeEventListener('abort', onAbort);
+      if (stop.signal.aborted) return;
+      queue.fail(isMetadataStoreError(err) ? err : new MetadataStoreError('UNAVAILABLE', `Watch of ${context.codec.collection} failed: ${String(err)}`, { cause: err }));
+    },
+  );
+  return queue;
+}
+
+/** One HTTP watch from `version`; resolves when it ends. Events after the end are ignored. */
+function connect<T>(
+  context: KubeWatchContext<T>,
+  version: string,
+  queue: WatchQueue<T>,
+  stop: AbortSignal,
+  advance: (resourceVersion: string) => void,
+): Promise<ConnectionEnd> {
+  const { codec } = context;
+  return new Promise((resolve) => {
+    let live = true;
+    let controller: AbortController | undefined;
+    const finish = (end: ConnectionEnd): void => {
+      if (!live) return;
+      live = false;
+      stop.removeEventListener('abort', onStop);
+      controller?.abort();
+      resolve(end);
+    };
+    const onStop = (): void => finish({ kind: 'closed' });
+    stop.addEventListener('abort', onStop, { once: true });
+    const path = `/apis/${codec.resource.group}/${codec.resource.version}/namespaces/${context.namespace}/${codec.resource.plural}`;
+    const query = {
+      resourceVersion: version,
+      labelSelector: codec.labelSelector,
+      allowWatchBookmarks: true,
+      // The server ends the watch cleanly before client-node's 30 s inactivity abort; spread so
+      // many watchers do not reconnect in step.
+      timeoutSeconds: 20 + Math.floor(Math.random() * 8),
+    };
+    const onEvent = (phase: string, object: unknown): void => {
+      if (!live) return;
+      if (phase === 'ERROR') {
+        const status = object as { code?: number; message?: string } | undefined;
+        finish(status?.code === 410 ? { kind: 'expired', message: status.message ?? '410 Gone' } : { kind: 'failed', error: new Error(`watch error: ${JSON.stringify(object)}`) });
+        return;
+      }
+      const kubeObject = object as KubeObject;
+      const rv = kubeObject.metadata?.resourceVersion;
+      if (phase === 'BOOKMARK') {
+        if (rv !== undefined) advance(rv);
+        return;
+      }
+      if (phase !== 'ADDED' && phase !== 'MODIFIED' && phase !== 'DELETED') return;
+      if (rv !== undefined) advance(rv);
+      let decoded;
+      try {
+        decoded = codec.decode(kubeObject);
+      } catch {
+        context.stats.decodeErrors++;
+        return;
+      }
+      queue.push({ type: phase, object: decoded });
+    };
+    const onDone = (err: unknown): void => {
+      if (err === null || err === undefined) finish({ kind: 'closed' });
+      else if ((err as { statusCode?: number }).statusCode === 410) finish({ kind: 'expired', message: '410 Gone' });
+      else finish({ kind: 'failed', error: err });
+    };
+    new Watch(context.kubeConfig).watch(path, query, onEvent, onDone).then(
+      (started) => {
+        controller = started;
+        if (!live) started.abort();
+      },
+      (err: unknown) => finish({ kind: 'failed', error: err }),
+    );
+  });
+}

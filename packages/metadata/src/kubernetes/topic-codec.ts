@@ -1,0 +1,54 @@
+import { MetadataStoreError } from '../errors.ts';
+import type { TopicDefinition } from '../topic-model.ts';
+import { TOPIC_SPEC_FIELDS } from '../crds/topic-schema.ts';
+import { parseAnnotation, resourceVersionOf, type ResourceCodec, type ResourceRef } from './kube-object.ts';
+import { CLUSTER_LABEL, RUNNEL_GROUP, TOPIC_ANNOTATION, topicResourceName } from './kube-names.ts';
+
+/** runnel.dev/v1alpha1 Topics. */
+export const TOPICS: ResourceRef = { group: RUNNEL_GROUP, version: 'v1alpha1', plural: 'topics', kind: 'Topic' };
+
+/**
+ * Topic definition ⇄ `Topic` resource. What a user declares (partitions, replicationFactor,
+ * configs, minInsyncReplicas, deletionPolicy, uncleanLeaderElection) lives in `spec`, with the Kafka
+ * name in `spec.topicName` (object names cannot hold uppercase or `_`); what the store assigns
+ * (topicId, assignments, and any later model field) lives in the JSON annotation `runnel.dev/topic`.
+ *
+ * A Topic created by a user (kubectl) has no annotation until it is provisioned
+ * (`provisionPartitions`); it reads as topicId `""` and no assignments, so brokers must ignore
+ * topics whose topicId is empty.
+ */
+export function topicCodec(cluster: string): ResourceCodec<TopicDefinition> {
+  return {
+    collection: 'topics',
+    resource: TOPICS,
+    labelSelector: `${CLUSTER_LABEL}=${cluster}`,
+    objectName: (name) => topicResourceName(name),
+    encode(name, value) {
+      if (value.name !== name) throw new MetadataStoreError('INVALID', `Cannot write topics/${name}: the value is for topic ${value.name}`);
+      const spec: Record<string, unknown> = { topicName: name };
+      const assigned: Record<string, unknown> = {};
+      for (const [key, field] of Object.entries(value)) {
+        if (key === 'name') continue;
+        if ((TOPIC_SPEC_FIELDS as readonly string[]).includes(key)) spec[key] = field;
+        else assigned[key] = field;
+      }
+      return {
+        apiVersion: `${RUNNEL_GROUP}/v1alpha1`,
+        kind: 'Topic',
+        metadata: { name: topicResourceName(name), labels: { [CLUSTER_LABEL]: cluster }, annotations: { [TOPIC_ANNOTATION]: JSON.stringify(assigned) } },
+        spec,
+      };
+    },
+    decode(object) {
+      const spec = object.spec ?? {};
+      const assigned = object.metadata.annotations?.[TOPIC_ANNOTATION] === undefined ? { topicId: '', assignments: [] } : parseAnnotation(object, TOPIC_ANNOTATION);
+      const { topicName, ...declared } = spec;
+      const name = typeof topicName === 'string' ? topicName : object.metadata.name;
+      const value = { configs: {}, ...assigned, ...declared, name } as unknown as TopicDefinition;
+      if (!Number.isInteger(value.partitions) || !Number.isInteger(value.replicationFactor)) {
+        throw new MetadataStoreError('INVALID', `Cannot read Topic ${object.metadata.name}: spec.partitions and spec.replicationFactor must be integers`);
+      }
+      return { name, resourceVersion: resourceVersionOf(object), value };
+    },
+  };
+}

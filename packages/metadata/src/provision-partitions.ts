@@ -1,0 +1,90 @@
+import { assignReplicas, type AssignReplicasOptions } from './assign-replicas.ts';
+import { MetadataStoreError, isMetadataStoreError } from './errors.ts';
+import type { MetadataStore, Versioned } from './metadata-store.ts';
+import { initialPartitionState, partitionStateName, type TopicDefinition } from './topic-model.ts';
+
+/** Options of {@link provisionPartitions}. */
+export interface ProvisionPartitionsOptions {
+  /** Broker ids to place new replicas on. */
+  readonly brokers: readonly number[];
+  /** Placement knobs (tests pin them for determinism). @default continue the round-robin of partition 0's leader, random shift */
+  readonly placement?: AssignReplicasOptions;
+  /** Compare-and-swap retries of the topic before giving up. @default 10 */
+  readonly maxConflicts?: number;
+}
+
+/** What {@link provisionPartitions} did. */
+export interface ProvisionPartitionsResult {
+  /** The topic with its topicId and an assignment for every partition. */
+  readonly topic: Versioned<TopicDefinition>;
+  /** Partition record names created now. */
+  readonly created: string[];
+  /** Partition record names that already existed (left exactly as they were). */
+  readonly existing: string[];
+}
+
+/**
+ * Gives a topic its topicId and replica assignments and creates a partition record (on Kubernetes,
+ * a partition Lease) for every partition that has none. Idempotent and safe to run concurrently or
+ * again after a crash: the topic is changed only by compare-and-swap, assignments already made are
+ * kept (new partitions continue partition 0's round-robin, so leaders stay balanced as a topic
+ * grows), and an existing partition record is never written — its holder, epochs and ISR belong to
+ * the leadership protocol. New records start leaderless (`initialPartitionState`).
+ * @throws MetadataStoreError NOT_FOUND when the topic does not exist, INVALID when the brokers
+ *   cannot hold its replication factor or it has more assignments than partitions.
+ */
+export async function provisionPartitions(store: MetadataStore, topicName: string, options: ProvisionPartitionsOptions): Promise<ProvisionPartitionsResult> {
+  const maxConflicts = options.maxConflicts ?? 10;
+  let topic: Versioned<TopicDefinition>;
+  for (let conflicts = 0; ; conflicts++) {
+    const read = await store.topics.get(topicName);
+    if (read === undefined) throw new MetadataStoreError('NOT_FOUND', `Cannot provision partitions of topic ${topicName}: it does not exist`);
+    const desired = withAssignments(read.value, options);
+    if (desired === read.value) {
+      topic = read;
+      break;
+    }
+    try {
+      topic = await store.topics.update(topicName, desired, read.resourceVersion);
+      break;
+    } catch (err) {
+      // A lost race or an unknown outcome: read again and re-derive (the derivation is idempotent).
+      if (!(isMetadataStoreError(err, 'CONFLICT') || isMetadataStoreError(err, 'UNKNOWN_OUTCOME')) || conflicts >= maxConflicts) throw err;
+    }
+  }
+  const created: string[] = [];
+  const existing: string[] = [];
+  for (let p = 0; p < topic.value.partitions; p++) {
+    const name = partitionStateName(topicName, p);
+    try {
+      await store.partitions.create(name, initialPartitionState(topic.value, p));
+      created.push(name);
+    } catch (err) {
+      if (isMetadataStoreError(err, 'ALREADY_EXISTS')) existing.push(name);
+      else if (isMetadataStoreError(err, 'UNKNOWN_OUTCOME') && (await store.partitions.get(name)) !== undefined) created.push(name);
+      else throw err;
+    }
+  }
+  return { topic, created, existing };
+}
+
+/** The topic with a topicId and an assignment per partition; the same object when nothing is missing. */
+function withAssignments(topic: TopicDefinition, options: ProvisionPartitionsOptions): TopicDefinition {
+  const have = topic.assignments ?? [];
+  if (have.length > topic.partitions) {
+    throw new MetadataStoreError('INVALID', `Cannot provision topic ${topic.name}: it has ${have.length} replica assignments but only ${topic.partitions} partitions (partitions never shrink)`);
+  }
+  if (topic.topicId !== '' && have.length === topic.partitions) return topic;
+  let added: number[][] = [];
+  if (have.length < topic.partitions) {
+    const brokers = [...new Set(options.brokers)].sort((a, b) => a - b);
+    if (topic.replicationFactor > brokers.length) {
+      throw new MetadataStoreError('INVALID', `Cannot place topic ${topic.name}: replication factor ${topic.replicationFactor} needs at least ${topic.replicationFactor} brokers, there are ${brokers.length}`);
+    }
+    const firstLeader = have[0]?.[0];
+    const startIndex = firstLeader !== undefined && brokers.includes(firstLeader) ? brokers.indexOf(firstLeader) : undefined;
+    const plan = assignReplicas(topic.partitions, topic.replicationFactor, brokers, { ...(startIndex !== undefined ? { startIndex } : {}), ...options.placement });
+    added = plan.slice(have.length);
+  }
+  return { ...topic, topicId: topic.topicId === '' ? crypto.randomUUID() : topic.topicId, assignments: [...have.map((a) => [...a]), ...added] };
+}
