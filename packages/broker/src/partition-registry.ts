@@ -1,21 +1,21 @@
 import { RunnelError } from '@runnel/protocol';
-import { isMetadataStoreError, validateTopicName, type MetadataStore, type PartitionState, type Versioned } from '@runnel/metadata';
+import { validateTopicName } from '@runnel/metadata';
 import { parseLogConfig, type DataDirectory } from '@runnel/storage';
 import type { Logger } from 'pino';
 import type { BrokerMetrics, PartitionGaugeSource } from './broker-metrics.ts';
 import type { ClusterView, ViewChange } from './cluster-view.ts';
+import type { LeadershipDriver } from './leadership.ts';
 import { PartitionReplica } from './partition-replica.ts';
 
 /** Options of {@link PartitionRegistry}. */
 export interface PartitionRegistryOptions {
   readonly brokerId: number;
-  /** This incarnation of the broker (changes on every start). */
-  readonly brokerEpoch: number;
   readonly dataDirectory: DataDirectory;
-  readonly store: MetadataStore;
   readonly view: ClusterView;
   readonly metrics: BrokerMetrics;
   readonly logger: Logger;
+  /** Who leads what: {@link FirstReplicaLeadership} in local mode; Lease elections in issue 4. */
+  readonly leadership: LeadershipDriver;
 }
 
 /**
@@ -23,9 +23,7 @@ export interface PartitionRegistryOptions {
  * reconcile per partition: a partition whose replicas include this broker gets its log opened; one
  * that is deleted gets its log closed and removed. Reconciles of one partition run one at a time.
  *
- * Leadership here is the RF=1 local-mode rule: the first replica claims an unheld partition, and a
- * restarted broker re-claims its partitions with the next leader epoch (a new incarnation is a new
- * leader, so epochs stay one-holder-per-epoch). Issue 4 swaps this for Lease elections.
+ * Who leads is decided by the {@link LeadershipDriver}; the registry applies the result.
  */
 export class PartitionRegistry implements PartitionGaugeSource {
   readonly #replicas = new Map<string, PartitionReplica>();
@@ -226,40 +224,17 @@ export class PartitionRegistry implements PartitionGaugeSource {
       this.#replicas.set(name, opened);
       logger.info({ partition: name, topicId: state.topicId, logEndOffset: log.logEndOffset }, 'partition opened');
     }
-    await this.#claimLeadership(name, desired);
+    const replicaNow = this.#replicas.get(name);
+    if (replicaNow === undefined) return;
+    const claimed = await this.#options.leadership.onPartition(replicaNow, desired);
+    if (claimed !== undefined) {
+      replicaNow.applyState(claimed);
+      logger.info({ partition: name, leaderEpoch: claimed.leaderEpoch, epochStartOffset: claimed.epochStartOffset }, 'became leader');
+    }
+    replicaNow.advanceHighWatermark();
   }
 
-  /** RF=1 local-mode leadership: the first replica takes an unheld partition or one its previous incarnation held. */
-  async #claimLeadership(name: string, versioned: Versioned<PartitionState>): Promise<void> {
-    const { brokerId, brokerEpoch, store, logger } = this.#options;
-    const state = versioned.value;
-    const replica = this.#replicas.get(name);
-    if (replica === undefined || state.replicas[0] !== brokerId) return;
-    const holder = state.holder;
-    if (holder !== null && (holder.id !== brokerId || holder.brokerEpoch === brokerEpoch)) {
-      replica.advanceHighWatermark();
-      return;
-    }
-    const me = { id: brokerId, brokerEpoch };
-    const claimed: PartitionState = {
-      ...state,
-      holder: me,
-      leaderEpoch: state.leaderEpoch + 1,
-      partitionEpoch: state.partitionEpoch + 1,
-      isr: [me],
-      epochStartOffset: replica.log.logEndOffset,
-    };
-    try {
-      await store.partitions.update(name, claimed, versioned.resourceVersion);
-    } catch (err) {
-      // Someone changed the record first: its watch event re-runs this reconcile with fresh state.
-      if (isMetadataStoreError(err, 'CONFLICT') || isMetadataStoreError(err, 'NOT_FOUND')) return;
-      throw err;
-    }
-    replica.applyState(claimed);
-    replica.advanceHighWatermark();
-    logger.info({ partition: name, leaderEpoch: claimed.leaderEpoch, epochStartOffset: claimed.epochStartOffset }, 'became leader');
-  }
+
 }
 
 /** The 8 hex digits of a topic id used in directory names. */

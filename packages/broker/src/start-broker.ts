@@ -13,6 +13,7 @@ import { BrokerMetrics } from './broker-metrics.ts';
 import type { Broker, BrokerOptions } from './broker-options.ts';
 import { ClusterView } from './cluster-view.ts';
 import { GRPC_SERVER_OPTIONS } from './grpc-limits.ts';
+import { FirstReplicaLeadership } from './leadership.ts';
 import { logServiceHandlers } from './log-service.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { PartitionRegistry } from './partition-registry.ts';
@@ -72,7 +73,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
 
   const shutdown = new AbortController();
   const view = new ClusterView(logger);
-  // The registry needs the brokerEpoch, known only after registration; the metrics read it lazily.
+  // The registry (its leadership needs the brokerEpoch, known only after registration) comes later; metrics read it lazily.
   let registry: PartitionRegistry | undefined;
   const metrics = new BrokerMetrics({
     brokerId: options.brokerId,
@@ -115,7 +116,8 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       rack: options.rack ?? '',
       brokerUuid: dataDirectory.brokerUuid,
     });
-    registry = new PartitionRegistry({ brokerId: options.brokerId, brokerEpoch, dataDirectory, store: options.metadataStore, view, metrics, logger });
+    const leadership = new FirstReplicaLeadership({ brokerId: options.brokerId, brokerEpoch, store: options.metadataStore });
+    registry = new PartitionRegistry({ brokerId: options.brokerId, dataDirectory, view, metrics, logger, leadership });
     const ctx: BrokerContext = {
       brokerId: options.brokerId,
       clusterId: options.clusterId,
