@@ -122,6 +122,30 @@ describe('bad input against a broker process', () => {
     await expectLogIntact();
   });
 
+  it('Tail from an out-of-range offset or of an unknown partition: one message carrying the error, then the stream ends', async () => {
+    for (const [request, code] of [
+      [{ topic, partition: 0, offset: 50, maxBytes: 0 }, 'OFFSET_OUT_OF_RANGE'],
+      [{ topic, partition: 9, offset: 0, maxBytes: 0 }, 'UNKNOWN_PARTITION'],
+    ] as const) {
+      const stream = clients.log.Tail(request);
+      const messages: Array<{ error?: { code: string } | null }> = [];
+      await new Promise<void>((resolve, reject) => {
+        stream.on('data', (m: { error?: { code: string } | null }) => messages.push(m));
+        stream.on('end', () => resolve());
+        stream.on('error', reject);
+      });
+      expect(messages.map((m) => m.error?.code)).toEqual([code]);
+    }
+    const invalid = clients.log.Tail({ topic, partition: 0, offset: -1, maxBytes: 0 });
+    const status = await new Promise<grpc.ServiceError>((resolve) => {
+      invalid.on('data', () => undefined);
+      invalid.on('error', (err: grpc.ServiceError) => resolve(err));
+    });
+    expect(status.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(fromGrpcError(status).code).toBe('INVALID_REQUEST');
+    await expectLogIntact();
+  });
+
   it('a malformed whole request: INVALID_ARGUMENT status with ErrorInfo reason INVALID_REQUEST', async () => {
     const { err } = await callRaw(clients.log, clients.log.Fetch, { maxWaitMs: -5, minBytes: 0, maxBytes: 0, partitions: [{ topic, partition: 0, offset: 0 }] });
     expect(err?.code).toBe(grpc.status.INVALID_ARGUMENT);
