@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { ApiException, ApiextensionsV1Api, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { ApiException, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { MetadataStoreError } from '../errors.ts';
 import { renderCrds } from './render-crds.ts';
 
@@ -7,31 +7,38 @@ import { renderCrds } from './render-crds.ts';
  * Installs (or updates) the Runnel CRDs generated from the TypeScript schemas and waits until the
  * API server serves them (condition `Established`). Idempotent; concurrent callers are fine (a 409
  * on create or replace is retried with a fresh read). Used by tests now, by the operator later.
+ *
+ * Sent as raw JSON through `CustomObjectsApi`: client-node's typed `ApiextensionsV1Api` serializes
+ * through its models, which silently drop schema keys they spell differently (`enum`,
+ * `x-kubernetes-validations`), so the API server would get a CRD without its rules.
  */
 export async function applyCrds(kubeConfig: KubeConfig, signal: AbortSignal = AbortSignal.timeout(60_000)): Promise<void> {
-  const api = kubeConfig.makeApiClient(ApiextensionsV1Api);
+  const api = kubeConfig.makeApiClient(CustomObjectsApi);
+  const path = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions' };
   for (const crd of renderCrds()) {
-    const body = crd.object as unknown as V1CustomResourceDefinition;
-    const name = body.metadata?.name as string;
+    const name = (crd.object['metadata'] as { name: string }).name;
     for (let attempt = 0; ; attempt++) {
       signal.throwIfAborted();
       try {
-        const existing = await api.readCustomResourceDefinition({ name }).catch((err: unknown) => {
+        const existing = (await api.getClusterCustomObject({ ...path, name }).catch((err: unknown) => {
           if (err instanceof ApiException && err.code === 404) return undefined;
           throw err;
-        });
-        if (existing === undefined) await api.createCustomResourceDefinition({ body });
-        else await api.replaceCustomResourceDefinition({ name, body: { ...body, metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion as string } } });
+        })) as { metadata: { resourceVersion: string } } | undefined;
+        if (existing === undefined) await api.createClusterCustomObject({ ...path, body: crd.object });
+        else {
+          const metadata = { ...(crd.object['metadata'] as object), resourceVersion: existing.metadata.resourceVersion };
+          await api.replaceClusterCustomObject({ ...path, name, body: { ...crd.object, metadata } });
+        }
         break;
       } catch (err) {
         if (!(err instanceof ApiException && err.code === 409) || attempt >= 5) {
-          throw new MetadataStoreError('UNAVAILABLE', `Cannot apply CRD ${name}: ${err instanceof ApiException ? `HTTP ${err.code} ${JSON.stringify(err.body)}` : String(err)}`, { cause: err });
+          throw new MetadataStoreError('UNAVAILABLE', `Cannot apply CRD ${name}: ${err instanceof ApiException ? `HTTP ${err.code} ${String(err.body)}` : String(err)}`, { cause: err });
         }
       }
     }
     // Establishment is reported only through the CRD's status; poll it briefly.
     for (;;) {
-      const current = await api.readCustomResourceDefinition({ name });
+      const current = (await api.getClusterCustomObject({ ...path, name })) as { status?: { conditions?: Array<{ type: string; status: string }> } };
       if (current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
       await delay(100, undefined, { signal });
     }

@@ -29,10 +29,10 @@ export const TopicSpecSchema = Type.Object(
       Type.Integer({ description: 'acks=all writes need at least this many in-sync replicas. Defaults to the cluster setting.', minimum: 1, maximum: 64 }),
     ),
     deletionPolicy: Type.Optional(
-      StringEnum(['Delete', 'Retain'] as const, { description: 'Delete: deleting the Topic deletes its data. Retain: the data stays.', default: 'Delete' }),
+      StringEnum(['Delete', 'Retain'] as const, { description: 'Delete (when absent): deleting the Topic deletes its data. Retain: the data stays.' }),
     ),
     uncleanLeaderElection: Type.Optional(
-      Type.Boolean({ description: 'Allow an out-of-sync replica to become leader (may lose acknowledged writes).', default: false }),
+      Type.Boolean({ description: 'Allow an out-of-sync replica to become leader (may lose acknowledged writes). False when absent.' }),
     ),
   },
   {
@@ -68,6 +68,9 @@ export const TopicStatusSchema = Type.Object(
 
 /** Spec fields that are part of the topic model (everything but `topicName`, which is the model's `name`). */
 export const TOPIC_SPEC_FIELDS = ['partitions', 'replicationFactor', 'configs', 'minInsyncReplicas', 'deletionPolicy', 'uncleanLeaderElection'] as const;
+
+// No schema defaults: the API server would add the defaulted fields to every object, and a topic
+// written through the store must read back exactly as written (the store contract).
 
 /** The `spec` of a Topic. */
 export type TopicSpec = Static<typeof TopicSpecSchema>;

@@ -40,6 +40,11 @@ export interface ResourceCodec<T> {
   readonly labelSelector: string;
   /** The Kubernetes object name of a collection name; throws `INVALID` for names it cannot map. */
   objectName(name: string): string;
+  /**
+   * True when an object's name may differ from `objectName(name)` (a Topic named by the user, with
+   * the Kafka name in `spec.topicName`): `get` then falls back to a consistent list.
+   */
+  readonly nameMayDiffer?: boolean;
   encode(name: string, value: T): KubeObject;
   decode(object: KubeObject): Versioned<T>;
 }

@@ -132,7 +132,12 @@ export class KubernetesMetadataStore implements MetadataStore {
       get: async (name) => {
         this.stats.reads++;
         const object = await client.get(ref, codec.objectName(name), this.#signal());
-        return object === undefined ? undefined : codec.decode(object);
+        const found = object === undefined ? undefined : codec.decode(object);
+        if (found?.name === name || !codec.nameMayDiffer) return found;
+        // A resource named by the user: find it by its decoded name (still a consistent read).
+        this.stats.reads++;
+        const { items } = await client.list(ref, codec.labelSelector, this.#signal());
+        return decodeList(items).find((item) => item.name === name);
       },
       create: async (name, value) => {
         const body = withWriteId(codec.encode(name, value));

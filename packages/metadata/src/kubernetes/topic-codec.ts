@@ -1,7 +1,7 @@
 import { MetadataStoreError } from '../errors.ts';
 import type { TopicDefinition } from '../topic-model.ts';
 import { TOPIC_SPEC_FIELDS } from '../crds/topic-schema.ts';
-import { parseAnnotation, resourceVersionOf, type ResourceCodec, type ResourceRef } from './kube-object.ts';
+import { parseAnnotation, resourceVersionOf, type KubeObject, type ResourceCodec, type ResourceRef } from './kube-object.ts';
 import { CLUSTER_LABEL, RUNNEL_GROUP, TOPIC_ANNOTATION, topicResourceName } from './kube-names.ts';
 
 /** runnel.dev/v1alpha1 Topics. */
@@ -18,11 +18,17 @@ export const TOPICS: ResourceRef = { group: RUNNEL_GROUP, version: 'v1alpha1', p
  * topics whose topicId is empty.
  */
 export function topicCodec(cluster: string): ResourceCodec<TopicDefinition> {
+  // Object name, labels and annotations of the topics read so far: for Topics a user named
+  // differently from topicResourceName (both names are immutable, so an entry goes stale only by
+  // delete and re-create, which then fails as NOT_FOUND and is fixed by the caller's re-read), and
+  // so a PUT keeps what others put there (kubectl's last-applied-configuration, their labels).
+  const seen = new Map<string, Pick<KubeObject['metadata'], 'name' | 'labels' | 'annotations'>>();
   return {
     collection: 'topics',
     resource: TOPICS,
     labelSelector: `${CLUSTER_LABEL}=${cluster}`,
-    objectName: (name) => topicResourceName(name),
+    nameMayDiffer: true,
+    objectName: (name) => seen.get(name)?.name ?? topicResourceName(name),
     encode(name, value) {
       if (value.name !== name) throw new MetadataStoreError('INVALID', `Cannot write topics/${name}: the value is for topic ${value.name}`);
       const spec: Record<string, unknown> = { topicName: name };
@@ -35,7 +41,11 @@ export function topicCodec(cluster: string): ResourceCodec<TopicDefinition> {
       return {
         apiVersion: `${RUNNEL_GROUP}/v1alpha1`,
         kind: 'Topic',
-        metadata: { name: topicResourceName(name), labels: { [CLUSTER_LABEL]: cluster }, annotations: { [TOPIC_ANNOTATION]: JSON.stringify(assigned) } },
+        metadata: {
+          name: seen.get(name)?.name ?? topicResourceName(name),
+          labels: { ...seen.get(name)?.labels, [CLUSTER_LABEL]: cluster },
+          annotations: { ...seen.get(name)?.annotations, [TOPIC_ANNOTATION]: JSON.stringify(assigned) },
+        },
         spec,
       };
     },
@@ -48,6 +58,7 @@ export function topicCodec(cluster: string): ResourceCodec<TopicDefinition> {
       if (!Number.isInteger(value.partitions) || !Number.isInteger(value.replicationFactor)) {
         throw new MetadataStoreError('INVALID', `Cannot read Topic ${object.metadata.name}: spec.partitions and spec.replicationFactor must be integers`);
       }
+      seen.set(name, { name: object.metadata.name, ...(object.metadata.labels ? { labels: object.metadata.labels } : {}), ...(object.metadata.annotations ? { annotations: object.metadata.annotations } : {}) });
       return { name, resourceVersion: resourceVersionOf(object), value };
     },
   };
