@@ -1,6 +1,7 @@
 /**
  * The network between simulated brokers: request/response calls carried as scheduler events,
- * with seeded delays, random drops and partitions. A call goes to the incarnation registered
+ * with seeded delays, random drops and partitions. Each link direction is FIFO (a TCP
+ * connection): a message never overtakes an earlier one on the same link. A call goes to the incarnation registered
  * under the target name when it is sent (a restarted broker does not answer its predecessor's
  * connections); a paused target answers late, a dead or unreachable one never (the caller's
  * timeout fires), and an unregistered name refuses at once (BROKER_NOT_AVAILABLE).
@@ -40,6 +41,8 @@ export class SimNetwork {
   readonly #delay: readonly [number, number];
   readonly #endpoints = new Map<string, Endpoint>();
   readonly #cuts = new Set<string>();
+  /** Per direction of a link, the time of its last delivery: links are FIFO, as a TCP connection is. */
+  readonly #lastDelivery = new Map<string, number>();
 
   constructor(scheduler: SimScheduler, options: SimNetworkOptions = {}) {
     this.#scheduler = scheduler;
@@ -108,7 +111,7 @@ export class SimNetwork {
         return;
       }
       if (!this.#passes(from.name, to)) return;
-      scheduler.schedule(this.#oneWay(), target.process, `${to} handles ${label}`, () => {
+      scheduler.schedule(this.#fifoDelay(from.name, to), target.process, `${to} handles ${label}`, () => {
         let reply: Promise<R>;
         try {
           reply = invoke(target.handler as H);
@@ -125,7 +128,7 @@ export class SimNetwork {
 
   #reply(to: string, from: SimProcess, label: string, deliver: () => void): void {
     if (!this.#passes(to, from.name)) return;
-    this.#scheduler.schedule(this.#oneWay(), from, `${from.toString()} ${label} reply`, deliver);
+    this.#scheduler.schedule(this.#fifoDelay(to, from.name), from, `${from.toString()} ${label} reply`, deliver);
   }
 
   #passes(a: string, b: string): boolean {
@@ -138,6 +141,16 @@ export class SimNetwork {
       return false;
     }
     return true;
+  }
+
+  /** A random delay, but never overtaking an earlier message on the same link direction. */
+  #fifoDelay(from: string, to: string): number {
+    const key = `${from}>${to}`;
+    const now = this.#scheduler.now;
+    // Strictly after the previous one: equal times would be ordered by the seeded tie-break.
+    const at = Math.max(now + this.#oneWay(), (this.#lastDelivery.get(key) ?? -1) + 0.001);
+    this.#lastDelivery.set(key, at);
+    return at - now;
   }
 
   #oneWay(): number {

@@ -26,9 +26,9 @@ export class VirtualClock {
     return this.#scheduler.now;
   }
 
-  /** Wall-clock milliseconds since the Unix epoch, possibly skewed per process. */
+  /** Whole wall-clock milliseconds since the Unix epoch (as Date.now()), possibly skewed per process. */
   wallNow(): number {
-    return SIM_WALL_EPOCH_MS + this.#scheduler.now + this.#wallSkewMs;
+    return Math.floor(SIM_WALL_EPOCH_MS + this.#scheduler.now + this.#wallSkewMs);
   }
 
   /** Resolves after `ms` of virtual time in which this process ran; rejects with the signal's reason on abort. */

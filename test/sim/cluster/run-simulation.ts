@@ -1,0 +1,162 @@
+/**
+ * One simulation run from a seed: build the cluster, start the brokers, run the workload under
+ * the nemesis, heal everything, let the cluster settle, drain every partition, then check S1–S5
+ * on the history and S7–S10 on what the brokers and the API server recorded.
+ */
+import { partitionStateName } from '@runnel/metadata';
+import { checkHistory, HistoryRecorder, type CheckResult } from '../../support/history/index.ts';
+import { SimRandom } from '../harness/sim-random.ts';
+import { drive } from '../harness/settle.ts';
+import {
+  checkHighWatermarks,
+  checkLeaderEpochs,
+  checkReplicaLogs,
+  type ReplicaLog,
+  type WhiteBoxViolation,
+} from '../invariants/white-box-invariants.ts';
+import { SimCluster, type SimTopic } from './sim-cluster.ts';
+import { SimNemesis, type FaultKind, type SimNemesisOptions } from './sim-nemesis.ts';
+import type { SimNodeFactory, SimTiming } from './sim-node.ts';
+import { SimWorkload } from './sim-workload.ts';
+
+/** Options of {@link runSimulation}. */
+export interface SimulationOptions {
+  readonly seed: number;
+  readonly factory: SimNodeFactory;
+  readonly brokers?: number;
+  readonly topics?: readonly SimTopic[];
+  readonly timing?: SimTiming;
+  /** Virtual ms of workload under faults. @default 20 × LD */
+  readonly faultyMs?: number;
+  /** Virtual ms allowed to settle after healing. @default 30 × LD */
+  readonly settleMs?: number;
+  readonly producers?: number;
+  /** Nemesis settings; `null` runs without faults. */
+  readonly nemesis?: Partial<SimNemesisOptions> | null;
+}
+
+/** Everything a run produced, for the test's assertions and the report. */
+export interface SimulationResult {
+  readonly seed: number;
+  readonly virtualMs: number;
+  readonly wallMs: number;
+  readonly events: number;
+  readonly history: CheckResult;
+  readonly whiteBox: readonly WhiteBoxViolation[];
+  /** Partitions without a settled leader after healing (a liveness finding). */
+  readonly unsettled: readonly string[];
+  /** Partitions the drain could not read to the end. */
+  readonly undrained: readonly string[];
+  readonly faults: Record<FaultKind | 'crashes' | 'restarts' | 'wipedRestarts' | 'pauses' | 'storeLostReplies' | 'storeLostRequests' | 'storeTimeouts' | 'storeConflicts' | 'stormWrites' | 'watchEventsHeld' | 'watchesExpired' | 'messagesDropped' | 'messagesCut' | 'diskBytesLost', number>;
+  readonly trace: readonly string[];
+  /** True when nothing is wrong. */
+  readonly ok: boolean;
+}
+
+/** Fast test timings (DESIGN.md §6 ratios: LD > RD > RP, request timeout ≈ RP). */
+export const SIM_TIMING: SimTiming = { renewPeriodMs: 100, requestTimeoutMs: 100, renewDeadlineMs: 300, leaseDurationMs: 500, replicaLagMaxMs: 500 };
+
+/** Default topics: one RF=3 topic with minISR 2. */
+export const SIM_TOPICS: readonly SimTopic[] = [{ name: 'sim', partitions: 2, replicationFactor: 3, minInsyncReplicas: 2 }];
+
+/** Runs one seed. Never throws for an anomaly: the result says what went wrong. */
+export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
+  const started = performance.now();
+  const timing = options.timing ?? SIM_TIMING;
+  const ld = timing.leaseDurationMs;
+  const random = new SimRandom(options.seed);
+  const cluster = await SimCluster.create({ random, brokers: options.brokers ?? 3, topics: options.topics ?? SIM_TOPICS, timing, factory: options.factory });
+  const s = cluster.scheduler;
+  const history = new HistoryRecorder({ now: () => s.now });
+  for (const id of cluster.brokerIds) cluster.start(id);
+  await s.runFor(ld * 2);
+
+  const workload = new SimWorkload(cluster, history, { producers: options.producers ?? 4, produceTimeoutMs: ld * 2 });
+  const nemesis = options.nemesis === null ? undefined : new SimNemesis(cluster, { intervalMs: [ld / 2, ld * 2], ...options.nemesis });
+  workload.start();
+  nemesis?.start();
+  await s.runFor(options.faultyMs ?? ld * 20);
+  nemesis?.heal();
+  cluster.log('sim', 'healed');
+  await s.runFor(ld * 2);
+  await drive(s, workload.stop(), ld * 20);
+
+  const unsettled = await settle(cluster, options.settleMs ?? ld * 30);
+  const undrained = unsettled.length > 0 ? [] : (await drive(s, workload.drain(), ld * 20)).status === 'fulfilled' ? [] : ['(drain did not finish)'];
+  const checked = checkHistory(history.events);
+
+  const { violations: s7, epochs } = checkLeaderEpochs(cluster.store.partitionWrites);
+  const s8s9 = checkHighWatermarks(epochs, cluster.highWatermarks);
+  const s10 = unsettled.length > 0 ? [] : await replicaLogViolations(cluster);
+  const whiteBox = [...s7, ...s8s9, ...s10];
+
+  const store = cluster.store.stats;
+  const faults = {
+    ...(nemesis?.counts ?? ({} as Record<FaultKind, number>)),
+    ...cluster.faults,
+    storeLostReplies: store.lostReplies,
+    storeLostRequests: store.lostRequests,
+    storeTimeouts: store.timeouts,
+    storeConflicts: store.conflicts,
+    stormWrites: store.stormWrites,
+    watchEventsHeld: store.watchEventsHeld,
+    watchesExpired: store.watchesExpired,
+    messagesDropped: cluster.network.stats.dropped,
+    messagesCut: cluster.network.stats.cut,
+    diskBytesLost: cluster.brokerIds.reduce((sum, id) => sum + cluster.disk(id).stats.bytesLost, 0),
+  };
+  return {
+    seed: options.seed,
+    virtualMs: s.now,
+    wallMs: performance.now() - started,
+    events: s.eventsRun,
+    history: checked,
+    whiteBox,
+    unsettled,
+    undrained: [...undrained],
+    faults,
+    trace: cluster.trace,
+    ok: checked.valid && whiteBox.length === 0 && unsettled.length === 0 && undrained.length === 0,
+  };
+}
+
+/**
+ * Runs until every partition has a leader whose replicas all hold its log end, all committed;
+ * returns the partitions that did not get there in `timeoutMs`.
+ */
+async function settle(cluster: SimCluster, timeoutMs: number): Promise<string[]> {
+  const pending = (): string[] => {
+    const out: string[] = [];
+    for (const t of cluster.topics) {
+      for (let p = 0; p < t.partitions; p++) {
+        const statuses = cluster.brokerIds.map((id) => cluster.node(id)?.status(t.name, p)).filter((st) => st !== undefined);
+        const leader = statuses.find((st) => st.role === 'leader');
+        const settled = leader !== undefined && leader.highWatermark === leader.logEndOffset
+          && statuses.length >= t.replicationFactor && statuses.every((st) => st.logEndOffset === leader.logEndOffset && st.leaderEpoch === leader.leaderEpoch);
+        if (!settled) out.push(partitionStateName(t.name, p));
+      }
+    }
+    return out;
+  };
+  await cluster.scheduler.runUntil(() => pending().length === 0, timeoutMs);
+  return pending();
+}
+
+async function replicaLogViolations(cluster: SimCluster): Promise<WhiteBoxViolation[]> {
+  const logs: ReplicaLog[] = [];
+  const committed = new Map<string, { leader: number; highWatermark: number }>();
+  for (const t of cluster.topics) {
+    for (let p = 0; p < t.partitions; p++) {
+      const partition = partitionStateName(t.name, p);
+      for (const id of cluster.brokerIds) {
+        const node = cluster.node(id);
+        const status = node?.status(t.name, p);
+        if (node === undefined || status === undefined) continue;
+        if (status.role === 'leader') committed.set(partition, { leader: id, highWatermark: status.highWatermark });
+        const read = await drive(cluster.scheduler, node.replicaLog(t.name, p));
+        if (read.status === 'fulfilled' && read.value !== undefined) logs.push({ broker: id, partition, records: read.value });
+      }
+    }
+  }
+  return checkReplicaLogs(logs, committed);
+}

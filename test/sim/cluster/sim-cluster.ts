@@ -1,0 +1,197 @@
+/**
+ * A simulated cluster: N brokers, each a sequence of incarnations (SimProcess) with its own disk,
+ * one API server, one network, all on one scheduler. Process faults live here: crash (kill -9
+ * plus loss of unsynced data), restart (a new incarnation, so a new brokerEpoch), restart with an
+ * emptied data directory, pause (SIGSTOP) and resume.
+ */
+import { assignReplicas, initialPartitionState, partitionStateName, type TopicDefinition } from '@runnel/metadata';
+import { SimDisk } from '../harness/sim-disk.ts';
+import { SimMetadataStore, type SimStoreOptions } from '../harness/sim-metadata-store.ts';
+import { SimNetwork, type SimNetworkOptions } from '../harness/sim-network.ts';
+import type { SimRandom } from '../harness/sim-random.ts';
+import { SimProcess, SimScheduler } from '../harness/sim-scheduler.ts';
+import { VirtualClock } from '../harness/virtual-clock.ts';
+import type { HighWatermarkObservation } from '../invariants/white-box-invariants.ts';
+import type { SimNode, SimNodeFactory, SimTiming } from './sim-node.ts';
+
+/** One topic of the simulated cluster. */
+export interface SimTopic {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly minInsyncReplicas: number;
+}
+
+/** Options of {@link SimCluster.create}. */
+export interface SimClusterOptions {
+  readonly random: SimRandom;
+  readonly brokers: number;
+  readonly topics: readonly SimTopic[];
+  readonly timing: SimTiming;
+  readonly factory: SimNodeFactory;
+  readonly store?: SimStoreOptions;
+  readonly network?: SimNetworkOptions;
+  /** Keep this many log lines for a failing seed's report. @default 4000 */
+  readonly traceLimit?: number;
+}
+
+/** Process faults applied, by kind. */
+export interface ProcessFaultCounts {
+  crashes: number;
+  restarts: number;
+  wipedRestarts: number;
+  pauses: number;
+}
+
+interface BrokerSlot {
+  readonly id: number;
+  readonly disk: SimDisk;
+  incarnation: number;
+  process: SimProcess | undefined;
+  node: SimNode | undefined;
+}
+
+/** The brokers, API server and network of one simulation run. */
+export class SimCluster {
+  readonly scheduler: SimScheduler;
+  readonly store: SimMetadataStore;
+  readonly network: SimNetwork;
+  readonly topics: readonly SimTopic[];
+  readonly timing: SimTiming;
+  readonly faults: ProcessFaultCounts = { crashes: 0, restarts: 0, wipedRestarts: 0, pauses: 0 };
+  readonly highWatermarks: HighWatermarkObservation[] = [];
+  /** The last log lines (virtual time, process, message). */
+  readonly trace: string[] = [];
+  readonly #slots: BrokerSlot[];
+  readonly #factory: SimNodeFactory;
+  readonly #traceLimit: number;
+
+  private constructor(scheduler: SimScheduler, store: SimMetadataStore, options: SimClusterOptions) {
+    this.scheduler = scheduler;
+    this.store = store;
+    this.network = new SimNetwork(scheduler, options.network);
+    this.topics = options.topics;
+    this.timing = options.timing;
+    this.#factory = options.factory;
+    this.#traceLimit = options.traceLimit ?? 4000;
+    this.#slots = Array.from({ length: options.brokers }, (_, i) => ({ id: i + 1, disk: new SimDisk(scheduler), incarnation: 0, process: undefined, node: undefined }));
+  }
+
+  /** A cluster with its topics created in the store (no broker started yet). */
+  static async create(options: SimClusterOptions): Promise<SimCluster> {
+    const scheduler = new SimScheduler(options.random);
+    const store = await SimMetadataStore.create(scheduler, { requestTimeoutMs: options.timing.requestTimeoutMs, ...options.store });
+    const cluster = new SimCluster(scheduler, store, options);
+    const ids = cluster.brokerIds;
+    for (const t of options.topics) {
+      const definition: TopicDefinition = {
+        name: t.name,
+        topicId: `sim-${t.name}`,
+        partitions: t.partitions,
+        replicationFactor: t.replicationFactor,
+        configs: { 'min.insync.replicas': String(t.minInsyncReplicas), durability: 'fsync' },
+        assignments: assignReplicas(t.partitions, t.replicationFactor, ids, { startIndex: options.random.int(0, ids.length - 1), replicaShift: options.random.int(0, ids.length - 1) }),
+      };
+      await store.inner.topics.create(t.name, definition);
+      for (let p = 0; p < t.partitions; p++) await store.inner.partitions.create(partitionStateName(t.name, p), initialPartitionState(definition, p));
+    }
+    return cluster;
+  }
+
+  get brokerIds(): number[] {
+    return this.#slots.map((s) => s.id);
+  }
+
+  /** The running (or paused) incarnation of a broker, if any. */
+  node(id: number): SimNode | undefined {
+    const slot = this.#slot(id);
+    return slot.process?.alive === true ? slot.node : undefined;
+  }
+
+  process(id: number): SimProcess | undefined {
+    const p = this.#slot(id).process;
+    return p?.alive === true ? p : undefined;
+  }
+
+  disk(id: number): SimDisk {
+    return this.#slot(id).disk;
+  }
+
+  /** Network name of a broker. */
+  static endpoint(id: number): string {
+    return `broker-${id}`;
+  }
+
+  /** Starts a new incarnation of broker `id` (which must not be running); `start()` runs in the background. */
+  start(id: number): void {
+    const slot = this.#slot(id);
+    if (slot.process?.alive === true) throw new Error(`Cannot start broker ${id}: incarnation ${slot.process.toString()} is still alive`);
+    const process = new SimProcess(SimCluster.endpoint(id), ++slot.incarnation);
+    slot.process = process;
+    const log = (msg: string, fields?: Record<string, unknown>): void => this.log(process.toString(), msg, fields);
+    slot.node = this.#factory({
+      brokerId: id,
+      process,
+      clock: new VirtualClock(this.scheduler, process, this.scheduler.random.int(-3_600_000, 3_600_000)),
+      store: this.store.viewFor(process),
+      io: slot.disk.ioFor(process),
+      dataDir: '/data',
+      network: this.network,
+      endpointOf: SimCluster.endpoint,
+      timing: this.timing,
+      observeHighWatermark: (o) => this.highWatermarks.push(o),
+      log,
+    });
+    log('starting');
+    slot.node.start().catch((err: unknown) => {
+      // A start cut short by a crash never settles; one that fails is a finding.
+      if (process.alive) this.scheduler.fail(new Error(`Broker ${process.toString()} failed to start: ${String(err)}`, { cause: err }));
+    });
+  }
+
+  /** kill -9 and power loss: the incarnation stops, unsynced data is lost. */
+  crash(id: number): void {
+    const slot = this.#slot(id);
+    if (slot.process === undefined || !slot.process.alive) return;
+    this.log(slot.process.toString(), 'crash');
+    this.scheduler.kill(slot.process);
+    this.network.unregister(SimCluster.endpoint(id), slot.process);
+    slot.disk.crash();
+    this.faults.crashes++;
+  }
+
+  /** Starts a crashed broker again; with `wipe`, on an empty data directory. */
+  restart(id: number, wipe = false): void {
+    const slot = this.#slot(id);
+    if (wipe) {
+      slot.disk.wipe();
+      this.faults.wipedRestarts++;
+    } else this.faults.restarts++;
+    this.start(id);
+  }
+
+  /** SIGSTOP for `ms`, then SIGCONT. */
+  pause(id: number, ms: number): void {
+    const process = this.process(id);
+    if (process === undefined || process.state !== 'running') return;
+    this.log(process.toString(), `pause ${ms} ms`);
+    this.scheduler.pause(process);
+    this.faults.pauses++;
+    this.scheduler.schedule(ms, undefined, `resume ${process.toString()}`, () => {
+      this.log(process.toString(), 'resume');
+      this.scheduler.resume(process);
+    });
+  }
+
+  /** Appends a trace line (bounded: the oldest lines go). */
+  log(who: string, msg: string, fields?: Record<string, unknown>): void {
+    this.trace.push(`${this.scheduler.now.toFixed(3)} ${who} ${msg}${fields === undefined ? '' : ` ${JSON.stringify(fields)}`}`);
+    if (this.trace.length > this.#traceLimit) this.trace.splice(0, this.trace.length - this.#traceLimit);
+  }
+
+  #slot(id: number): BrokerSlot {
+    const slot = this.#slots[id - 1];
+    if (slot === undefined) throw new RangeError(`No broker ${id} in this cluster (1..${this.#slots.length})`);
+    return slot;
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * The fault schedule of a simulation run, drawn from the seed: every few hundred virtual ms it
+ * starts one fault and schedules its end. Process faults (crash, pause, restart on an empty disk)
+ * and network partitions hit at most `maxDown` brokers at a time; API-server faults (lost and
+ * slow replies, 409 storms, stalled or expiring watches) and message drops overlap freely.
+ *
+ * Restarting on an empty data directory loses fsynced data, which no protocol can survive on all
+ * replicas at once: it is only done when every partition's ISR holds all its replicas at their
+ * current incarnations, and never while an earlier wiped broker may still be catching up.
+ */
+import type { PartitionState } from '@runnel/metadata';
+import { SimCluster } from './sim-cluster.ts';
+
+/** The kinds of fault, as counted in the report. */
+export const FAULT_KINDS = [
+  'crash-leader', 'crash-follower', 'wipe-restart', 'pause', 'partition-broker', 'isolate-from-api',
+  'lost-store-replies', 'slow-store-replies', 'conflict-storm', 'stalled-watches', 'expired-watches', 'message-drops',
+] as const;
+
+/** One kind of fault. */
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** Options of {@link SimNemesis}. */
+export interface SimNemesisOptions {
+  /** Gap between the starts of two faults, virtual ms. */
+  readonly intervalMs: readonly [number, number];
+  /** Brokers that may be down (crashed, paused or partitioned) at once. @default 1 */
+  readonly maxDown?: number;
+  /** Fault kinds to draw from. @default all */
+  readonly kinds?: readonly FaultKind[];
+}
+
+/** Injects faults into a {@link SimCluster} until stopped. */
+export class SimNemesis {
+  readonly counts: Record<FaultKind, number> = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+  readonly #cluster: SimCluster;
+  readonly #options: SimNemesisOptions;
+  readonly #down = new Set<number>();
+  #running = false;
+  #wipedAt = -Infinity;
+
+  constructor(cluster: SimCluster, options: SimNemesisOptions) {
+    this.#cluster = cluster;
+    this.#options = options;
+  }
+
+  start(): void {
+    this.#running = true;
+    this.#next();
+  }
+
+  /** Stops starting faults (those in progress end on their own schedule or at {@link heal}). */
+  stop(): void {
+    this.#running = false;
+  }
+
+  /** Ends every fault: network and API server healed, paused brokers resumed, crashed ones restarted. */
+  heal(): void {
+    this.stop();
+    const c = this.#cluster;
+    c.store.heal();
+    c.network.heal();
+    for (const id of c.brokerIds) {
+      const process = c.process(id);
+      if (process === undefined) c.restart(id);
+      else if (process.state === 'paused') c.scheduler.resume(process);
+    }
+    this.#down.clear();
+  }
+
+  #next(): void {
+    const s = this.#cluster.scheduler;
+    const [min, max] = this.#options.intervalMs;
+    s.schedule(s.random.int(min, max), undefined, 'nemesis', () => {
+      if (!this.#running) return;
+      // Reads of the memory store settle in microtasks, before the scheduler's next event.
+      this.#inject().catch((err: unknown) => s.fail(err));
+      this.#next();
+    });
+  }
+
+  async #inject(): Promise<void> {
+    const c = this.#cluster;
+    const s = c.scheduler;
+    const r = s.random;
+    const ld = c.timing.leaseDurationMs;
+    const kind = r.pick(this.#options.kinds ?? FAULT_KINDS);
+    const window = r.int(ld / 2, ld * 3);
+    const victim = await this.#pickVictim(kind);
+    if (victim === undefined && isProcessFault(kind)) return;
+    this.counts[kind]++;
+    c.log('nemesis', kind, victim === undefined ? { window } : { broker: victim, window });
+    switch (kind) {
+      case 'crash-leader':
+      case 'crash-follower':
+        this.#down.add(victim!);
+        c.crash(victim!);
+        s.schedule(window, undefined, `restart broker ${victim}`, () => {
+          this.#down.delete(victim!);
+          if (c.process(victim!) === undefined) c.restart(victim!);
+        });
+        return;
+      case 'wipe-restart':
+        this.#down.add(victim!);
+        this.#wipedAt = s.now;
+        c.crash(victim!);
+        s.schedule(r.int(0, ld), undefined, `wiped restart of broker ${victim}`, () => {
+          this.#down.delete(victim!);
+          if (c.process(victim!) === undefined) c.restart(victim!, true);
+        });
+        return;
+      case 'pause': {
+        // Longer than the lease duration: others take over while the paused leader still believes it leads.
+        const ms = r.int(ld + 1, ld * 3);
+        this.#down.add(victim!);
+        c.pause(victim!, ms);
+        s.schedule(ms, undefined, 'pause over', () => this.#down.delete(victim!));
+        return;
+      }
+      case 'partition-broker': {
+        const others = c.brokerIds.filter((id) => id !== victim).map(SimCluster.endpoint);
+        this.#down.add(victim!);
+        c.network.partition([SimCluster.endpoint(victim!)], [...others, ...clientNames(c)]);
+        s.schedule(window, undefined, 'partition over', () => {
+          this.#down.delete(victim!);
+          c.network.heal();
+        });
+        return;
+      }
+      case 'isolate-from-api':
+        this.#down.add(victim!);
+        c.store.isolate(SimCluster.endpoint(victim!), true);
+        s.schedule(window, undefined, 'isolation over', () => {
+          this.#down.delete(victim!);
+          c.store.isolate(SimCluster.endpoint(victim!), false);
+        });
+        return;
+      case 'lost-store-replies':
+        c.store.faults.lostReplyRate = r.pick([0.1, 0.3, 0.6]);
+        c.store.faults.lostRequestRate = r.pick([0, 0.1]);
+        s.schedule(window, undefined, 'store replies back', () => {
+          c.store.faults.lostReplyRate = 0;
+          c.store.faults.lostRequestRate = 0;
+        });
+        return;
+      case 'slow-store-replies':
+        c.store.faults.slowReplyRate = r.pick([0.2, 0.5]);
+        s.schedule(window, undefined, 'store fast again', () => void (c.store.faults.slowReplyRate = 0));
+        return;
+      case 'conflict-storm':
+        c.store.conflictStorm(window, r.pick([0.3, 0.7, 1]));
+        return;
+      case 'stalled-watches':
+        c.store.stallWatches(r.chance(0.5) ? '*' : SimCluster.endpoint(r.pick(c.brokerIds)), window);
+        return;
+      case 'expired-watches':
+        c.store.stallWatches(r.chance(0.5) ? '*' : SimCluster.endpoint(r.pick(c.brokerIds)), window, true);
+        return;
+      case 'message-drops':
+        c.network.faults.dropRate = r.pick([0.05, 0.2, 0.5]);
+        s.schedule(window, undefined, 'drops over', () => void (c.network.faults.dropRate = 0));
+        return;
+    }
+  }
+
+  /** A broker to hit with a process or partition fault, or undefined when the budget is spent. */
+  async #pickVictim(kind: FaultKind): Promise<number | undefined> {
+    if (!isProcessFault(kind)) return undefined;
+    const c = this.#cluster;
+    const r = c.scheduler.random;
+    if (this.#down.size >= (this.#options.maxDown ?? 1)) return undefined;
+    const up = c.brokerIds.filter((id) => !this.#down.has(id) && c.process(id)?.state === 'running');
+    if (up.length === 0) return undefined;
+    const records = await this.#records();
+    const leaders = new Set(records.flatMap((rec) => (rec.holder === null ? [] : [rec.holder.id])));
+    if (kind === 'crash-leader' || kind === 'crash-follower') {
+      const candidates = up.filter((id) => leaders.has(id) === (kind === 'crash-leader'));
+      return candidates.length === 0 ? undefined : r.pick(candidates);
+    }
+    if (kind === 'wipe-restart' && !this.#safeToWipe(records)) return undefined;
+    return r.pick(up);
+  }
+
+  /** Every partition record as the store holds it now (the nemesis is omniscient: no faulty network). */
+  async #records(): Promise<PartitionState[]> {
+    const { items } = await this.#cluster.store.inner.partitions.list();
+    return items.map((i) => i.value);
+  }
+
+  #safeToWipe(records: readonly PartitionState[]): boolean {
+    const c = this.#cluster;
+    if (c.scheduler.now - this.#wipedAt < 20 * c.timing.leaseDurationMs) return false;
+    return records.every((rec) => rec.isr.length === rec.replicas.length);
+  }
+}
+
+function isProcessFault(kind: FaultKind): boolean {
+  return kind === 'crash-leader' || kind === 'crash-follower' || kind === 'wipe-restart' || kind === 'pause' || kind === 'partition-broker' || kind === 'isolate-from-api';
+}
+
+function clientNames(c: SimCluster): string[] {
+  // Producers and consumers are cut off from a partitioned broker too (they sit with the majority).
+  return [...Array.from({ length: 16 }, (_, i) => `producer-${i + 1}`), ...c.topics.flatMap((t) => Array.from({ length: t.partitions }, (_, p) => `consumer-${t.name}-${p}`))];
+}
