@@ -16,9 +16,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { batchSizeAt, decodeRecords, readBatchHeader } from '@runnel/protocol';
 import { LogCorruptionError, PartitionLog, defaultLogConfig, type LogConfig } from '@runnel/storage';
-import { crashValue } from './storage/crash-values.ts';
+import { compactKey, crashValue } from './storage/crash-values.ts';
 
 const WRITER = join(import.meta.dirname, 'storage', 'crash-writer.ts');
+const COMPACT_WRITER = join(import.meta.dirname, 'storage', 'compact-writer.ts');
 const ROUNDS = 30;
 /** Rounds after the first MIN_ROUNDS stop once this much time has passed (the machine is shared). */
 const MIN_ROUNDS = 20;
@@ -44,8 +45,8 @@ afterAll(async () => {
  * Runs the writer until it has acknowledged `killAfterAcks` appends, then SIGKILLs it after a
  * random 0-4 ms (the writer always has 4 appends in flight, so the kill lands mid-append).
  */
-async function runWriterAndKill(dir: string, round: number, killAfterAcks: number): Promise<{ ready: number; acks: Ack[] }> {
-  const child = spawn(process.execPath, [WRITER, dir, String(round), String(SEGMENT_BYTES)], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function runWriterAndKill(dir: string, round: number, killAfterAcks: number, args = [WRITER, dir, String(round), String(SEGMENT_BYTES)]): Promise<{ ready: number; acks: Ack[] }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
@@ -196,4 +197,47 @@ describe('storage crash recovery (kill -9 mid-append)', () => {
     expect(err).toBeInstanceOf(LogCorruptionError);
     expect(err).toMatchObject({ position: secondBatch, segment: join(dir, first) });
   });
+
+  it('keeps the latest acknowledged record of every key when killed during compaction', async () => {
+    const dir = join(root, `compact-${Math.random().toString(36).slice(2)}`);
+    const compactConfig: LogConfig = { ...config, cleanupPolicy: 'compact', segmentBytes: 8 * 1024, indexIntervalBytes: 512 };
+    // For each key, the highest acknowledged offset written with it.
+    const latestAcked = new Map<string, number>();
+    const ackedTag = new Map<number, string>();
+    let removedSomething = false;
+    for (let round = 1; round <= 12; round++) {
+      const { acks } = await runWriterAndKill(dir, round, 20 + Math.floor(Math.random() * 80), [COMPACT_WRITER, dir, String(round)]);
+      for (const a of acks) {
+        for (let i = 0; i <= a.last - a.base; i++) {
+          const key = compactKey(a.tag, i);
+          latestAcked.set(key, Math.max(latestAcked.get(key) ?? -1, a.base + i));
+          ackedTag.set(a.base + i, `${a.tag}:${i}`);
+        }
+      }
+      const log = await PartitionLog.open({ dir, config: compactConfig, logger: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+      try {
+        const report = await log.verify();
+        expect(report.problems).toEqual([]);
+        if (report.gaps > 0) removedSomething = true;
+        const present = new Map<string, number>();
+        for (let offset = log.logStartOffset; offset < log.logEndOffset;) {
+          const decoded = decodeRecords((await log.read(offset, { maxBytes: 1 << 20 })).records, offset);
+          if (decoded.length === 0) break;
+          for (const r of decoded) {
+            const value = r.value!.toString().replace(/\.+$/, '');
+            const [tag, i] = value.split(':');
+            expect(r.key!.toString()).toBe(compactKey(tag!, Number(i)));
+            const expected = ackedTag.get(r.offset);
+            if (expected !== undefined) expect(value).toBe(expected);
+            present.set(r.key!.toString(), Math.max(present.get(r.key!.toString()) ?? -1, r.offset));
+          }
+          offset = decoded.at(-1)!.offset + 1;
+        }
+        for (const [key, offset] of latestAcked) expect(present.get(key) ?? -1).toBeGreaterThanOrEqual(offset);
+      } finally {
+        await log.close();
+      }
+    }
+    expect(removedSomething).toBe(true);
+  }, 300_000);
 });

@@ -21,3 +21,8 @@ export function crashValue(tag: string, i: number): Buffer {
   for (let p = tag.length + 1; p < out.length; p++) out[p] = seed[p % seed.length]!;
   return out;
 }
+
+/** The key of record `i` of the compaction test's append tagged `tag`: one of 40 keys. */
+export function compactKey(tag: string, i: number): string {
+  return `key-${digest(`${tag}#${i}`)[0]! % 40}`;
+}
