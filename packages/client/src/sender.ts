@@ -15,6 +15,8 @@ const ACKS = { all: 'ACKS_ALL', 1: 'ACKS_LEADER', 0: 'ACKS_NONE' } as const;
 interface Request {
   bytes: number;
   batches: ProducerBatch[];
+  /** "topic\0partition" of the batches: at most one batch per partition per request (as in Kafka), so no bytes are copied to concatenate batches. */
+  partitions: Set<string>;
 }
 
 /**
@@ -99,14 +101,23 @@ export class Sender {
       const stream = this.#stream(address);
       const requests = building.get(address) ?? [];
       building.set(address, requests);
-      let last = requests.at(-1);
-      if (!last || (last.batches.length > 0 && last.bytes + batch.sizeBytes > this.#o.maxRequestSize)) {
-        if (stream.inFlight + requests.length >= this.#o.maxInFlight) return false;
-        last = { bytes: 0, batches: [] };
-        requests.push(last);
+      const key = `${batch.topic}\u0000${batch.partition}`;
+      // The first request that has room and no batch of this partition yet; later batches of the
+      // partition go to later requests, which the broker answers in order per partition.
+      let target: Request | undefined;
+      for (let i = requests.length - 1; i >= 0; i--) {
+        const r = requests[i]!;
+        if (r.partitions.has(key)) break;
+        if (r.batches.length === 0 || r.bytes + batch.sizeBytes <= this.#o.maxRequestSize) target = r;
       }
-      last.bytes += batch.sizeBytes;
-      last.batches.push(batch);
+      if (!target) {
+        if (stream.inFlight + requests.length >= this.#o.maxInFlight) return false;
+        target = { bytes: 0, batches: [], partitions: new Set() };
+        requests.push(target);
+      }
+      target.bytes += batch.sizeBytes;
+      target.batches.push(batch);
+      target.partitions.add(key);
       return true;
     };
     this.#expire();
@@ -150,20 +161,13 @@ export class Sender {
 
   #send(address: string, request: Request): void {
     const byPartition = new Map<string, ProducerBatch[]>();
+    const partitions: ProducePartition[] = [];
     for (const b of request.batches) {
       b.attempts++;
       // Encoded once; a retry sends the same bytes.
       b.encoded ??= encodeRecordBatch(b.records, { compression: this.#o.compression, now: b.createdMs });
-      const key = `${b.topic}\u0000${b.partition}`;
-      const list = byPartition.get(key);
-      if (list) list.push(b);
-      else byPartition.set(key, [b]);
-    }
-    const partitions: ProducePartition[] = [];
-    for (const list of byPartition.values()) {
-      const first = list[0]!;
-      const records = list.length === 1 ? first.encoded! : Buffer.concat(list.map((b) => b.encoded!));
-      partitions.push({ topic: first.topic, partition: first.partition, records });
+      byPartition.set(`${b.topic}\u0000${b.partition}`, [b]);
+      partitions.push({ topic: b.topic, partition: b.partition, records: b.encoded });
     }
     const expectResponse = this.#o.acks !== 0;
     this.#stream(address)

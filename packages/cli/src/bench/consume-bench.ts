@@ -8,7 +8,7 @@ import { round, type BenchConfig, type BenchResult } from './bench-config.ts';
 export async function consumeBench(cfg: BenchConfig, expected: number, onProgress?: (records: number) => void): Promise<BenchResult> {
   const consumer = new Consumer({
     bootstrap: cfg.bootstrap,
-    maxPartitionBytes: 8 * 1024 * 1024,
+    maxPartitionBytes: 4 * 1024 * 1024,
     maxBytes: 64 * 1024 * 1024,
     maxPrefetchBytes: 64 * 1024 * 1024,
     maxWaitMs: 100,

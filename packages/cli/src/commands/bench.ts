@@ -39,7 +39,7 @@ Options:
   --acks all|1|0             (default all)
   --batch-size BYTES         (default 256k)
   --linger-ms MS             (default 5)
-  --max-in-flight N          (default 5)
+  --max-in-flight N          produce requests in flight (default 16; one batch per partition each)
   --compression CODEC        none, gzip, snappy, lz4, zstd (default none)
   --rate N                   e2e records/s (default 10000)
   --broker-cpu-prof DIR      run the started broker with --cpu-prof into DIR
@@ -135,7 +135,7 @@ function baseConfig(p: Parsed): BenchConfig {
     batchSize: sizeFlag(p, 'batch-size', BENCH_USAGE, 256 * 1024),
     lingerMs: intFlag(p, 'linger-ms', BENCH_USAGE, 5, 0, 10_000),
     compression: choiceFlag(p, 'compression', BENCH_USAGE, ['none', 'gzip', 'snappy', 'lz4', 'zstd'], 'none'),
-    maxInFlight: intFlag(p, 'max-in-flight', BENCH_USAGE, 5, 1, 1000),
+    maxInFlight: intFlag(p, 'max-in-flight', BENCH_USAGE, 16, 1, 1000),
     rate: intFlag(p, 'rate', BENCH_USAGE, 10_000, 1),
   };
 }
