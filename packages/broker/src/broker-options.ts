@@ -28,6 +28,8 @@ export interface BrokerOptions {
   readonly defaultMetrics?: boolean;
   /** pino logger; a child with `broker: <id>` is used. @default pino at RUNNEL_LOG_LEVEL or 'info' */
   readonly logger?: Logger;
+  /** Period of retention and compaction passes over hosted partitions. @default 300000 (5 min) */
+  readonly logMaintenanceIntervalMs?: number;
   /** File-I/O seam of the data directory (tests inject faults such as ENOSPC). @default node:fs */
   readonly storageIo?: StorageIo;
 }

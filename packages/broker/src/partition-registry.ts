@@ -66,6 +66,11 @@ export class PartitionRegistry implements PartitionGaugeSource {
     }
   }
 
+  /** The open replicas. */
+  replicas(): Iterable<PartitionReplica> {
+    return this.#replicas.values();
+  }
+
   /** Whether a log of this name (`<topic>-<partition>`) is hosted here. */
   hosts(name: string): boolean {
     return this.#replicas.has(name);

@@ -14,6 +14,7 @@ import type { Broker, BrokerOptions } from './broker-options.ts';
 import { ClusterView } from './cluster-view.ts';
 import { GRPC_SERVER_OPTIONS } from './grpc-limits.ts';
 import { FirstReplicaLeadership } from './leadership.ts';
+import { LogMaintenance } from './log-maintenance.ts';
 import { logServiceHandlers } from './log-service.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { PartitionRegistry } from './partition-registry.ts';
@@ -132,17 +133,24 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     server.addService(runnel.v1.Admin.service, adminServiceHandlers(ctx));
     await view.start(options.metadataStore);
     await registry.start();
+    const openRegistry = registry;
+    const maintenance = new LogMaintenance({
+      replicas: () => openRegistry.replicas(),
+      logger,
+      ...(options.logMaintenanceIntervalMs === undefined ? {} : { intervalMs: options.logMaintenanceIntervalMs }),
+    });
     if (options.metricsPort !== undefined) metricsServer = await startMetricsServer(metrics.registry, options.metricsHost ?? host, options.metricsPort);
+    maintenance.start();
     setHealth('SERVING');
     const address = `${host}:${port}`;
     logger.info({ address, brokerEpoch, metrics: metricsServer?.address }, 'broker started');
 
     let closing: Promise<void> | undefined;
-    const openRegistry = registry;
     const close = async (closeOptions: { signal?: AbortSignal } = {}): Promise<void> => {
       setHealth('NOT_SERVING');
       shutdown.abort();
       await drainServer(server, closeOptions.signal);
+      await maintenance.close();
       await openRegistry.close();
       await view.close();
       await dataDirectory.close({ clean: true });
