@@ -49,6 +49,28 @@ describe.skipIf(!kube.context.kubeletDir)('process kubelet', () => {
     expect(await readFile(kube.logPath(namespace, 'exits', 'main'), 'utf8')).toBe('hello from a ConfigMap in $(POD_NS) / hello from a ConfigMap\n');
   });
 
+  it('runs init containers to completion, in order, before the main container', async () => {
+    await kube.core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: 'init' },
+        spec: {
+          restartPolicy: 'Never',
+          volumes: [{ name: 'work', emptyDir: {} }],
+          initContainers: ['first', 'second'].map((step) => ({
+            name: step,
+            image: 'busybox',
+            command: node(`require('fs').appendFileSync('/scratch/steps', '${step}\\n')`),
+            volumeMounts: [{ name: 'work', mountPath: '/scratch' }],
+          })),
+          containers: [{ name: 'main', image: 'busybox', command: node("process.stdout.write(require('fs').readFileSync('/scratch/steps', 'utf8'))"), volumeMounts: [{ name: 'work', mountPath: '/scratch' }] }],
+        },
+      },
+    });
+    await eventually('the init pod to succeed', async () => ((await readPod('init')).status?.phase === 'Succeeded' ? true : undefined));
+    expect(await readFile(kube.logPath(namespace, 'init', 'main'), 'utf8')).toBe('first\nsecond\n');
+  });
+
   it('restarts a container whose liveness probe fails', async () => {
     await kube.core.createNamespacedPod({
       namespace,
