@@ -4,7 +4,7 @@ import { MetadataStoreError, isMetadataStoreError } from '../errors.ts';
 import type { WatchEvent } from '../metadata-store.ts';
 import { WatchQueue } from '../watch-queue.ts';
 import type { KubeObject, ResourceCodec } from './kube-object.ts';
-import type { StoreStats } from './store-diagnostics.ts';
+import { watchChannel, type StoreStats, type StoreWatchEvent } from './store-diagnostics.ts';
 
 /** What a watch needs from its store. */
 export interface KubeWatchContext<T> {
@@ -13,6 +13,8 @@ export interface KubeWatchContext<T> {
   readonly codec: ResourceCodec<T>;
   readonly stats: StoreStats;
   readonly bufferLimit: number;
+  /** Server-side length of one watch request (it is reopened after); omitted = 20 to 27 s. */
+  readonly timeoutSeconds?: number;
   /** The collection's current resourceVersion (a consistent list), for a watch "from now on". */
   currentVersion(signal: AbortSignal): Promise<string>;
 }
@@ -46,11 +48,13 @@ export function startKubeWatch<T>(context: KubeWatchContext<T>, options: { resou
       const end = await connect(context, version, queue, stop.signal, (rv) => (version = rv));
       if (end.kind === 'expired') {
         context.stats.watchesExpired++;
+        publish(context, 'expired', 'gone', version);
         queue.fail(new MetadataStoreError('EXPIRED', `Cannot watch ${context.codec.collection} from version ${version}: ${end.message}; list again`));
         return;
       }
       if (stop.signal.aborted) return;
       context.stats.watchRestarts++;
+      publish(context, 'reconnect', end.kind === 'failed' ? 'failed' : 'closed', version);
       if (end.kind === 'failed') {
         failures++;
         const backoff = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(failures, 10));
@@ -69,6 +73,10 @@ export function startKubeWatch<T>(context: KubeWatchContext<T>, options: { resou
     },
   );
   return queue;
+}
+
+function publish<T>(context: KubeWatchContext<T>, kind: StoreWatchEvent['kind'], reason: StoreWatchEvent['reason'], resourceVersion: string): void {
+  if (watchChannel.hasSubscribers) watchChannel.publish({ collection: context.codec.collection, kind, reason, resourceVersion } satisfies StoreWatchEvent);
 }
 
 /** One HTTP watch from `version`; resolves when it ends. Events after the end are ignored. */
@@ -99,7 +107,7 @@ function connect<T>(
       allowWatchBookmarks: true,
       // The server ends the watch cleanly before client-node's 30 s inactivity abort; spread so
       // many watchers do not reconnect in step.
-      timeoutSeconds: 20 + Math.floor(Math.random() * 8),
+      timeoutSeconds: context.timeoutSeconds ?? 20 + Math.floor(Math.random() * 8),
     };
     const onEvent = (phase: string, object: unknown): void => {
       if (!live) return;

@@ -2,6 +2,7 @@
 // its own random namespace), the Lease and Topic shapes other tools see, and writes whose reply is
 // lost, injected at the store's request seam (the request reaches the real API server, or not).
 import { randomBytes } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
 import { kubeTest } from '@runnel/test-kube';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,9 @@ import { applyCrds } from '../crds/apply-crds.ts';
 import { isMetadataStoreError } from '../errors.ts';
 import { describeMetadataStoreContract, samplePartition } from '../metadata-store-contract.ts';
 import { settleUncertainWrite } from '../settle-uncertain-write.ts';
-import { partitionStateName } from '../topic-model.ts';
+import type { MetadataStore, Versioned, WatchEvent } from '../metadata-store.ts';
+import { partitionStateName, type PartitionState } from '../topic-model.ts';
+import { STORE_WATCH_CHANNEL, type StoreWatchEvent } from './store-diagnostics.ts';
 import { KubernetesMetadataStore, type KubernetesMetadataStoreOptions } from './kubernetes-metadata-store.ts';
 import type { RequestInterceptor } from './kube-resource-client.ts';
 
@@ -26,10 +29,24 @@ async function openStore(options: Partial<KubernetesMetadataStoreOptions> = {}):
   return { store, namespace, dispose: () => kube.deleteNamespace(namespace) };
 }
 
+/**
+ * Revision 1 is older than the API server's watch cache, which starts at the revision the server
+ * started with — once the cache is initialized. Before that, a fresh server serves watches from
+ * etcd, which has compacted nothing yet and replays from revision 1. So wait (bounded) until the
+ * cache answers 410 for Leases, then hand out "1".
+ */
+async function watchCacheExpiredVersion(store: MetadataStore): Promise<string> {
+  for (let attempt = 0; attempt < 30; attempt++) {
+    const probe = store.partitions.watch({ resourceVersion: '1', signal: AbortSignal.timeout(1_000) })[Symbol.asyncIterator]();
+    const expired = await probe.next().then(() => false, (err: unknown) => isMetadataStoreError(err, 'EXPIRED'));
+    if (expired) return '1';
+  }
+  throw new Error('The API server never expired a watch from revision 1 (watch cache not initialized after 30 s?)');
+}
+
 describeMetadataStoreContract('kubernetes (real API server)', {
   open: openStore,
-  // The API server's watch cache starts at its own start-up revision; revision 1 is older.
-  tooOldVersion: () => Promise.resolve('1'),
+  tooOldVersion: watchCacheExpiredVersion,
   eventTimeoutMs: 20_000,
 });
 
@@ -64,6 +81,46 @@ describe('KubernetesMetadataStore on the real API server', () => {
     }
   });
 
+  it('a watch survives the server ending its requests: reopened from the last version, no gap, no duplicate', async () => {
+    const { store, dispose } = await openStore({ watchTimeoutSeconds: 1 });
+    const reconnects: StoreWatchEvent[] = [];
+    let onReconnect: (() => void) | undefined;
+    const listener = (message: unknown): void => {
+      reconnects.push(message as StoreWatchEvent);
+      onReconnect?.();
+    };
+    subscribe(STORE_WATCH_CHANNEL, listener);
+    try {
+      const name = partitionStateName(`t-${hex()}`, 0);
+      let current = await store.partitions.create(name, samplePartition(name.slice(0, -2), 0));
+      const { resourceVersion } = await store.partitions.list();
+      const controller = new AbortController();
+      const iterator = store.partitions.watch({ resourceVersion, signal: controller.signal })[Symbol.asyncIterator]();
+      const seen: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        // Two writes per connection, then wait for the server to end it (after ~1 s).
+        for (let i = 0; i < 2; i++) {
+          current = await store.partitions.update(name, { ...current.value, partitionEpoch: current.value.partitionEpoch + 1 }, current.resourceVersion);
+          const next = await iterator.next();
+          seen.push((next.value as WatchEvent<PartitionState>).object.value.partitionEpoch);
+        }
+        const before = reconnects.length;
+        await new Promise<void>((resolve) => {
+          onReconnect = () => reconnects.length > before && resolve();
+        });
+      }
+      controller.abort();
+      expect(seen).toEqual([8, 9, 10, 11, 12, 13]);
+      expect(reconnects.length).toBeGreaterThanOrEqual(3);
+      expect(reconnects.every((r) => r.kind === 'reconnect' && r.collection === 'partitions')).toBe(true);
+      expect(store.stats.watchRestarts).toBeGreaterThanOrEqual(3);
+    } finally {
+      unsubscribe(STORE_WATCH_CHANNEL, listener);
+      await store.close();
+      await dispose();
+    }
+  });
+
   it('stores partitions as Leases other tools can read, and a broker can select only its own', async () => {
     const { store, namespace, dispose } = await openStore();
     try {
@@ -81,6 +138,16 @@ describe('KubernetesMetadataStore on the real API server', () => {
       expect(JSON.parse(lease.metadata?.annotations?.['runnel.dev/partition'] ?? '{}')).toMatchObject({ topic, partition: 3, isr: state.isr, epochStartOffset: 42 });
       const onBroker2 = await leases.listNamespacedLease({ namespace, labelSelector: 'runnel.dev/replica-2=true' });
       expect(onBroker2.items.map((l) => l.metadata?.name)).toEqual([lease.metadata?.name]);
+      const mine = await store.partitionsReplicatedOn(2).list();
+      expect(mine.items.map((i) => i.name)).toEqual([partitionStateName(topic, 3)]);
+      // Dropping broker 2 from the replicas takes the partition out of broker 2's watch.
+      const controller = new AbortController();
+      const watch = store.partitionsReplicatedOn(2).watch({ resourceVersion: mine.resourceVersion, signal: controller.signal })[Symbol.asyncIterator]();
+      const current = mine.items[0] as Versioned<PartitionState>;
+      await store.partitions.update(current.name, { ...current.value, replicas: [1, 0], isr: [{ id: 1, brokerEpoch: 3 }] }, current.resourceVersion);
+      const event = await watch.next();
+      controller.abort();
+      expect(event.value).toMatchObject({ type: 'DELETED', object: { name: partitionStateName(topic, 3) } });
     } finally {
       await store.close();
       await dispose();

@@ -5,7 +5,7 @@ import type { MetadataStore, ObjectCollection, Versioned } from '../metadata-sto
 import type { BrokerRegistration, PartitionState, TopicDefinition } from '../topic-model.ts';
 import { KubeResourceClient, type RequestInterceptor } from './kube-resource-client.ts';
 import { parseVersion, withWriteId, type KubeObject, type ResourceCodec } from './kube-object.ts';
-import { validateClusterName } from './kube-names.ts';
+import { replicaLabel, validateClusterName } from './kube-names.ts';
 import { startKubeWatch } from './kube-watch.ts';
 import { brokerLeaseCodec, partitionLeaseCodec } from './lease-codecs.ts';
 import { emptyStats, writeChannel, type StoreStats, type StoreWriteEvent } from './store-diagnostics.ts';
@@ -28,6 +28,8 @@ export interface KubernetesMetadataStoreOptions {
   readonly leaseDurationSeconds?: number;
   /** Events a watcher may fall behind before its watch expires. @default 10000 */
   readonly watchBufferLimit?: number;
+  /** Server-side length of one watch request before it is reopened from the last version. @default 20 to 27 s, random */
+  readonly watchTimeoutSeconds?: number;
   /** Test seam: sees every non-watch HTTP request and may delay or drop its reply. */
   readonly intercept?: RequestInterceptor;
 }
@@ -58,6 +60,7 @@ export class KubernetesMetadataStore implements MetadataStore {
   readonly #limiter: TokenBucket;
   readonly #timeoutMs: number;
   readonly #watchBufferLimit: number;
+  readonly #watchTimeoutSeconds: number | undefined;
   readonly #closing = new AbortController();
 
   private constructor(options: KubernetesMetadataStoreOptions, namespace: string, kubeConfig: KubeConfig) {
@@ -68,6 +71,7 @@ export class KubernetesMetadataStore implements MetadataStore {
     this.#limiter = new TokenBucket(options.writeRateLimit ?? { ratePerSecond: 50, burst: 100, maxWaiters: 10_000 });
     this.#timeoutMs = options.requestTimeoutMs ?? 2_000;
     this.#watchBufferLimit = options.watchBufferLimit ?? 10_000;
+    this.#watchTimeoutSeconds = options.watchTimeoutSeconds;
     this.topics = this.#collection(topicCodec(options.cluster));
     this.partitions = this.#collection(partitionLeaseCodec(options.cluster));
     this.brokers = this.#collection(brokerLeaseCodec(options.cluster, options.leaseDurationSeconds ?? 10));
@@ -93,6 +97,18 @@ export class KubernetesMetadataStore implements MetadataStore {
       throw new MetadataStoreError('INVALID', 'Cannot open the Kubernetes metadata store: no namespace given and not running in a pod');
     }
     return Promise.resolve(new KubernetesMetadataStore(options, namespace, kubeConfig));
+  }
+
+  /**
+   * The partitions replicated on `brokerId`, selected by the replica label on the API server, so a
+   * broker lists and watches only its own partition Leases (DESIGN.md §6). A partition whose
+   * replica list drops the broker arrives as `DELETED` (it left the selection), one that gains it as
+   * `ADDED`. Reads and writes of single partitions go through {@link partitions}.
+   */
+  partitionsReplicatedOn(brokerId: number): Pick<ObjectCollection<PartitionState>, 'list' | 'watch'> {
+    const codec = partitionLeaseCodec(this.cluster);
+    const view = this.#collection({ ...codec, labelSelector: `${codec.labelSelector},${replicaLabel(brokerId)}=true` });
+    return { list: () => view.list(), watch: (options) => view.watch(options) };
   }
 
   /** The client-side write limit in force, for reports. */
@@ -174,6 +190,7 @@ export class KubernetesMetadataStore implements MetadataStore {
             codec,
             stats: this.stats,
             bufferLimit: this.#watchBufferLimit,
+            ...(this.#watchTimeoutSeconds !== undefined ? { timeoutSeconds: this.#watchTimeoutSeconds } : {}),
             currentVersion: async () => {
               this.stats.reads++;
               return (await client.list(ref, codec.labelSelector, this.#signal(), 1)).resourceVersion;

@@ -47,6 +47,22 @@ export interface StoreStats {
 
 export const writeChannel = channel(STORE_WRITE_CHANNEL);
 
+/** Name of the channel that receives one {@link StoreWatchEvent} per watch reconnect or expiry. */
+export const STORE_WATCH_CHANNEL = 'runnel:metadata:watch';
+
+/** A watch connection ended: it is reopened from the last version seen, or the watch expired. */
+export interface StoreWatchEvent {
+  readonly collection: string;
+  /** `reconnect`: reopened invisibly to the consumer; `expired`: the consumer gets EXPIRED. */
+  readonly kind: 'reconnect' | 'expired';
+  /** Why the connection ended: `closed` by the server or client-node's idle timeout, `failed` on an error, `gone` on 410. */
+  readonly reason: 'closed' | 'failed' | 'gone';
+  /** The version the watch resumes from (or could not). */
+  readonly resourceVersion: string;
+}
+
+export const watchChannel = channel(STORE_WATCH_CHANNEL);
+
 /** A zeroed {@link StoreStats}. */
 export function emptyStats(): StoreStats {
   return { writes: 0, conflicts: 0, unknownOutcomes: 0, reads: 0, watchRestarts: 0, watchesExpired: 0, decodeErrors: 0, rateLimitedMs: 0 };

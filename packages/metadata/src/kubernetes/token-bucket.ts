@@ -70,7 +70,8 @@ export class TokenBucket {
           this.#tokens -= 1;
           return performance.now() - started;
         }
-        await delay(Math.ceil(((1 - tokens) / this.#rate) * 1000), undefined, { signal });
+        // An abort ends the delay early; the check at the top of the loop then throws its reason.
+        await delay(Math.ceil(((1 - tokens) / this.#rate) * 1000), undefined, { signal }).catch(() => undefined);
       }
     } finally {
       this.#waiters--;

@@ -1,0 +1,91 @@
+// `npm run bench:leases -w @runnel/metadata`: Lease write latency and the write rate one client
+// sustains through KubernetesMetadataStore (CAS PUTs with the version read, as brokers renew).
+// Uses $KUBECONFIG when set, else starts the test control plane (test/kube). Prints a table and
+// one JSON line. A benchmark, not a test: nothing here gates on a number.
+import { randomBytes } from 'node:crypto';
+import { KubeConfig } from '@kubernetes/client-node';
+import { startKubeEnvironment, type KubeEnvironment } from '@runnel/test-kube';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { KubernetesMetadataStore } from '../kubernetes/kubernetes-metadata-store.ts';
+import type { BrokerRegistration } from '../topic-model.ts';
+
+interface Result {
+  readonly scenario: string;
+  readonly ops: number;
+  readonly seconds: number;
+  readonly perSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
+
+function summarize(scenario: string, latencies: number[], seconds: number): Result {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  const round = (n: number): number => Math.round(n * 100) / 100;
+  return { scenario, ops: latencies.length, seconds: round(seconds), perSecond: round(latencies.length / seconds), p50Ms: round(at(0.5)), p99Ms: round(at(0.99)), maxMs: round(sorted.at(-1) ?? Number.NaN) };
+}
+
+const broker = (id: number, brokerEpoch = 1): BrokerRegistration => ({ id, host: '127.0.0.1', port: 9000 + id, rack: '', brokerUuid: crypto.randomUUID(), brokerEpoch });
+
+/** `leases` brokers each renew their own Lease by CAS back to back for `seconds`, all through one store. */
+async function renewals(store: KubernetesMetadataStore, scenario: string, leases: number, seconds: number): Promise<Result> {
+  const base = Number.parseInt(randomBytes(2).toString('hex'), 16);
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(Array.from({ length: leases }, async (_, i) => {
+    const id = base * 100 + i;
+    let current = await store.brokers.create(String(id), broker(id));
+    while (performance.now() - started < seconds * 1000) {
+      const sent = performance.now();
+      current = await store.brokers.update(String(id), current.value, current.resourceVersion);
+      latencies.push(performance.now() - sent);
+    }
+  }));
+  return summarize(scenario, latencies, (performance.now() - started) / 1000);
+}
+
+async function reads(store: KubernetesMetadataStore, count: number): Promise<Result> {
+  const created = await store.brokers.create('424242', broker(424242));
+  const latencies: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const sent = performance.now();
+    await store.brokers.get(created.name);
+    latencies.push(performance.now() - sent);
+  }
+  return summarize('consistent GET, serial', latencies, (performance.now() - started) / 1000);
+}
+
+let environment: KubeEnvironment | undefined;
+const kubeConfig = new KubeConfig();
+if (process.env['KUBECONFIG']) {
+  kubeConfig.loadFromDefault();
+} else {
+  environment = await startKubeEnvironment({ log: (line) => console.error(line) });
+  kubeConfig.loadFromFile(environment.context.kubeconfigPath);
+}
+const namespace = `bench-${randomBytes(4).toString('hex')}`;
+const core = kubeConfig.makeApiClient(CoreV1Api);
+await core.createNamespace({ body: { metadata: { name: namespace } } });
+try {
+  const unlimited = { ratePerSecond: 1_000_000, burst: 1_000_000, maxWaiters: 100_000 };
+  const open = (writeRateLimit?: typeof unlimited) =>
+    KubernetesMetadataStore.open({ cluster: 'bench', namespace, kubeConfig, requestTimeoutMs: 10_000, ...(writeRateLimit ? { writeRateLimit } : {}) });
+  const fast = await open(unlimited);
+  const limited = await open();
+  const results = [
+    await reads(fast, 500),
+    await renewals(fast, 'CAS renew, 1 Lease, serial', 1, 5),
+    await renewals(fast, 'CAS renew, 8 Leases in parallel', 8, 5),
+    await renewals(fast, 'CAS renew, 32 Leases in parallel', 32, 5),
+    await renewals(limited, `CAS renew, 32 Leases, default limit ${limited.writeRateLimit.ratePerSecond}/s burst ${limited.writeRateLimit.burst}`, 32, 5),
+  ];
+  console.table(results);
+  console.log(JSON.stringify({ benchmark: 'lease-writes', server: kubeConfig.getCurrentCluster()?.server, results, stats: { fast: fast.stats, limited: limited.stats } }));
+  await fast.close();
+  await limited.close();
+} finally {
+  await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+  await environment?.stop();
+}
