@@ -37,6 +37,9 @@ export interface AssignedAppend {
  */
 export function assignOffsets(buffer: Buffer, options: { leaderEpoch: number; assignOffsets: boolean }, ctx: AssignContext): AssignedAppend {
   const { name, config } = ctx;
+  if (options.assignOffsets && (!Number.isInteger(options.leaderEpoch) || options.leaderEpoch < 0 || options.leaderEpoch > 0x7fffffff)) {
+    throw new RunnelError('INVALID_REQUEST', `Cannot append to ${name}: leader epoch ${options.leaderEpoch} is not a non-negative int32`);
+  }
   const framed: Array<{ position: number; size: number; lastOffsetDelta: number; baseOffset: number; epoch: number; maxTimestamp: number }> = [];
   for (let p = 0; p < buffer.length;) {
     const size = batchSizeAt(buffer, p);
@@ -47,6 +50,9 @@ export function assignOffsets(buffer: Buffer, options: { leaderEpoch: number; as
       throw new RecordTooLargeError(`Cannot append to ${name}: the batch at byte ${p} is ${size} bytes, over max.message.bytes ${config.maxBatchBytes}`);
     }
     const h = readBatchHeader(buffer, p);
+    if (h.lastOffsetDelta < 0) {
+      throw new CorruptBatchError(`Cannot append to ${name}: the batch at byte ${p} has a negative lastOffsetDelta ${h.lastOffsetDelta}`, { position: p });
+    }
     framed.push({ position: p, size, lastOffsetDelta: h.lastOffsetDelta, baseOffset: h.baseOffset, epoch: h.partitionLeaderEpoch, maxTimestamp: h.maxTimestamp });
     p += size;
   }

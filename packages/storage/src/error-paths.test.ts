@@ -116,4 +116,14 @@ describe('error paths', () => {
     expect((await reopened.verify()).problems).toEqual([]);
     await reopened.close();
   });
+
+  it('rejects a bad leader epoch and a batch with a negative lastOffsetDelta before assigning offsets', async () => {
+    const log = await PartitionLog.open({ dir, config: testConfig() });
+    await expect(log.append(batchOf(1, 'a'), { leaderEpoch: -1, assignOffsets: true })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('leader epoch -1') as string });
+    const bad = batchOf(2, 'b');
+    bad.writeInt32BE(-5, 23);
+    await expect(log.append(bad, leader)).rejects.toMatchObject({ code: 'CORRUPT_BATCH', message: expect.stringContaining('negative lastOffsetDelta') as string });
+    await expect(log.append(batchOf(1, 'c'), leader)).resolves.toMatchObject({ baseOffset: 0 });
+    await log.close();
+  });
 });

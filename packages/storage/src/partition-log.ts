@@ -188,15 +188,20 @@ export class PartitionLog {
     }) ?? 0;
     const hw = await readOffsetCheckpoint(io, options.dir, HIGH_WATERMARK_CHECKPOINT).catch(() => 0) ?? 0;
     const loaded = await loadSegments({ io, dir: options.dir, name, recoveryPoint, indexIntervalBytes: options.config.indexIntervalBytes, logger });
-    const epochs = await LeaderEpochCache.load(io, options.dir);
-    const last = loaded.segments.at(-1)!;
-    await epochs.truncateFromEnd(last.nextOffset);
-    await epochs.truncateFromStart(loaded.segments[0]!.baseOffset);
-    if (loaded.recoveredSegments > 0) {
-      await last.file.datasync();
-      await writeOffsetCheckpoint(io, options.dir, RECOVERY_POINT_CHECKPOINT, last.baseOffset);
+    try {
+      const epochs = await LeaderEpochCache.load(io, options.dir);
+      const last = loaded.segments.at(-1)!;
+      await epochs.truncateFromEnd(last.nextOffset);
+      await epochs.truncateFromStart(loaded.segments[0]!.baseOffset);
+      if (loaded.recoveredSegments > 0) {
+        await last.file.datasync();
+        await writeOffsetCheckpoint(io, options.dir, RECOVERY_POINT_CHECKPOINT, last.baseOffset);
+      }
+      return new PartitionLog({ ...options, io, logger, name }, loaded.segments, epochs, hw, loaded.truncations);
+    } catch (err) {
+      await Promise.all(loaded.segments.map((s) => s.close()));
+      throw err;
     }
-    return new PartitionLog({ ...options, io, logger, name }, loaded.segments, epochs, hw, loaded.truncations);
   }
 
   get #active(): LogSegment {
