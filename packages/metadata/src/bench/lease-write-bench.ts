@@ -71,7 +71,7 @@ await core.createNamespace({ body: { metadata: { name: namespace } } });
 try {
   const unlimited = { ratePerSecond: 1_000_000, burst: 1_000_000, maxWaiters: 100_000 };
   const open = (writeRateLimit?: typeof unlimited) =>
-    KubernetesMetadataStore.open({ cluster: 'bench', namespace, kubeConfig, requestTimeoutMs: 10_000, ...(writeRateLimit ? { writeRateLimit } : {}) });
+    KubernetesMetadataStore.open({ cluster: 'bench', namespace, kubeConfig, requestTimeoutMs: 10_000, ...(writeRateLimit ? { writeRateLimit, brokerWriteRateLimit: writeRateLimit } : {}) });
   const fast = await open(unlimited);
   const limited = await open();
   const results = [
@@ -79,7 +79,7 @@ try {
     await renewals(fast, 'CAS renew, 1 Lease, serial', 1, 5),
     await renewals(fast, 'CAS renew, 8 Leases in parallel', 8, 5),
     await renewals(fast, 'CAS renew, 32 Leases in parallel', 32, 5),
-    await renewals(limited, `CAS renew, 32 Leases, default limit ${limited.writeRateLimit.ratePerSecond}/s burst ${limited.writeRateLimit.burst}`, 32, 5),
+    await renewals(limited, `CAS renew, 32 broker Leases, default broker limit ${limited.writeRateLimit.brokers.ratePerSecond}/s burst ${limited.writeRateLimit.brokers.burst}`, 32, 5),
   ];
   console.table(results);
   console.log(JSON.stringify({ benchmark: 'lease-writes', server: kubeConfig.getCurrentCluster()?.server, results, stats: { fast: fast.stats, limited: limited.stats } }));

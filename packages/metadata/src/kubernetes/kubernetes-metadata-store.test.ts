@@ -190,6 +190,28 @@ describe('KubernetesMetadataStore compare-and-swap paths (fake API)', () => {
     ]);
   });
 
+  it('rate-limits writes on the client, with broker renewals in their own bucket so a partition burst cannot delay them', async () => {
+    const api = new FakeLeaseApi();
+    const store = await KubernetesMetadataStore.open({
+      cluster: 'c1',
+      namespace: 'ns',
+      kubeConfig: kubeConfig(),
+      intercept: api.handle,
+      writeRateLimit: { ratePerSecond: 4, burst: 1, maxWaiters: 10 },
+    });
+    expect(store.writeRateLimit).toEqual({ ratePerSecond: 4, burst: 1, maxWaiters: 10, brokers: { ratePerSecond: 10, burst: 20, maxWaiters: 100 } });
+    const started = performance.now();
+    const burst = Promise.all([0, 1, 2].map((p) => store.partitions.create(partitionStateName('orders', p), samplePartition('orders', p))));
+    const broker = await store.brokers.create('1', { id: 1, host: 'h', port: 1, rack: '', brokerUuid: 'u', brokerEpoch: 1 });
+    const brokerDoneMs = performance.now() - started;
+    await burst;
+    // Three partition writes at 4/s with a burst of 1: the last waits ~500 ms; the broker write did not.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(450);
+    expect(brokerDoneMs).toBeLessThan(200);
+    expect(broker.value.brokerEpoch).toBe(1);
+    expect(store.stats.rateLimitedMs).toBeGreaterThanOrEqual(600);
+  });
+
   it('refuses bad names, cluster names and values with INVALID before sending anything', async () => {
     const { store, api } = await openFake();
     await expect(store.partitions.get('no-partition-number')).rejects.toSatisfy(hasCode('INVALID'));

@@ -22,8 +22,14 @@ export interface KubernetesMetadataStoreOptions {
   readonly kubeConfig?: KubeConfig;
   /** Deadline of every request; a write past it fails with UNKNOWN_OUTCOME. @default 2000 (DESIGN.md §6 Timing) */
   readonly requestTimeoutMs?: number;
-  /** Client-side limit on writes (creates, updates, deletes). @default 50/s, burst 100, 10000 waiters */
+  /** Client-side limit on writes of partitions and topics (creates, updates, deletes). @default 50/s, burst 100, 10000 waiters */
   readonly writeRateLimit?: TokenBucketOptions;
+  /**
+   * Separate limit on broker-Lease writes, so a burst of partition CASes (a failover moving
+   * hundreds of leaderships) never queues a broker's own renewal past its renew deadline.
+   * @default 10/s, burst 20, 100 waiters
+   */
+  readonly brokerWriteRateLimit?: TokenBucketOptions;
   /** `leaseDurationSeconds` written on broker Leases (informational, for kubectl). @default 10 */
   readonly leaseDurationSeconds?: number;
   /** Events a watcher may fall behind before its watch expires. @default 10000 */
@@ -58,6 +64,7 @@ export class KubernetesMetadataStore implements MetadataStore {
   readonly #client: KubeResourceClient;
   readonly #kubeConfig: KubeConfig;
   readonly #limiter: TokenBucket;
+  readonly #brokerLimiter: TokenBucket;
   readonly #timeoutMs: number;
   readonly #watchBufferLimit: number;
   readonly #watchTimeoutSeconds: number | undefined;
@@ -69,6 +76,7 @@ export class KubernetesMetadataStore implements MetadataStore {
     this.#kubeConfig = kubeConfig;
     this.#client = new KubeResourceClient(kubeConfig, namespace, options.intercept);
     this.#limiter = new TokenBucket(options.writeRateLimit ?? { ratePerSecond: 50, burst: 100, maxWaiters: 10_000 });
+    this.#brokerLimiter = new TokenBucket(options.brokerWriteRateLimit ?? { ratePerSecond: 10, burst: 20, maxWaiters: 100 });
     this.#timeoutMs = options.requestTimeoutMs ?? 2_000;
     this.#watchBufferLimit = options.watchBufferLimit ?? 10_000;
     this.#watchTimeoutSeconds = options.watchTimeoutSeconds;
@@ -111,9 +119,9 @@ export class KubernetesMetadataStore implements MetadataStore {
     return { list: () => view.list(), watch: (options) => view.watch(options) };
   }
 
-  /** The client-side write limit in force, for reports. */
-  get writeRateLimit(): { ratePerSecond: number; burst: number; maxWaiters: number } {
-    return this.#limiter.settings;
+  /** The client-side write limits in force (partitions and topics; broker Leases), for reports. */
+  get writeRateLimit(): { ratePerSecond: number; burst: number; maxWaiters: number; brokers: { ratePerSecond: number; burst: number; maxWaiters: number } } {
+    return { ...this.#limiter.settings, brokers: this.#brokerLimiter.settings };
   }
 
   /** Ends every watch and aborts requests in flight (their writes fail with UNKNOWN_OUTCOME). */
@@ -204,7 +212,8 @@ export class KubernetesMetadataStore implements MetadataStore {
   /** Rate-limits, sends, counts and publishes one write. */
   async #write<R>(codec: ResourceCodec<unknown>, name: string, op: StoreWriteEvent['op'], send: (signal: AbortSignal) => Promise<R>): Promise<R> {
     if (this.#closing.signal.aborted) throw new MetadataStoreError('CLOSED', 'The metadata store is closed');
-    const rateLimitedMs = await this.#limiter.take(this.#closing.signal);
+    const limiter = codec.collection === 'brokers' ? this.#brokerLimiter : this.#limiter;
+    const rateLimitedMs = await limiter.take(this.#closing.signal);
     this.stats.rateLimitedMs += rateLimitedMs;
     const started = performance.now();
     let outcome: StoreWriteEvent['outcome'] = 'ok';
