@@ -2,7 +2,7 @@
 // env, exit codes and phases, liveness restarts, graceful deletion with SIGKILL escalation, and
 // images it cannot map.
 import { readFile } from 'node:fs/promises';
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { AppsV1Api, type V1Container, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, ImageMap, kubeTest } from './src/index.ts';
 
@@ -69,6 +69,37 @@ describe.skipIf(!kube.context.kubeletDir)('process kubelet', () => {
     });
     await eventually('the init pod to succeed', async () => ((await readPod('init')).status?.phase === 'Succeeded' ? true : undefined));
     expect(await readFile(kube.logPath(namespace, 'init', 'main'), 'utf8')).toBe('first\nsecond\n');
+  });
+
+  it('brings a Deployment to its ready replica count (deployment and replicaset controllers)', async () => {
+    const apps = kube.kubeConfig.makeApiClient(AppsV1Api);
+    await apps.createNamespacedDeployment({
+      namespace,
+      body: {
+        metadata: { name: 'operator' },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'operator' } },
+          template: {
+            metadata: { labels: { app: 'operator' } },
+            spec: {
+              containers: [{
+                name: 'main',
+                image: 'busybox',
+                command: node("require('http').createServer((_, res) => res.end('ok')).listen(8080, process.env.POD_IP)"),
+                env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+                readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 },
+              }],
+            },
+          },
+        },
+      },
+    });
+    const status = await eventually('2 ready replicas', async () => {
+      const current = (await apps.readNamespacedDeployment({ name: 'operator', namespace })).status;
+      return current?.readyReplicas === 2 ? current : undefined;
+    });
+    expect(status.availableReplicas).toBe(2);
   });
 
   it('restarts a container whose liveness probe fails', async () => {
