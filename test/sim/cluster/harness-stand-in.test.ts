@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { formatCheckResult } from '../../support/history/index.ts';
 import { harnessStandInFactory } from './harness-stand-in-node.ts';
 import { runSimulation, type SimulationOptions } from './run-simulation.ts';
+import { formatFailure, formatSummary, runSeeds, seedsFromEnv } from './seed-runner.ts';
 
 const standInRun = (seed: number, bug?: 'ack-before-fsync'): SimulationOptions => ({
   seed,
@@ -46,5 +47,27 @@ describe('simulation pipeline on the harness stand-in (not the system under test
       caught += result.history.byInvariant.S1;
     }
     expect(caught).toBeGreaterThan(0);
+  });
+});
+
+describe('seed selection', () => {
+  it('defaults to seeds 1..n, replays one seed, widens with SIM_SEEDS and SIM_SEED_BASE', () => {
+    expect(seedsFromEnv(3, {})).toEqual([1, 2, 3]);
+    expect(seedsFromEnv(3, { SIM_SEED: '42' })).toEqual([42]);
+    expect(seedsFromEnv(3, { SIM_SEEDS: '2', SIM_SEED_BASE: '100' })).toEqual([100, 101]);
+  });
+
+  it('rejects a malformed variable by name', () => {
+    expect(() => seedsFromEnv(3, { SIM_SEED: 'abc' })).toThrow('SIM_SEED=abc is not a non-negative integer');
+    expect(() => seedsFromEnv(3, { SIM_SEEDS: '-2' })).toThrow(/SIM_SEEDS=-2/);
+  });
+
+  it('sums a batch of seeds and names the failing ones with how to replay them', async () => {
+    const { summary, failures } = await runSeeds([1, 2], (seed) => standInRun(seed, 'ack-before-fsync'));
+    expect(summary.seeds).toBe(2);
+    expect(summary.failedSeeds).toEqual(failures.map((f) => f.seed));
+    expect(summary.anomalies.S1).toBeGreaterThan(0);
+    expect(formatSummary(summary)).toContain('failing seeds');
+    expect(formatFailure(failures[0]!)).toContain(`SIM_SEED=${failures[0]!.seed} npx vitest run test/sim`);
   });
 });

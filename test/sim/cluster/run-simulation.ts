@@ -5,6 +5,7 @@
  */
 import { partitionStateName } from '@runnel/metadata';
 import { checkHistory, HistoryRecorder, type CheckResult } from '../../support/history/index.ts';
+import { auditRealTimers, type RealTimerReport } from '../harness/real-timer-audit.ts';
 import { SimRandom } from '../harness/sim-random.ts';
 import { drive } from '../harness/settle.ts';
 import {
@@ -49,6 +50,8 @@ export interface SimulationResult {
   readonly undrained: readonly string[];
   readonly faults: Record<FaultKind | 'crashes' | 'restarts' | 'wipedRestarts' | 'pauses' | 'storeLostReplies' | 'storeLostRequests' | 'storeTimeouts' | 'storeConflicts' | 'stormWrites' | 'watchEventsHeld' | 'watchesExpired' | 'messagesDropped' | 'messagesCut' | 'diskBytesLost', number>;
   readonly trace: readonly string[];
+  /** Real timers the code under test started (each one escapes the seeded schedule). */
+  readonly realTimers: RealTimerReport;
   /** True when nothing is wrong. */
   readonly ok: boolean;
 }
@@ -61,6 +64,15 @@ export const SIM_TOPICS: readonly SimTopic[] = [{ name: 'sim', partitions: 2, re
 
 /** Runs one seed. Never throws for an anomaly: the result says what went wrong. */
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
+  const endAudit = auditRealTimers();
+  try {
+    return await simulate(options, endAudit);
+  } finally {
+    endAudit();
+  }
+}
+
+async function simulate(options: SimulationOptions, endAudit: () => RealTimerReport): Promise<SimulationResult> {
   const started = performance.now();
   const timing = options.timing ?? SIM_TIMING;
   const ld = timing.leaseDurationMs;
@@ -90,6 +102,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const s10 = unsettled.length > 0 ? [] : await replicaLogViolations(cluster);
   const whiteBox = [...s7, ...s8s9, ...s10];
 
+  const realTimers = endAudit();
   const store = cluster.store.stats;
   const faults = {
     ...(nemesis?.counts ?? ({} as Record<FaultKind, number>)),
@@ -116,6 +129,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     undrained: [...undrained],
     faults,
     trace: cluster.trace,
+    realTimers,
     ok: checked.valid && whiteBox.length === 0 && unsettled.length === 0 && undrained.length === 0,
   };
 }
