@@ -3,6 +3,15 @@ import { type ProduceRequest__Output, type ProduceResponse } from '@runnel/proto
 import { partitionError, type BrokerContext } from './broker-context.ts';
 import { checkProduceRequest, runProduce } from './produce-handler.ts';
 
+interface PendingRequest {
+  /** `topic\0partition` keys of the request, for per-partition response order. */
+  readonly partitions: string[];
+  done: boolean;
+  response: ProduceResponse | null;
+  readonly bytes: number;
+  readonly stopTimer: () => void;
+}
+
 /** Requests one stream may have in flight before the broker stops reading from it. */
 export const MAX_STREAM_IN_FLIGHT_REQUESTS = 1024;
 
@@ -11,14 +20,15 @@ export const MAX_STREAM_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
 
 /**
  * Serves one ProduceStream call. Requests are started in arrival order (which keeps per-partition
- * order), and their responses are written in the same order, so "in request order for any one
- * partition" holds even for requests spanning several partitions. acks=none requests get no
+ * order of the log), and a response is written as soon as its request is done and no earlier
+ * request naming one of its partitions is still unanswered: "in request order for any one
+ * partition", without a slow partition holding back the others. acks=none requests get no
  * response. Backpressure both ways: the broker stops reading when too many requests or bytes are
  * in flight, or when the client does not read responses (write() returned false) until 'drain'.
  */
 export function serveProduceStream(ctx: BrokerContext, call: grpc.ServerDuplexStream<ProduceRequest__Output, ProduceResponse>): void {
-  /** Responses pending, in request order; null marks an acks=none request (nothing to write). */
-  const pending: Array<{ done: boolean; response: ProduceResponse | null; bytes: number; stopTimer: () => void }> = [];
+  /** Requests not answered yet, in arrival order; a null response marks acks=none (nothing to write). */
+  const pending: PendingRequest[] = [];
   let inFlightBytes = 0;
   let ended = false;
   let waitingForDrain = false;
@@ -37,14 +47,21 @@ export function serveProduceStream(ctx: BrokerContext, call: grpc.ServerDuplexSt
   };
 
   const flush = (): void => {
-    while (pending.length > 0 && (pending[0]?.done ?? false)) {
-      const head = pending.shift();
-      if (head === undefined) break;
-      inFlightBytes -= head.bytes;
-      head.stopTimer();
-      if (head.response !== null && !closed && !call.cancelled) {
-        if (!call.write(head.response)) waitingForDrain = true;
+    // Partitions of earlier requests still unanswered: a later request on them must wait.
+    const blocked = new Set<string>();
+    for (let i = 0; i < pending.length; ) {
+      const entry = pending[i] as PendingRequest;
+      if (entry.done && !entry.partitions.some((k) => blocked.has(k))) {
+        pending.splice(i, 1);
+        inFlightBytes -= entry.bytes;
+        entry.stopTimer();
+        if (entry.response !== null && !closed && !call.cancelled) {
+          if (!call.write(entry.response)) waitingForDrain = true;
+        }
+        continue;
       }
+      for (const k of entry.partitions) blocked.add(k);
+      i++;
     }
     updateFlow();
     if (ended && pending.length === 0 && !closed) {
@@ -60,8 +77,12 @@ export function serveProduceStream(ctx: BrokerContext, call: grpc.ServerDuplexSt
 
   call.on('data', (request: ProduceRequest__Output) => {
     let bytes = 0;
-    for (const p of request.partitions) bytes += p.records.length;
-    const entry = { done: false, response: null as ProduceResponse | null, bytes, stopTimer: ctx.metrics.startTimer('ProduceStream') };
+    const partitions: string[] = [];
+    for (const p of request.partitions) {
+      bytes += p.records.length;
+      partitions.push(`${p.topic}\u0000${p.partition}`);
+    }
+    const entry: PendingRequest = { partitions, done: false, response: null, bytes, stopTimer: ctx.metrics.startTimer('ProduceStream') };
     pending.push(entry);
     inFlightBytes += bytes;
     let result: Promise<ProduceResponse | null>;
