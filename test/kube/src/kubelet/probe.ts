@@ -94,5 +94,13 @@ function grpcProbe(host: string, port: number, service: string, timeoutMs: numbe
 function encodeHealthCheckRequest(service: string): Buffer {
   const bytes = Buffer.from(service);
   if (bytes.length === 0) return Buffer.alloc(0);
-  return Buffer.concat([Buffer.from([0x0a, bytes.length]), bytes]);
+  const length: number[] = [];
+  for (let rest = bytes.length; ; rest >>>= 7) {
+    if (rest < 0x80) {
+      length.push(rest);
+      break;
+    }
+    length.push((rest & 0x7f) | 0x80);
+  }
+  return Buffer.concat([Buffer.from([0x0a, ...length]), bytes]);
 }
