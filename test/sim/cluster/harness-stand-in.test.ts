@@ -15,6 +15,8 @@ const standInRun = (seed: number, bug?: 'ack-before-fsync'): SimulationOptions =
   factory: harnessStandInFactory(bug === undefined ? {} : { bug }),
   brokers: 3,
   topics: [{ name: 'solo', partitions: 3, replicationFactor: 1, minInsyncReplicas: 1 }],
+  faultyMs: 5000,
+  producers: 3,
   nemesis: { kinds: ['crash-leader', 'pause', 'lost-store-replies', 'message-drops', 'conflict-storm'], maxDown: 1 },
 });
 
