@@ -175,7 +175,9 @@ class BenchRunner {
   async #sampled(run: () => Promise<BenchResult>): Promise<BenchResult> {
     const sampler = this.#pid === undefined ? undefined : new RssSampler(this.#pid);
     const result = await run();
-    const max = sampler?.stop();
+    // One last sample, so a run shorter than the sampling interval still reports the broker's RSS.
+    const last = this.#pid === undefined ? undefined : await readRss(this.#pid);
+    const max = Math.max(sampler?.stop() ?? 0, last?.rss ?? 0);
     return max ? { ...result, brokerRssMb: round(max / 1e6) } : result;
   }
 
