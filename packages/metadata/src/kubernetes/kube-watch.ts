@@ -19,7 +19,11 @@ export interface KubeWatchContext<T> {
   currentVersion(signal: AbortSignal): Promise<string>;
 }
 
-type ConnectionEnd = { readonly kind: 'closed' } | { readonly kind: 'expired'; readonly message: string } | { readonly kind: 'failed'; readonly error: unknown };
+type ConnectionEnd =
+  | { readonly kind: 'closed' }
+  | { readonly kind: 'expired'; readonly message: string }
+  | { readonly kind: 'forbidden'; readonly status: number }
+  | { readonly kind: 'failed'; readonly error: unknown };
 
 /** Longest pause between two reconnects after errors. */
 const MAX_BACKOFF_MS = 5_000;
@@ -50,6 +54,11 @@ export function startKubeWatch<T>(context: KubeWatchContext<T>, options: { resou
         context.stats.watchesExpired++;
         publish(context, 'expired', 'gone', version);
         queue.fail(new MetadataStoreError('EXPIRED', `Cannot watch ${context.codec.collection} from version ${version}: ${end.message}; list again`));
+        return;
+      }
+      if (end.kind === 'forbidden') {
+        // Retrying cannot fix missing credentials or RBAC: tell the consumer.
+        queue.fail(new MetadataStoreError('FORBIDDEN', `Cannot watch ${context.codec.collection} in namespace ${context.namespace}: HTTP ${end.status} (check the credentials and the Role)`));
         return;
       }
       if (stop.signal.aborted) return;
@@ -136,6 +145,7 @@ function connect<T>(
     const onDone = (err: unknown): void => {
       if (err === null || err === undefined) finish({ kind: 'closed' });
       else if ((err as { statusCode?: number }).statusCode === 410) finish({ kind: 'expired', message: '410 Gone' });
+      else if ([401, 403].includes((err as { statusCode?: number }).statusCode ?? 0)) finish({ kind: 'forbidden', status: (err as { statusCode: number }).statusCode });
       else finish({ kind: 'failed', error: err });
     };
     new Watch(context.kubeConfig).watch(path, query, onEvent, onDone).then(

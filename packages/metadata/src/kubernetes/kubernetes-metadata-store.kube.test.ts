@@ -3,7 +3,7 @@
 // lost, injected at the store's request seam (the request reaches the real API server, or not).
 import { randomBytes } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
+import { CoordinationV1Api, KubeConfig, RbacAuthorizationV1Api, type Cluster, type V1Lease } from '@kubernetes/client-node';
 import { kubeTest } from '@runnel/test-kube';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { applyCrds } from '../crds/apply-crds.ts';
@@ -15,6 +15,7 @@ import { partitionStateName, type PartitionState } from '../topic-model.ts';
 import { STORE_WATCH_CHANNEL, type StoreWatchEvent } from './store-diagnostics.ts';
 import { KubernetesMetadataStore, type KubernetesMetadataStoreOptions } from './kubernetes-metadata-store.ts';
 import type { RequestInterceptor } from './kube-resource-client.ts';
+import { BROKER_RBAC_RULES } from './rbac-rules.ts';
 
 const kube = kubeTest();
 const hex = (): string => randomBytes(4).toString('hex');
@@ -117,6 +118,38 @@ describe('KubernetesMetadataStore on the real API server', () => {
     } finally {
       unsubscribe(STORE_WATCH_CHANNEL, listener);
       await store.close();
+      await dispose();
+    }
+  });
+
+  it('works with only the broker Role (BROKER_RBAC_RULES) and reports missing rights as FORBIDDEN', async () => {
+    const { namespace, dispose } = await openStore();
+    const other = await kube.createNamespace('meta-other');
+    try {
+      const rbac = kube.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
+      await kube.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'broker' } } });
+      await rbac.createNamespacedRole({ namespace, body: { metadata: { name: 'broker' }, rules: BROKER_RBAC_RULES.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })) } });
+      await rbac.createNamespacedRoleBinding({
+        namespace,
+        body: { metadata: { name: 'broker' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'broker' }, subjects: [{ kind: 'ServiceAccount', name: 'broker', namespace }] },
+      });
+      const token = (await kube.core.createNamespacedServiceAccountToken({ name: 'broker', namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } } })).status?.token as string;
+      const cluster = kube.kubeConfig.getCurrentCluster() as Cluster;
+      const asBroker = new KubeConfig();
+      asBroker.loadFromOptions({ clusters: [cluster], users: [{ name: 'broker', token }], contexts: [{ name: 'broker', cluster: cluster.name, user: 'broker' }], currentContext: 'broker' });
+      const store = await KubernetesMetadataStore.open({ cluster: `c-${hex()}`, namespace, kubeConfig: asBroker });
+      const created = await store.brokers.create('3', { id: 3, host: 'h', port: 1, rack: '', brokerUuid: 'u', brokerEpoch: 0 });
+      await store.brokers.update('3', { ...created.value, brokerEpoch: 1 }, created.resourceVersion);
+      expect((await store.topics.list()).items).toEqual([]);
+      await expect(store.topics.create('t', { name: 't', topicId: 'x', partitions: 1, replicationFactor: 1, configs: {}, assignments: [[3]] })).rejects.toSatisfy((e) => isMetadataStoreError(e, 'FORBIDDEN'));
+      const elsewhere = await KubernetesMetadataStore.open({ cluster: store.cluster, namespace: other, kubeConfig: asBroker });
+      await expect(elsewhere.partitions.list()).rejects.toSatisfy((e) => isMetadataStoreError(e, 'FORBIDDEN'));
+      const watch = elsewhere.partitions.watch({ resourceVersion: '1', signal: AbortSignal.timeout(10_000) })[Symbol.asyncIterator]();
+      await expect(watch.next()).rejects.toSatisfy((e) => isMetadataStoreError(e, 'FORBIDDEN'));
+      await store.close();
+      await elsewhere.close();
+    } finally {
+      await kube.deleteNamespace(other);
       await dispose();
     }
   });

@@ -18,8 +18,10 @@ export interface KubernetesMetadataStoreOptions {
   readonly cluster: string;
   /** Namespace of the Leases and Topics. @default the pod's namespace in a cluster, else required */
   readonly namespace?: string;
-  /** API credentials. @default `KubeConfig.loadFromDefault()`: in-cluster service account in a pod, else $KUBECONFIG or ~/.kube/config */
+  /** API credentials. @default `kubeconfigPath` if given, else `KubeConfig.loadFromDefault()`: $KUBECONFIG, ~/.kube/config, or the pod's service account in a cluster */
   readonly kubeConfig?: KubeConfig;
+  /** A kubeconfig file to load (a test process pointed at the test control plane). */
+  readonly kubeconfigPath?: string;
   /** Deadline of every request; a write past it fails with UNKNOWN_OUTCOME. @default 2000 (DESIGN.md §6 Timing) */
   readonly requestTimeoutMs?: number;
   /** Client-side limit on writes of partitions and topics (creates, updates, deletes). @default 50/s, burst 100, 10000 waiters */
@@ -98,7 +100,8 @@ export class KubernetesMetadataStore implements MetadataStore {
     let kubeConfig = options.kubeConfig;
     if (kubeConfig === undefined) {
       kubeConfig = new KubeConfig();
-      kubeConfig.loadFromDefault();
+      if (options.kubeconfigPath !== undefined) kubeConfig.loadFromFile(options.kubeconfigPath);
+      else kubeConfig.loadFromDefault();
     }
     const namespace = options.namespace ?? podNamespace();
     if (namespace === undefined) {
