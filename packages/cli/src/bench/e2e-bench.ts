@@ -9,7 +9,7 @@ import { LatencyHistogram } from './latency-histogram.ts';
  */
 export async function e2eBench(cfg: BenchConfig): Promise<BenchResult> {
   const producer = new Producer({ bootstrap: cfg.bootstrap, acks: cfg.acks, batchSize: cfg.batchSize, lingerMs: cfg.lingerMs, compression: cfg.compression, maxInFlight: cfg.maxInFlight, bufferMemory: 128 * 1024 * 1024, maxRequestSize: Math.max(1024 * 1024, cfg.batchSize * 4) });
-  const consumer = new Consumer({ bootstrap: cfg.bootstrap, maxWaitMs: 5, maxPartitionBytes: 8 * 1024 * 1024, maxPrefetchBytes: 64 * 1024 * 1024 });
+  const consumer = new Consumer({ bootstrap: cfg.bootstrap, maxWaitMs: 100, maxPartitionBytes: 8 * 1024 * 1024, maxPrefetchBytes: 64 * 1024 * 1024 });
   const partitions = Array.from({ length: cfg.partitions }, (_, partition) => ({ topic: cfg.topic, partition }));
   consumer.assign(partitions);
   for (const tp of partitions) consumer.seek(tp, 'latest');
