@@ -409,6 +409,7 @@ export class PartitionLog {
         // Same file name: empty it in place rather than create a file that deleting the old one would unlink.
         await first.truncateTo(0, this.config.indexIntervalBytes);
         await first.file.datasync();
+        await first.deleteIndexFiles();
       } else {
         this.#segments.push(await LogSegment.create(this.#io, this.dir, base));
         await this.#segments.shift()!.delete();
@@ -419,6 +420,8 @@ export class PartitionLog {
       const location = await locateBatch(seg, offset);
       if (location !== undefined) await seg.truncateTo(location.position, this.config.indexIntervalBytes);
       await seg.file.datasync();
+      // Its index files (if it was a sealed segment) describe the cut bytes; they are rewritten at close.
+      await seg.deleteIndexFiles();
     }
     await this.#io.syncDir(this.dir);
     this.#logEndOffset = this.#active.nextOffset;
