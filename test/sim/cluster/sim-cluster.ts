@@ -31,6 +31,8 @@ export interface SimClusterOptions {
   readonly factory: SimNodeFactory;
   readonly store?: SimStoreOptions;
   readonly network?: SimNetworkOptions;
+  /** Monotonic clock rates are drawn from 1 ± this, per incarnation. @default 0.05 */
+  readonly clockDrift?: number;
   /** Keep this many log lines for a failing seed's report. @default 4000 */
   readonly traceLimit?: number;
 }
@@ -65,6 +67,7 @@ export class SimCluster {
   readonly #slots: BrokerSlot[];
   readonly #factory: SimNodeFactory;
   readonly #traceLimit: number;
+  readonly #clockDrift: number;
 
   private constructor(scheduler: SimScheduler, store: SimMetadataStore, options: SimClusterOptions) {
     this.scheduler = scheduler;
@@ -74,6 +77,7 @@ export class SimCluster {
     this.timing = options.timing;
     this.#factory = options.factory;
     this.#traceLimit = options.traceLimit ?? 4000;
+    this.#clockDrift = options.clockDrift ?? 0.05;
     this.#slots = Array.from({ length: options.brokers }, (_, i) => ({ id: i + 1, disk: new SimDisk(scheduler), incarnation: 0, process: undefined, node: undefined }));
   }
 
@@ -132,7 +136,10 @@ export class SimCluster {
     slot.node = this.#factory({
       brokerId: id,
       process,
-      clock: new VirtualClock(this.scheduler, process, this.scheduler.random.int(-3_600_000, 3_600_000)),
+      clock: new VirtualClock(this.scheduler, process, {
+        wallSkewMs: this.scheduler.random.int(-3_600_000, 3_600_000),
+        rate: 1 + (this.scheduler.random.next() * 2 - 1) * this.#clockDrift,
+      }),
       store: this.store.viewFor(process),
       io: slot.disk.ioFor(process),
       dataDir: '/data',

@@ -13,7 +13,7 @@ import { SimCluster } from './sim-cluster.ts';
 
 /** The kinds of fault, as counted in the report. */
 export const FAULT_KINDS = [
-  'crash-leader', 'crash-follower', 'wipe-restart', 'pause', 'partition-broker', 'isolate-from-api',
+  'crash-leader', 'crash-follower', 'wipe-restart', 'pause', 'partition-broker', 'isolate-from-api', 'isolate-fully',
   'lost-store-replies', 'slow-store-replies', 'conflict-storm', 'stalled-watches', 'expired-watches', 'message-drops',
 ] as const;
 
@@ -123,7 +123,7 @@ export class SimNemesis {
         c.network.partition([SimCluster.endpoint(victim!)], [...others, ...clientNames(c)]);
         s.schedule(window, undefined, 'partition over', () => {
           this.#down.delete(victim!);
-          c.network.heal();
+          c.network.reconnect(SimCluster.endpoint(victim!));
         });
         return;
       }
@@ -135,6 +135,19 @@ export class SimNemesis {
           c.store.isolate(SimCluster.endpoint(victim!), false);
         });
         return;
+      case 'isolate-fully': {
+        // The victim (often a leader) keeps running alone: no broker, client or API server reaches it.
+        const others = c.brokerIds.filter((id) => id !== victim).map(SimCluster.endpoint);
+        this.#down.add(victim!);
+        c.network.partition([SimCluster.endpoint(victim!)], [...others, ...clientNames(c)]);
+        c.store.isolate(SimCluster.endpoint(victim!), true);
+        s.schedule(window, undefined, 'full isolation over', () => {
+          this.#down.delete(victim!);
+          c.network.reconnect(SimCluster.endpoint(victim!));
+          c.store.isolate(SimCluster.endpoint(victim!), false);
+        });
+        return;
+      }
       case 'lost-store-replies':
         c.store.faults.lostReplyRate = r.pick([0.1, 0.3, 0.6]);
         c.store.faults.lostRequestRate = r.pick([0, 0.1]);
@@ -195,7 +208,7 @@ export class SimNemesis {
 }
 
 function isProcessFault(kind: FaultKind): boolean {
-  return kind === 'crash-leader' || kind === 'crash-follower' || kind === 'wipe-restart' || kind === 'pause' || kind === 'partition-broker' || kind === 'isolate-from-api';
+  return kind === 'crash-leader' || kind === 'crash-follower' || kind === 'wipe-restart' || kind === 'pause' || kind === 'partition-broker' || kind === 'isolate-from-api' || kind === 'isolate-fully';
 }
 
 function clientNames(c: SimCluster): string[] {

@@ -87,7 +87,7 @@ describe('VirtualClock', () => {
   it('sleeps in virtual time, aborts, and stops for a paused or dead process', async () => {
     const s = new SimScheduler(new SimRandom(5));
     const p = new SimProcess('broker-1', 1);
-    const clock = new VirtualClock(s, p, 1234);
+    const clock = new VirtualClock(s, p, { wallSkewMs: 1234 });
     expect(clock.wallNow() - clock.now()).toBe(Date.UTC(2026, 0, 1) + 1234);
     const slept = await drive(s, clock.sleep(1000).then(() => clock.now()));
     expect(slept).toEqual({ status: 'fulfilled', value: 1000 });
@@ -105,5 +105,15 @@ describe('VirtualClock', () => {
 
     s.kill(p);
     expect(await drive(s, clock.sleep(10), 1000)).toEqual({ status: 'pending' });
+  });
+
+  it('runs at its own rate: a fast clock sleeps less virtual time and reads more', async () => {
+    const s = new SimScheduler(new SimRandom(5));
+    const fast = new VirtualClock(s, new SimProcess('broker-1', 1), { rate: 1.25 });
+    const t0 = fast.now();
+    await drive(s, fast.sleep(1000));
+    expect(s.now).toBe(800);
+    expect(fast.now() - t0).toBe(1000);
+    expect(() => new VirtualClock(s, new SimProcess('broker-2', 1), { rate: 0 })).toThrow(/Invalid clock rate 0/);
   });
 });

@@ -35,7 +35,8 @@ describe('SimNetwork', () => {
     net.partition(['broker-1'], ['broker-2', 'broker-3']);
     expect(net.isCut('broker-2', 'broker-1')).toBe(true);
     await expect(driveValue(s, echo(net, a))).rejects.toMatchObject({ code: 'REQUEST_TIMED_OUT' });
-    net.heal();
+    net.reconnect('broker-1');
+    expect(net.isCut('broker-1', 'broker-2')).toBe(false);
     net.faults.dropRate = 1;
     await expect(driveValue(s, echo(net, a))).rejects.toMatchObject({ code: 'REQUEST_TIMED_OUT' });
     net.heal();

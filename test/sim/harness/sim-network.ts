@@ -65,6 +65,11 @@ export class SimNetwork {
     for (const x of a) for (const y of b) this.#cuts.add(linkKey(x, y));
   }
 
+  /** Restores every link of `name` (other partitions and drops stay). */
+  reconnect(name: string): void {
+    for (const key of [...this.#cuts]) if (key.split('|').includes(name)) this.#cuts.delete(key);
+  }
+
   /** Whether `a` and `b` cannot talk. */
   isCut(a: string, b: string): boolean {
     return this.#cuts.has(linkKey(a, b));

@@ -1,7 +1,9 @@
 /**
  * The `Clock` seam of the replication code on the simulation's virtual time. Each process
  * incarnation gets its own clock: its sleeps are events owned by that incarnation, so they stop
- * while it is paused and never end once it is dead.
+ * while it is paused and never end once it is dead. A clock may run at its own `rate` (a
+ * monotonic clock drifting against the others, as §6 Timing tolerates up to LD/RD) and show a
+ * skewed wall time (which protocol decisions must ignore).
  */
 import type { SimProcess, SimScheduler } from './sim-scheduler.ts';
 
@@ -14,16 +16,21 @@ export class VirtualClock {
   readonly #process: SimProcess;
   /** Added to the wall clock only: protocol decisions must not depend on it (§6 Timing). */
   readonly #wallSkewMs: number;
+  readonly #rate: number;
+  readonly #origin: number;
 
-  constructor(scheduler: SimScheduler, process: SimProcess, wallSkewMs = 0) {
+  constructor(scheduler: SimScheduler, process: SimProcess, options: { wallSkewMs?: number; rate?: number } = {}) {
     this.#scheduler = scheduler;
     this.#process = process;
-    this.#wallSkewMs = wallSkewMs;
+    this.#wallSkewMs = options.wallSkewMs ?? 0;
+    this.#rate = options.rate ?? 1;
+    if (!(this.#rate > 0)) throw new RangeError(`Invalid clock rate ${this.#rate}: must be > 0`);
+    this.#origin = scheduler.now;
   }
 
-  /** Monotonic virtual milliseconds. */
+  /** Monotonic milliseconds of this process (virtual time scaled by its rate). */
   now(): number {
-    return this.#scheduler.now;
+    return this.#origin + (this.#scheduler.now - this.#origin) * this.#rate;
   }
 
   /** Whole wall-clock milliseconds since the Unix epoch (as Date.now()), possibly skewed per process. */
@@ -31,7 +38,7 @@ export class VirtualClock {
     return Math.floor(SIM_WALL_EPOCH_MS + this.#scheduler.now + this.#wallSkewMs);
   }
 
-  /** Resolves after `ms` of virtual time in which this process ran; rejects with the signal's reason on abort. */
+  /** Resolves after `ms` of this clock's time; rejects with the signal's reason on abort. */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
     return new Promise<void>((resolve, reject) => {
@@ -39,7 +46,7 @@ export class VirtualClock {
         timer.cancel();
         reject(signal!.reason as Error);
       };
-      const timer = this.#scheduler.schedule(ms, this.#process, `${this.#process.toString()} sleep ${ms}`, () => {
+      const timer = this.#scheduler.schedule(ms / this.#rate, this.#process, `${this.#process.toString()} sleep ${ms}`, () => {
         signal?.removeEventListener('abort', onAbort);
         resolve();
       });
