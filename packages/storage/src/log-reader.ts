@@ -48,11 +48,50 @@ export async function readBatchesFrom(segment: LogSegment, location: BatchLocati
   return buf.subarray(0, end);
 }
 
+/** Index of the segment that may hold `offset`: the last one whose base offset is <= it. */
+export function segmentIndexFor(segments: readonly LogSegment[], offset: number): number {
+  let lo = 0;
+  let hi = segments.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (segments[mid]!.baseOffset <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * Reads from the segment holding `offset` (or the next one holding a later batch, past a
+ * compaction gap): see {@link readBatchesFrom}. Undefined when no batch holds `offset` or later.
+ * Each segment is pinned while read, so retention or truncation cannot close it underneath.
+ */
+export async function readFromSegments(segments: readonly LogSegment[], offset: number, maxBytes: number, maxOffset: number): Promise<{ records: Buffer; firstOffset: number } | undefined> {
+  for (let i = segmentIndexFor(segments, offset); i < segments.length; i++) {
+    const seg = segments[i]!;
+    const found = await seg.use(async () => {
+      const location = await locateBatch(seg, offset);
+      return location === undefined ? undefined : { location, records: await readBatchesFrom(seg, location, maxBytes, maxOffset) };
+    });
+    if (found === undefined) continue;
+    return found.records.length === 0 ? undefined : { records: found.records, firstOffset: found.location.baseOffset };
+  }
+  return undefined;
+}
+
+/** The first record with timestamp >= `timestamp` in `segments` (oldest first), at or above `minOffset`. */
+export async function findOffsetForTimestamp(segments: readonly LogSegment[], timestamp: number, minOffset: number): Promise<{ offset: number; timestamp: number } | undefined> {
+  for (const seg of segments) {
+    const hit = await seg.use(() => findInSegment(seg, timestamp, minOffset));
+    if (hit !== undefined) return hit;
+  }
+  return undefined;
+}
+
 /**
  * The first record of `segment` with timestamp >= `timestamp`, found through the time index and
  * a walk over batch headers; only the one matching batch is decoded.
  */
-export async function findOffsetForTimestamp(segment: LogSegment, timestamp: number, minOffset: number): Promise<{ offset: number; timestamp: number } | undefined> {
+async function findInSegment(segment: LogSegment, timestamp: number, minOffset: number): Promise<{ offset: number; timestamp: number } | undefined> {
   if (segment.maxTimestamp < timestamp) return undefined;
   const fromRelative = segment.timeIndex.lookup(timestamp);
   const start = segment.offsetIndex.lookup(fromRelative);

@@ -16,7 +16,7 @@ import { AppendQueue, type PendingAppend } from './append-queue.ts';
 import { GroupCommit } from './group-commit.ts';
 import { LeaderEpochCache } from './leader-epoch-cache.ts';
 import { loadSegments, type RecoveryTruncation } from './log-loader.ts';
-import { findOffsetForTimestamp, locateBatch, readBatchesFrom } from './log-reader.ts';
+import { findOffsetForTimestamp, locateBatch, readFromSegments } from './log-reader.ts';
 import { LogSegment } from './log-segment.ts';
 import { SerialLane } from './serial-lane.ts';
 import { fsyncChannel, stderrLogger, type StorageLogger } from './storage-events.ts';
@@ -343,38 +343,13 @@ export class PartitionLog {
     const limit = Math.min(options.maxOffset ?? end, end);
     const empty = { records: Buffer.alloc(0), firstOffset: offset };
     if (offset >= limit) return empty;
-    const segments = this.#segments;
-    for (let i = this.#segmentIndexFor(offset); i < segments.length; i++) {
-      const seg = segments[i]!;
-      const found = await seg.use(async () => {
-        const location = await locateBatch(seg, offset);
-        return location === undefined ? undefined : { location, records: await readBatchesFrom(seg, location, options.maxBytes, limit) };
-      });
-      if (found === undefined) continue;
-      return found.records.length === 0 ? empty : { records: found.records, firstOffset: found.location.baseOffset };
-    }
-    return empty;
-  }
-
-  #segmentIndexFor(offset: number): number {
-    let lo = 0;
-    let hi = this.#segments.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (this.#segments[mid]!.baseOffset <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return (await readFromSegments(this.#segments, offset, options.maxBytes, limit)) ?? empty;
   }
 
   /** The first offset whose record timestamp is >= `timestamp`, with that timestamp; null if none. */
   async offsetForTimestamp(timestamp: number): Promise<{ offset: number; timestamp: number } | null> {
     if (this.#closed) throw new RunnelError('STORAGE_ERROR', `Cannot search ${this.name}: the log is closed`);
-    for (const seg of [...this.#segments]) {
-      const hit = await seg.use(() => findOffsetForTimestamp(seg, timestamp, this.logStartOffset));
-      if (hit !== undefined) return hit;
-    }
-    return null;
+    return (await findOffsetForTimestamp([...this.#segments], timestamp, this.logStartOffset)) ?? null;
   }
 
   /**
