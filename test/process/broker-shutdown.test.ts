@@ -62,4 +62,27 @@ describe('clean shutdown', () => {
     }
     expect(res.partitions[0]!.highWatermark).toBeGreaterThanOrEqual(acked.length * 5);
   });
+
+  it('ends open ProduceStreams with OK after answering what they started, instead of cutting them off', async () => {
+    const dir = await tempDir();
+    cleanups.push(() => removeDir(dir));
+    const cluster = await startTestCluster(dir);
+    const clients = connect(cluster.brokers[0]!.address);
+    cleanups.push(() => clients.close());
+    const topic = randomTopic();
+    await createTopic(clients, topic, 1);
+    const stream = clients.log.ProduceStream();
+    const answered: number[] = [];
+    const outcome = new Promise<string>((resolve) => {
+      stream.on('data', (r: ProduceResponse__Output) => answered.push(r.correlationId));
+      stream.on('end', () => resolve('end'));
+      stream.on('error', (err: Error & { code?: number }) => resolve(`error ${err.code}`));
+    });
+    const firstThree = new Promise<void>((resolve) => stream.on('data', () => answered.length === 3 && resolve()));
+    for (let i = 1; i <= 3; i++) stream.write({ correlationId: i, acks: 'ACKS_ALL', partitions: [{ topic, partition: 0, records: batchOf(`s${i}`, 2) }] });
+    await firstThree;
+    await cluster.close();
+    expect(await outcome).toBe('end');
+    expect(answered).toEqual([1, 2, 3]);
+  });
 });

@@ -34,13 +34,14 @@ export function serveProduceStream(ctx: BrokerContext, call: grpc.ServerDuplexSt
   let waitingForDrain = false;
   let paused = false;
   let closed = false;
+  let draining = false;
 
   const updateFlow = (): void => {
     const overloaded = pending.length >= MAX_STREAM_IN_FLIGHT_REQUESTS || inFlightBytes >= MAX_STREAM_IN_FLIGHT_BYTES || waitingForDrain;
-    if (overloaded && !paused) {
+    if ((overloaded || draining) && !paused) {
       paused = true;
       call.pause();
-    } else if (!overloaded && paused) {
+    } else if (!overloaded && !draining && paused) {
       paused = false;
       call.resume();
     }
@@ -66,9 +67,20 @@ export function serveProduceStream(ctx: BrokerContext, call: grpc.ServerDuplexSt
     updateFlow();
     if (ended && pending.length === 0 && !closed) {
       closed = true;
+      ctx.shutdownSignal.removeEventListener('abort', onShutdown);
       call.end();
     }
   };
+
+  // Shutdown: read no more requests, answer those started, then end the stream with OK so the
+  // client reconnects elsewhere (requests it sent that were not read were never appended).
+  const onShutdown = (): void => {
+    draining = true;
+    ended = true;
+    flush();
+  };
+  ctx.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
+  if (ctx.shutdownSignal.aborted) onShutdown();
 
   call.on('drain', () => {
     waitingForDrain = false;
@@ -76,6 +88,7 @@ export function serveProduceStream(ctx: BrokerContext, call: grpc.ServerDuplexSt
   });
 
   call.on('data', (request: ProduceRequest__Output) => {
+    if (draining) return;
     let bytes = 0;
     const partitions: string[] = [];
     for (const p of request.partitions) {
@@ -112,8 +125,10 @@ export function serveProduceStream(ctx: BrokerContext, call: grpc.ServerDuplexSt
   });
   call.on('cancelled', () => {
     closed = true;
+    ctx.shutdownSignal.removeEventListener('abort', onShutdown);
   });
   call.on('error', () => {
     closed = true;
+    ctx.shutdownSignal.removeEventListener('abort', onShutdown);
   });
 }
