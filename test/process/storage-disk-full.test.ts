@@ -27,7 +27,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (mounted) execFileSync('umount', [mountPoint]);
+  if (mounted) {
+    try {
+      execFileSync('umount', [mountPoint], { stdio: 'pipe' });
+    } catch {
+      // A failed test may leave the log open: detach lazily so no mount outlives the run.
+      execFileSync('umount', ['-l', mountPoint], { stdio: 'pipe' });
+    }
+  }
   await rmdir(mountPoint).catch(() => undefined);
 });
 
