@@ -208,9 +208,10 @@ export class PartitionRegistry implements PartitionGaugeSource {
       const topic = view.topics.get(state.topic)?.value;
       if (topic === undefined || topic.topicId !== state.topicId) return; // the topic event re-triggers us
       if (this.#offline.has(name)) return; // stays offline until an operator repairs it and restarts
-      const config = parseLogConfig({ ...topic.configs });
+      let config;
       let log;
       try {
+        config = parseLogConfig({ ...topic.configs });
         log = await dataDirectory.openPartition(state.topic, state.partition, state.topicId, config);
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
