@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFile, readdir, mkdir, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
-import { DataDirectory, CLEAN_SHUTDOWN_MARKER, META_FILE } from './data-directory.ts';
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
+import { DataDirectory, CLEAN_SHUTDOWN_MARKER, LOCK_FILE, META_FILE } from './data-directory.ts';
 import { batchOf, makeTempDir, removeDir, testConfig } from './testing/log-fixtures.ts';
 
 let path: string;
@@ -33,12 +35,32 @@ describe('DataDirectory', () => {
     await dd.close({ clean: true });
     expect(await readdir(path)).toContain(CLEAN_SHUTDOWN_MARKER);
     const reopened = await DataDirectory.open({ path, clusterId: 'c1', brokerId: 0 });
+    expect(reopened.wasCleanShutdown).toBe(true);
     expect(await readdir(path)).not.toContain(CLEAN_SHUTDOWN_MARKER);
-    // The process "crashes" here: no close. The next open sees no marker.
+    // A crash now leaves no marker (close without clean writes none either).
+    await reopened.close({ clean: false });
     const afterCrash = await DataDirectory.open({ path, clusterId: 'c1', brokerId: 0 });
     expect(afterCrash.wasCleanShutdown).toBe(false);
-    await reopened.close({ clean: false });
     await afterCrash.close({ clean: false });
+  });
+
+  it('refuses a directory already open in this process or locked by another live process, and takes over a stale lock', async () => {
+    const dd = await DataDirectory.open({ path, clusterId: 'c1', brokerId: 0 });
+    await expect(DataDirectory.open({ path, clusterId: 'c1', brokerId: 0 })).rejects.toMatchObject({ code: 'STORAGE_ERROR', message: expect.stringContaining('already open in this process') as string });
+    await dd.close({ clean: true });
+    expect(await readdir(path)).not.toContain(LOCK_FILE);
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      await writeFile(`${path}/${LOCK_FILE}`, JSON.stringify({ pid: other.pid, hostname: hostname() }));
+      await expect(DataDirectory.open({ path, clusterId: 'c1', brokerId: 0 })).rejects.toMatchObject({ code: 'STORAGE_ERROR', message: expect.stringContaining(`process ${other.pid} on this host is using it`) as string });
+    } finally {
+      const exited = new Promise((r) => other.once('exit', r));
+      other.kill('SIGKILL');
+      await exited;
+    }
+    const taken = await DataDirectory.open({ path, clusterId: 'c1', brokerId: 0 });
+    expect(JSON.parse(await readFile(`${path}/${LOCK_FILE}`, 'utf8'))).toEqual({ pid: process.pid, hostname: hostname() });
+    await taken.close({ clean: true });
   });
 
   it('refuses a volume from another cluster or broker with a clear error', async () => {

@@ -8,6 +8,8 @@
  * previous process ended cleanly.
  */
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { RunnelError } from '@runnel/protocol';
 import { PartitionLog } from './partition-log.ts';
 import { stderrLogger, type StorageLogger } from './storage-events.ts';
@@ -18,6 +20,45 @@ import type { LogConfig } from './log-config.ts';
 export const META_FILE = 'meta.json';
 /** The clean-shutdown marker file name. */
 export const CLEAN_SHUTDOWN_MARKER = '.clean-shutdown';
+/** The lock file: `{ pid, hostname }` of the process using the directory. */
+export const LOCK_FILE = '.lock';
+
+/** Data directories open in this process (resolved paths). */
+const openInProcess = new Set<string>();
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the directory for this process. Refused when this process already has it open, or when
+ * another live process on this host holds the lock; a lock left by a dead process (or by an
+ * earlier container whose pid this one reuses) is taken over.
+ */
+async function lockDirectory(io: StorageIo, path: string): Promise<void> {
+  if (openInProcess.has(path)) {
+    throw new RunnelError('STORAGE_ERROR', `Cannot open data directory ${path}: it is already open in this process`);
+  }
+  const bytes = await readSmallFile(io, `${path}/${LOCK_FILE}`);
+  if (bytes !== undefined) {
+    let holder: { pid?: unknown; hostname?: unknown } = {};
+    try {
+      holder = JSON.parse(bytes.toString('utf8')) as typeof holder;
+    } catch {
+      // An unreadable lock (torn by a crash) protects nothing: take it over.
+    }
+    if (typeof holder.pid === 'number' && holder.pid !== process.pid && holder.hostname === hostname() && isAlive(holder.pid)) {
+      throw new RunnelError('STORAGE_ERROR', `Cannot open data directory ${path}: process ${holder.pid} on this host is using it (${path}/${LOCK_FILE})`);
+    }
+  }
+  await writeFileAtomic(io, path, LOCK_FILE, `${JSON.stringify({ pid: process.pid, hostname: hostname() })}\n`);
+  openInProcess.add(path);
+}
 
 interface Meta {
   version: 1;
@@ -90,6 +131,17 @@ export class DataDirectory {
       throw new RunnelError('INVALID_CONFIG', `Cannot open data directory ${options.path}: broker id ${options.brokerId} is not a non-negative integer`);
     }
     await io.mkdir(options.path);
+    await lockDirectory(io, resolve(options.path));
+    try {
+      return await DataDirectory.#openLocked(options, io, logger);
+    } catch (err) {
+      await io.unlink(`${options.path}/${LOCK_FILE}`).catch(() => undefined);
+      openInProcess.delete(resolve(options.path));
+      throw err;
+    }
+  }
+
+  static async #openLocked(options: DataDirectoryOptions, io: StorageIo, logger: StorageLogger): Promise<DataDirectory> {
     const metaPath = `${options.path}/${META_FILE}`;
     const bytes = await readSmallFile(io, metaPath);
     let meta: Meta;
@@ -192,8 +244,13 @@ export class DataDirectory {
     if (failures.length > 0) {
       this.#logger.error({ dir: this.path, failures: failures.length }, `Closing ${failures.length} partition log(s) of ${this.path} failed; not marking a clean shutdown`);
     }
-    if (options.clean && failures.length === 0) {
-      await writeFileAtomic(this.#io, this.path, CLEAN_SHUTDOWN_MARKER, `${new Date().toISOString()}\n`);
+    try {
+      if (options.clean && failures.length === 0) {
+        await writeFileAtomic(this.#io, this.path, CLEAN_SHUTDOWN_MARKER, `${new Date().toISOString()}\n`);
+      }
+      await this.#io.unlink(`${this.path}/${LOCK_FILE}`).catch(() => undefined);
+    } finally {
+      openInProcess.delete(resolve(this.path));
     }
   }
 }

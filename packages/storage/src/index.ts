@@ -9,7 +9,7 @@
  */
 export { PartitionLog, RECOVERY_POINT_CHECKPOINT, HIGH_WATERMARK_CHECKPOINT, type PartitionLogOptions, type AppendOptions, type AppendResult } from './partition-log.ts';
 export { LeaderEpochCache, LEADER_EPOCH_CHECKPOINT, UNDEFINED_EPOCH, type EpochEntry } from './leader-epoch-cache.ts';
-export { DataDirectory, META_FILE, CLEAN_SHUTDOWN_MARKER, type DataDirectoryOptions } from './data-directory.ts';
+export { DataDirectory, META_FILE, CLEAN_SHUTDOWN_MARKER, LOCK_FILE, type DataDirectoryOptions } from './data-directory.ts';
 export { defaultLogConfig, parseLogConfig, storageConfigKeys, type LogConfig } from './log-config.ts';
 export { LogCorruptionError } from './errors.ts';
 export { storageChannels, fsyncChannel, recoveryTruncationChannel, type FsyncEvent, type RecoveryTruncationEvent, type StorageLogger } from './storage-events.ts';
