@@ -13,3 +13,36 @@ export {
 } from './topic-model.ts';
 export { validateTopicName, MAX_TOPIC_NAME_LENGTH } from './validate-topic-name.ts';
 export { assignReplicas, type AssignReplicasOptions } from './assign-replicas.ts';
+export { provisionPartitions, type ProvisionPartitionsOptions, type ProvisionPartitionsResult } from './provision-partitions.ts';
+export { settleUncertainWrite, type SettledWrite } from './settle-uncertain-write.ts';
+// The Kubernetes implementation (DESIGN.md §6 "Objects"): Leases for brokers and partitions, Topic resources.
+// Loaded lazily: importing @runnel/metadata does not load @kubernetes/client-node.
+export type { KubernetesMetadataStore, KubernetesMetadataStoreOptions } from './kubernetes/kubernetes-metadata-store.ts';
+export { openKubernetesMetadataStore } from './kubernetes/open-kubernetes-metadata-store.ts';
+export type { RequestInterceptor } from './kubernetes/kube-resource-client.ts';
+export type { TokenBucketOptions } from './kubernetes/token-bucket.ts';
+export {
+  STORE_WRITE_CHANNEL,
+  STORE_WATCH_CHANNEL,
+  type StoreWriteEvent,
+  type StoreWatchEvent,
+  type StoreStats,
+} from './kubernetes/store-diagnostics.ts';
+export {
+  RUNNEL_GROUP,
+  CLUSTER_LABEL,
+  LEASE_KIND_LABEL,
+  replicaLabel,
+  brokerLeaseName,
+  partitionLeaseName,
+  topicResourceName,
+  dnsSafeTopicName,
+  validateClusterName,
+} from './kubernetes/kube-names.ts';
+export { BROKER_RBAC_RULES, type PolicyRule } from './kubernetes/rbac-rules.ts';
+// Custom resources: schemas (the one source of truth), rendered CRDs, and installing them.
+export { TopicSpecSchema, TopicStatusSchema, type TopicSpec, type TopicStatus } from './crds/topic-schema.ts';
+export { ClusterSpecSchema, ClusterStatusSchema, type ClusterSpec, type ClusterStatus } from './crds/cluster-schema.ts';
+export type { Condition } from './crds/condition-schema.ts';
+export { renderCrds, type RenderedCrd } from './crds/render-crds.ts';
+export { applyCrds } from './crds/apply-crds.ts';

@@ -7,7 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { startKubeEnvironment, type KubeEnvironment } from '@runnel/test-kube';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { KubernetesMetadataStore } from '../kubernetes/kubernetes-metadata-store.ts';
-import type { BrokerRegistration } from '../topic-model.ts';
+import { partitionStateName, type BrokerRegistration } from '../topic-model.ts';
 
 interface Result {
   readonly scenario: string;
@@ -39,6 +39,23 @@ async function renewals(store: KubernetesMetadataStore, scenario: string, leases
     while (performance.now() - started < seconds * 1000) {
       const sent = performance.now();
       current = await store.brokers.update(String(id), current.value, current.resourceVersion);
+      latencies.push(performance.now() - sent);
+    }
+  }));
+  return summarize(scenario, latencies, (performance.now() - started) / 1000);
+}
+
+/** `count` partition Leases updated by CAS back to back for `seconds` (ISR changes in a failover burst). */
+async function partitionUpdates(store: KubernetesMetadataStore, scenario: string, count: number, seconds: number): Promise<Result> {
+  const topic = `bench-${randomBytes(3).toString('hex')}`;
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(Array.from({ length: count }, async (_, p) => {
+    const name = partitionStateName(topic, p);
+    let current = await store.partitions.create(name, { topic, partition: p, topicId: 'bench', holder: { id: 0, brokerEpoch: 1 }, leaderEpoch: 0, partitionEpoch: 0, replicas: [0, 1, 2], isr: [{ id: 0, brokerEpoch: 1 }], epochStartOffset: 0, proposalId: null, handoverTo: null });
+    while (performance.now() - started < seconds * 1000) {
+      const sent = performance.now();
+      current = await store.partitions.update(name, { ...current.value, partitionEpoch: current.value.partitionEpoch + 1 }, current.resourceVersion);
       latencies.push(performance.now() - sent);
     }
   }));
@@ -79,7 +96,8 @@ try {
     await renewals(fast, 'CAS renew, 1 Lease, serial', 1, 5),
     await renewals(fast, 'CAS renew, 8 Leases in parallel', 8, 5),
     await renewals(fast, 'CAS renew, 32 Leases in parallel', 32, 5),
-    await renewals(limited, `CAS renew, 32 broker Leases, default broker limit ${limited.writeRateLimit.brokers.ratePerSecond}/s burst ${limited.writeRateLimit.brokers.burst}`, 32, 5),
+    await partitionUpdates(fast, 'CAS partition update, 32 in parallel, no limit', 32, 5),
+    await partitionUpdates(limited, `CAS partition update, 32 in parallel, default limit ${limited.writeRateLimit.ratePerSecond}/s burst ${limited.writeRateLimit.burst}`, 32, 5),
   ];
   console.table(results);
   console.log(JSON.stringify({ benchmark: 'lease-writes', server: kubeConfig.getCurrentCluster()?.server, results, stats: { fast: fast.stats, limited: limited.stats } }));

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { ApiException, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { MetadataStoreError } from '../errors.ts';
 import { renderCrds } from './render-crds.ts';
 
@@ -13,6 +13,8 @@ import { renderCrds } from './render-crds.ts';
  * `x-kubernetes-validations`), so the API server would get a CRD without its rules.
  */
 export async function applyCrds(kubeConfig: KubeConfig, signal: AbortSignal = AbortSignal.timeout(60_000)): Promise<void> {
+  // Loaded on use, so importing @runnel/metadata does not load the Kubernetes client.
+  const { ApiException, CustomObjectsApi } = await import('@kubernetes/client-node');
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
   const path = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions' };
   for (const crd of renderCrds()) {
