@@ -1,5 +1,6 @@
 import { Consumer } from '@runnel/client';
 import { round, type BenchConfig, type BenchResult } from './bench-config.ts';
+import { cpuNote } from './produce-bench.ts';
 
 /**
  * Reads `records` records (or for durationSec) from the earliest offset of every partition and
@@ -22,6 +23,7 @@ export async function consumeBench(cfg: BenchConfig, expected: number, onProgres
   let bytes = 0;
   let fetches = 0;
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   for await (const batch of consumer.batches({ signal: stop })) {
     count += batch.records.length;
     fetches++;
@@ -30,6 +32,7 @@ export async function consumeBench(cfg: BenchConfig, expected: number, onProgres
     if (count >= expected || (cfg.records === undefined && performance.now() > deadline)) break;
   }
   const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
   await consumer.close();
   return {
     workload: `consume ${cfg.recordSize} B p=${cfg.partitions}`,
@@ -37,6 +40,6 @@ export async function consumeBench(cfg: BenchConfig, expected: number, onProgres
     seconds: round(seconds, 2),
     recordsPerSec: Math.round(count / seconds),
     mbPerSec: round(bytes / seconds / 1e6),
-    notes: `${fetches} partition fetches, avg ${round(bytes / Math.max(1, fetches) / 1024, 0)} KiB${count < expected ? `; read ${count} of ${expected} records before the deadline` : ''}`,
+    notes: `${cpuNote(cpu, count)}; ${fetches} partition fetches, avg ${round(bytes / Math.max(1, fetches) / 1024, 0)} KiB${count < expected ? `; read ${count} of ${expected} records before the deadline` : ''}`,
   };
 }

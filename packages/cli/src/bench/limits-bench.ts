@@ -6,7 +6,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { encodeRecordBatch, loadRunnelGrpc, type ProduceRequest, type ProduceResponse__Output } from '@runnel/protocol';
-import { round, type BenchResult } from './bench-config.ts';
+import { round, type BenchConfig, type BenchResult } from './bench-config.ts';
+import { produceBench } from './produce-bench.ts';
 
 const SINK = fileURLToPath(new URL('./sink-main.ts', import.meta.url));
 
@@ -116,5 +117,19 @@ export async function diskLimit(dir: string, seconds: number, chunk = 1024 * 102
   } finally {
     await file.close();
     await rm(path, { force: true });
+  }
+}
+
+/**
+ * The producer client alone: the real Producer against the grpc sink, which acknowledges at once
+ * and stores nothing. Shows what the client costs per record, apart from any broker.
+ */
+export async function clientOnlyLimit(cfg: BenchConfig, seconds: number): Promise<BenchResult> {
+  const sink = await startSink('grpc');
+  try {
+    const result = await produceBench({ ...cfg, bootstrap: `127.0.0.1:${sink.port}`, topic: 'sink', partitions: 1, records: undefined, durationSec: seconds });
+    return { ...result, workload: `producer client -> null sink (${cfg.recordSize} B)` };
+  } finally {
+    sink.stop();
   }
 }

@@ -9,7 +9,7 @@ import { formatTable } from '../bench/bench-report.ts';
 import { readRss, RssSampler, spawnBroker, type BenchBroker } from '../bench/broker-process.ts';
 import { consumeBench } from '../bench/consume-bench.ts';
 import { e2eBench } from '../bench/e2e-bench.ts';
-import { diskLimit, grpcLimit, tcpLimit } from '../bench/limits-bench.ts';
+import { clientOnlyLimit, diskLimit, grpcLimit, tcpLimit } from '../bench/limits-bench.ts';
 import { produceBench } from '../bench/produce-bench.ts';
 import { Progress } from '../progress.ts';
 import { UsageError } from '../usage-error.ts';
@@ -23,7 +23,8 @@ Workloads:
   produce   acknowledged produce throughput and send-to-ack latency
   consume   produces --records first, then reads them from the earliest offset
   e2e       produce at --rate records/s while consuming; latency from send to receipt
-  limits    loopback TCP, a bare grpc-js ProduceStream ceiling, disk write+fdatasync
+  limits    loopback TCP, a bare grpc-js ProduceStream ceiling, disk write+fdatasync, and the
+            producer client alone against a sink that acknowledges at once
   all       the report matrix: limits, 1 KiB produce/consume (ratios to the grpc-js ceiling),
             100 B records/s, e2e at half the max 1 KiB rate, broker RSS with 100 partitions
 
@@ -214,14 +215,16 @@ class BenchRunner {
       await tcpLimit(seconds),
       await grpcLimit(seconds, cfg.recordSize, cfg.batchSize, cfg.maxInFlight),
       await diskLimit(this.#dataDir, seconds),
+      await clientOnlyLimit(cfg, seconds),
     ];
   }
 
   /** The report matrix. */
   async all(base: BenchConfig, results: BenchResult[], summary: Array<[string, string]>): Promise<void> {
     const kib = { ...base, recordSize: 1024, partitions: 1, acks: 'all' as const, topic: '' };
-    const [tcp, grpcCeiling, disk] = await this.limits(kib);
-    results.push(tcp!, grpcCeiling!, disk!);
+    const [tcp, grpcCeiling, disk, clientOnly] = await this.limits(kib);
+    results.push(tcp!, grpcCeiling!, disk!, clientOnly!);
+    results.push(await clientOnlyLimit({ ...kib, recordSize: 100 }, Math.min(kib.durationSec, 5)));
     const [produced, consumed] = await this.produceThenConsume(kib);
     results.push(produced!, consumed!);
     const small = await this.produce({ ...kib, recordSize: 100 });
