@@ -51,6 +51,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const clusterId = options.clusterId ?? 'runnel-local';
   const logger = options.logger ?? pino({ level: process.env['RUNNEL_LOG_LEVEL'] ?? 'info' });
   const store = await MemoryMetadataStore.open({ path: join(options.dataDir, 'metadata.json') });
+  // A store that has never been written to: this is the cluster's first start.
+  const firstStart = store.resourceVersion === '0';
   const brokers: Broker[] = [];
   try {
     for (let id = 0; id < options.brokers; id++) {
@@ -70,7 +72,6 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       );
     }
     const demo = options.demoTopic === undefined ? { name: 'demo', partitions: 3 } : options.demoTopic;
-    const firstStart = (await store.topics.list()).items.length === 0 && (await store.partitions.list()).items.length === 0;
     if (demo !== null && firstStart) {
       const topic = planTopic({ name: demo.name, partitions: demo.partitions, replicationFactor: 1, configs: {} }, brokers.map((b) => b.id));
       await createTopic(store, topic);
@@ -86,8 +87,10 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     brokers,
     metadataStore: store,
     async close() {
-      await Promise.all(brokers.map((b) => b.close()));
+      const results = await Promise.allSettled(brokers.map((b) => b.close()));
       await store.close();
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
     },
   };
 }
