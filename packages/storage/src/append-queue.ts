@@ -97,7 +97,13 @@ export class AppendQueue {
       try {
         if (this.#shouldRoll(0, group[i]!, now)) await this.#host.roll(group[i]!.baseOffset);
       } catch (err) {
-        this.#rejectFrom(group, i, this.#host.fail(`rolling a new segment at offset ${group[i]!.baseOffset} failed`, err));
+        // A full disk while sealing or creating a segment leaves the log as it was (the index
+        // files are derived data; the recovery point only moves after both succeed).
+        const error = isDiskFullError(err)
+          ? new RunnelError('DISK_FULL', `Cannot append offsets ${group[i]!.baseOffset}.. to ${this.#host.name}: the disk is full (${(err as NodeJS.ErrnoException).code}) while starting a new segment`, { cause: err })
+          : this.#host.fail(`rolling a new segment at offset ${group[i]!.baseOffset} failed`, err);
+        this.#rejectFrom(group, i, error);
+        await this.#host.truncateEpochs();
         return;
       }
       const run: PendingAppend[] = [group[i]!];

@@ -138,6 +138,24 @@ describe('disk full (injected through the StorageIo seam)', () => {
     await reopened.close();
   });
 
+  it('gives DISK_FULL when the disk fills while starting a new segment, and rolls once space is back', async () => {
+    const io = faultyIo();
+    const log = await PartitionLog.open({ dir, config: testConfig({ segmentBytes: 1024 }), io });
+    // Fill the first segment until the next ~280-byte append must roll.
+    while (log.sizeBytes + 300 < 1024) await log.append(batchOf(1, 'fill', { valueBytes: 200 }), leader);
+    expect(log.segmentCount).toBe(1);
+    const end = log.logEndOffset;
+    io.failOpen = (path) => (path.endsWith('.log') ? 'ENOSPC' : undefined);
+    await expect(log.append(batchOf(1, 'x', { valueBytes: 200 }), leader)).rejects.toMatchObject({ code: 'DISK_FULL', message: expect.stringContaining('while starting a new segment') as string });
+    expect(log.logEndOffset).toBe(end);
+    io.failOpen = undefined;
+    const r = await log.append(batchOf(1, 'y', { valueBytes: 200 }), leader);
+    expect(r.baseOffset).toBe(end);
+    expect(log.segmentCount).toBe(2);
+    expect((await log.verify()).problems).toEqual([]);
+    await log.close();
+  });
+
   it.each(['EDQUOT', 'EFBIG'])('maps %s to DISK_FULL too', async (code) => {
     const io = faultyIo();
     const log = await PartitionLog.open({ dir, config: testConfig(), io });

@@ -295,7 +295,12 @@ export class PartitionLog {
   /** Seals the active segment (synced, index files written) and starts a new one at `baseOffset`. */
   async #roll(baseOffset: number): Promise<void> {
     const old = this.#active;
-    await this.#timedSync(old);
+    try {
+      await this.#timedSync(old);
+    } catch (err) {
+      // A failed fdatasync is fatal whatever its errno (the page cache state is unknown).
+      throw this.#fail('fdatasync of a sealed segment failed', err);
+    }
     await old.writeIndexes();
     const seg = await LogSegment.create(this.#io, this.dir, baseOffset);
     this.#segments.push(seg);
