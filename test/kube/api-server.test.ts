@@ -22,7 +22,7 @@ describe('kube-apiserver', () => {
     const result = await kube.kubectl(['version', '-o', 'json']);
     expect(result.code, result.stderr).toBe(0);
     const version = JSON.parse(result.stdout) as { serverVersion?: { gitVersion?: string } };
-    if (kube.context.binDir) expect(version.serverVersion?.gitVersion).toBe(pins.kubernetes);
+    if (kube.context.controlPlaneDir) expect(version.serverVersion?.gitVersion).toBe(pins.kubernetes);
     else expect(version.serverVersion?.gitVersion).toMatch(/^v1\./);
   });
 

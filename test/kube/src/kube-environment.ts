@@ -1,5 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { ensureKubeBinaries } from './build/kube-binaries.ts';
+import { ensureKubeBinaries, findKubeBinaries } from './build/kube-binaries.ts';
 import { startControlPlane } from './control-plane/control-plane.ts';
 import { ProcessKubelet } from './kubelet/process-kubelet.ts';
 import type { KubeTestContext } from './kube-test-context.ts';
@@ -25,8 +25,10 @@ export interface KubeEnvironmentOptions {
 export async function startKubeEnvironment(options: KubeEnvironmentOptions = {}): Promise<KubeEnvironment> {
   const external = process.env['RUNNEL_TEST_KUBECONFIG'];
   if (external) {
+    // kubectl and helm of the pinned versions if this machine has built them, else from PATH.
+    const binDir = (await findKubeBinaries())?.binDir ?? null;
     return {
-      context: { kubeconfigPath: external, kubeletDir: null, nodeName: null, binDir: null, controlPlaneDir: null },
+      context: { kubeconfigPath: external, kubeletDir: null, nodeName: null, binDir, controlPlaneDir: null },
       stop: () => Promise.resolve(),
     };
   }

@@ -9,7 +9,7 @@ export interface KubeTestContext {
   readonly kubeletDir: string | null;
   /** Node the process kubelet registered; null on an external cluster. */
   readonly nodeName: string | null;
-  /** Directory with kubectl and helm of the pinned versions; null means use the ones on PATH. */
+  /** Directory with the pinned binaries (kubectl, helm, …); null means use kubectl and helm from PATH. */
   readonly binDir: string | null;
   /** Control-plane temp dir with `logs/<component>.log`; null on an external cluster. */
   readonly controlPlaneDir: string | null;
