@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Admin } from '@runnel/client';
 import { RunnelError } from '@runnel/protocol';
@@ -234,10 +234,16 @@ class BenchRunner {
     results.push(e2e);
     const wide = await this.produce({ ...kib, partitions: 100 });
     results.push(wide);
-    const ratio = (x: number): string => (grpcCeiling!.mbPerSec > 0 ? round(x / grpcCeiling!.mbPerSec, 2).toString() : 'n/a');
+    // The machine may be shared: measure the ceiling again at the end and compare against the
+    // better of the two, so a ratio is never flattered by a ceiling taken in a busy moment.
+    const ceilingAgain = await grpcLimit(Math.min(kib.durationSec, 5), kib.recordSize, kib.batchSize, kib.maxInFlight);
+    results.push({ ...ceilingAgain, workload: `${ceilingAgain.workload}, again` });
+    const ceiling = Math.max(grpcCeiling!.mbPerSec, ceilingAgain.mbPerSec);
+    const ratio = (x: number): string => (ceiling > 0 ? `${round(x / ceiling, 2)} of ${ceiling} MB/s` : 'n/a');
     summary.push(
-      ['1 KiB produce / grpc-js ceiling', `${ratio(produced!.mbPerSec)} (aim >= 0.7)`],
-      ['1 KiB consume / grpc-js ceiling', `${ratio(consumed!.mbPerSec)} (aim >= 0.8)`],
+      ['1 KiB produce / best grpc-js ceiling', `${ratio(produced!.mbPerSec)} (aim >= 0.7)`],
+      ['1 KiB consume / best grpc-js ceiling', `${ratio(consumed!.mbPerSec)} (aim >= 0.8)`],
+      ['load average (1, 5, 15 min) at the end', loadavg().map((l) => round(l, 1)).join(', ')],
       ['100 B records/s', `${small.recordsPerSec.toLocaleString('en-US')} (aim >= 1,000,000)`],
       ['e2e p99 at half max 1 KiB rate', `${e2e.latencyMs?.p99 ?? 'n/a'} ms at ${half} rec/s (aim <= 10 ms)`],
       ['broker RSS, 100 partitions under load', `${wide.brokerRssMb ?? 'n/a'} MB (aim <= 300 MB)`],
