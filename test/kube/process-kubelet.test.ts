@@ -140,6 +140,12 @@ describe.skipIf(!kube.context.kubeletDir)('process kubelet', () => {
     expect(await readFile(kube.logPath(namespace, 'stubborn', 'main'), 'utf8')).toContain('ignoring SIGTERM');
   });
 
+  it('runs the Runnel image as this checkout', async () => {
+    await kube.core.createNamespacedPod({ namespace, body: pod('runnel-cli', { image: 'ghcr.io/runnel/runnel:0.0.0-test', args: ['--help'] }, { restartPolicy: 'Never' }) });
+    await eventually('the runnel CLI pod to succeed', async () => ((await readPod('runnel-cli')).status?.phase === 'Succeeded' ? true : undefined));
+    expect(await readFile(kube.logPath(namespace, 'runnel-cli', 'main'), 'utf8')).toContain('Usage: runnel');
+  });
+
   it('reports an image it cannot map and that has no command as ImageNotMapped', async () => {
     await kube.core.createNamespacedPod({ namespace, body: pod('unmapped', { image: 'registry.example/unknown:1' }) });
     const waiting = await eventually('the ImageNotMapped reason', async () => {
