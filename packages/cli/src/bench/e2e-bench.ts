@@ -63,7 +63,7 @@ export async function e2eBench(cfg: BenchConfig): Promise<BenchResult> {
   if (failed !== undefined) throw failed;
   const l = histogram.summary();
   return {
-    workload: `e2e ${cfg.recordSize} B @ ${rate} rec/s acks=${cfg.acks}`,
+    workload: `e2e ${cfg.recordSize} B @ ${rate} rec/s acks=${cfg.acks} linger=${cfg.lingerMs}`,
     records: received,
     seconds: round(seconds, 2),
     recordsPerSec: Math.round(received / seconds),
