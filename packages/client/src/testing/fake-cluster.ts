@@ -25,6 +25,7 @@ export class FakeCluster {
   /** Fetch requests seen, all brokers. */
   fetchRequests = 0;
   readonly #dataWaiters = new Set<() => void>();
+  #nextProducerId = 1000;
 
   static async start(brokers = 1): Promise<FakeCluster> {
     const c = new FakeCluster();
@@ -99,7 +100,13 @@ export class FakeCluster {
   }
 
   #log(id: number): LogHandlers {
-    return {
+    // InitProducerId is typed loosely so this fake compiles whether or not the contract in the
+    // working tree has that RPC yet (it arrives with the idempotent producer).
+    const initProducerId = {
+      InitProducerId: (_call: unknown, cb: (err: null, value: { producerId: number; producerEpoch: number }) => void): void =>
+        cb(null, { producerId: this.#nextProducerId++, producerEpoch: 0 }),
+    };
+    const handlers: Pick<LogHandlers, 'Metadata' | 'Produce' | 'ProduceStream' | 'Fetch' | 'Tail' | 'ListOffsets'> = {
       Metadata: (call, cb) => {
         const names = call.request.topics.length > 0 ? call.request.topics : [...this.topics.keys()];
         cb(null, {
@@ -163,6 +170,7 @@ export class FakeCluster {
         answer();
       },
       Tail: (call) => call.end(),
+
       ListOffsets: (call, cb) => {
         cb(null, {
           partitions: call.request.partitions.map((lp) => {
@@ -182,6 +190,7 @@ export class FakeCluster {
         });
       },
     };
+    return { ...handlers, ...initProducerId } as LogHandlers;
   }
 
   #admin(id: number): AdminHandlers {
