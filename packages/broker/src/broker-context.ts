@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { BrokerMetrics, RpcName } from './broker-metrics.ts';
 import type { ClusterView } from './cluster-view.ts';
 import type { PartitionRegistry } from './partition-registry.ts';
+import type { ProducerIdAllocator } from './replication/producer-id-allocator.ts';
 
 /** What every request handler of one broker shares. */
 export interface BrokerContext {
@@ -16,6 +17,8 @@ export interface BrokerContext {
   readonly logger: Logger;
   /** Aborted when the broker begins shutting down: long-polls answer, tails end. */
   readonly shutdownSignal: AbortSignal;
+  /** Idempotent producer ids of this incarnation (InitProducerId); unset until registered. */
+  readonly producerIds?: ProducerIdAllocator;
 }
 
 /**

@@ -19,7 +19,7 @@ export interface PartitionGaugeSource {
 
 /** The RPCs timed by `runnel_broker_request_duration_seconds`. */
 export type RpcName = 'Metadata' | 'Produce' | 'ProduceStream' | 'Fetch' | 'Tail' | 'ListOffsets'
-  | 'DescribeCluster' | 'CreateTopics' | 'DeleteTopics' | 'DescribeTopics';
+  | 'DescribeCluster' | 'CreateTopics' | 'DeleteTopics' | 'DescribeTopics' | 'InitProducerId';
 
 /** Per-topic counter children, cached by the partition so the hot path does no label lookup. */
 export interface TopicCounters {

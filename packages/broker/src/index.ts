@@ -9,3 +9,34 @@ export {
   DEFAULT_FETCH_MAX_BYTES,
   DEFAULT_PARTITION_FETCH_MAX_BYTES,
 } from './grpc-limits.ts';
+// Replication seams (DESIGN.md §6): time, the broker-to-broker transport, timings and the node API.
+export { systemClock, type Clock } from './replication/clock.ts';
+export {
+  DEFAULT_REPLICATION_TIMING,
+  FAST_REPLICATION_TIMING,
+  validateReplicationTiming,
+  type ReplicationTiming,
+} from './replication/replication-timing.ts';
+export type {
+  ReplicaTransport,
+  ReplicaService,
+  ReplicaFetchRequest,
+  ReplicaFetchResponse,
+  ReplicaFetchPartitionRequest,
+  ReplicaFetchPartitionResponse,
+  EpochEndOffset,
+  OffsetForLeaderEpochRequest,
+  OffsetForLeaderEpochResponse,
+  HandoverRequest,
+  HandoverResponse,
+} from './replication/replica-transport.ts';
+export type {
+  ReplicationNode,
+  ReplicationNodeOptions,
+  ReplicationObserver,
+  ReplicationLogger,
+  NodeProduceRequest,
+  NodeProduceResult,
+  NodeFetchRequest,
+  NodeReplicaStatus,
+} from './replication/replication-node-api.ts';

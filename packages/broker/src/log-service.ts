@@ -155,5 +155,17 @@ export function logServiceHandlers(ctx: BrokerContext): LogHandlers {
         callback(null, { partitions });
       });
     },
+
+    InitProducerId(call, callback) {
+      const stop = ctx.metrics.startTimer('InitProducerId');
+      try {
+        if (call.request.transactionalId !== '') throw new RunnelError('NOT_SUPPORTED', 'Transactions are not supported: transactional_id must be empty');
+        if (ctx.producerIds === undefined) throw new RunnelError('BROKER_NOT_AVAILABLE', `Broker ${ctx.brokerId} is not registered yet; retry`);
+        callback(null, ctx.producerIds.next());
+      } catch (err) {
+        callback(requestError(ctx, 'InitProducerId', err));
+      }
+      stop();
+    },
   };
 }

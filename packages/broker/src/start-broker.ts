@@ -18,6 +18,7 @@ import { LogMaintenance } from './log-maintenance.ts';
 import { logServiceHandlers } from './log-service.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { PartitionRegistry } from './partition-registry.ts';
+import { ProducerIdAllocator } from './replication/producer-id-allocator.ts';
 
 /** How long close() waits for calls to finish before cutting them off. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -128,6 +129,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       metrics,
       logger,
       shutdownSignal: shutdown.signal,
+      producerIds: new ProducerIdAllocator(options.brokerId, brokerEpoch),
     };
     server.addService(runnel.v1.Log.service, logServiceHandlers(ctx));
     server.addService(runnel.v1.Admin.service, adminServiceHandlers(ctx));

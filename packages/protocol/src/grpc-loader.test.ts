@@ -27,6 +27,7 @@ beforeAll(async () => {
     Metadata: unimplemented,
     Fetch: unimplemented,
     ListOffsets: unimplemented,
+    InitProducerId: unimplemented,
     ProduceStream: (call) => call.end(),
     Tail: (call) => call.end(),
   };
@@ -46,8 +47,9 @@ afterAll(() => {
 
 describe('loadRunnelGrpc', () => {
   it('loads both services from the repository proto directory, whatever the working directory', () => {
-    expect(Object.keys(runnel.v1.Log.service).sort()).toEqual(['Fetch', 'ListOffsets', 'Metadata', 'Produce', 'ProduceStream', 'Tail']);
+    expect(Object.keys(runnel.v1.Log.service).sort()).toEqual(['Fetch', 'InitProducerId', 'ListOffsets', 'Metadata', 'Produce', 'ProduceStream', 'Tail']);
     expect(Object.keys(runnel.v1.Admin.service).sort()).toEqual(['CreateTopics', 'DeleteTopics', 'DescribeCluster', 'DescribeTopics']);
+    expect(Object.keys(runnel.v1.Replica.service).sort()).toEqual(['Handover', 'OffsetForLeaderEpoch', 'ReplicaFetch']);
     expect(loadRunnelGrpc().runnel).toBe(runnel);
   });
 
@@ -56,7 +58,7 @@ describe('loadRunnelGrpc', () => {
     const script = `const { loadRunnelGrpc } = await import(${JSON.stringify(loader)});
       console.log(Object.keys(loadRunnelGrpc().runnel.v1.Log.service).length);`;
     const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: tmpdir(), encoding: 'utf8' });
-    expect(output.trim()).toBe('6');
+    expect(output.trim()).toBe('7');
   });
 
   it('carries int64 as numbers, enums as names and bytes as Buffers, with defaults filled in', async () => {

@@ -6,6 +6,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
 import type { ProtoGrpcType as AdminProto } from './generated/admin.ts';
 import type { ProtoGrpcType as LogProto } from './generated/log.ts';
+import type { ProtoGrpcType as ReplicaProto } from './generated/replica.ts';
 
 /**
  * The repository's proto/ directory, found from this file's location (packages/protocol/src),
@@ -14,7 +15,7 @@ import type { ProtoGrpcType as LogProto } from './generated/log.ts';
 export const PROTO_ROOT = fileURLToPath(new URL('../../../proto/', import.meta.url));
 
 /** The proto files that make up the public contract, relative to {@link PROTO_ROOT}. */
-export const PROTO_FILES = ['runnel/v1/common.proto', 'runnel/v1/log.proto', 'runnel/v1/admin.proto'] as const;
+export const PROTO_FILES = ['runnel/v1/common.proto', 'runnel/v1/log.proto', 'runnel/v1/admin.proto', 'runnel/v1/replica.proto'] as const;
 
 /**
  * proto-loader options for the whole codebase: camelCase fields, int64 as JS numbers (values stay
@@ -30,8 +31,8 @@ export const PROTO_LOADER_OPTIONS = {
   includeDirs: [PROTO_ROOT],
 } satisfies protoLoader.Options;
 
-/** The loaded gRPC package: `runnel.v1.Log` and `runnel.v1.Admin` client constructors with `.service`. */
-export type RunnelGrpc = LogProto & AdminProto;
+/** The loaded gRPC package: `runnel.v1.Log`, `runnel.v1.Admin` and `runnel.v1.Replica` client constructors with `.service`. */
+export type RunnelGrpc = LogProto & AdminProto & ReplicaProto;
 
 /** The result of {@link loadRunnelGrpc}. */
 export interface LoadedRunnelGrpc {

@@ -58,6 +58,7 @@ export {
 // gRPC service types: clients, server handler interfaces, service definitions.
 export type { LogClient, LogHandlers, LogDefinition } from './generated/runnel/v1/Log.ts';
 export type { AdminClient, AdminHandlers, AdminDefinition } from './generated/runnel/v1/Admin.ts';
+export type { ReplicaClient, ReplicaHandlers, ReplicaDefinition } from './generated/runnel/v1/Replica.ts';
 
 // Message types (generated; see the note above on `X` vs `X__Output`).
 export type { BrokerInfo, BrokerInfo__Output } from './generated/runnel/v1/BrokerInfo.ts';
@@ -91,6 +92,20 @@ export type { TailRequest, TailRequest__Output } from './generated/runnel/v1/Tai
 export type { TopicDescription, TopicDescription__Output } from './generated/runnel/v1/TopicDescription.ts';
 export type { TopicMetadata, TopicMetadata__Output } from './generated/runnel/v1/TopicMetadata.ts';
 export type { TopicSpec, TopicSpec__Output } from './generated/runnel/v1/TopicSpec.ts';
+// Replication (replica.proto) and the idempotent producer (log.proto InitProducerId).
+export type { InitProducerIdRequest, InitProducerIdRequest__Output } from './generated/runnel/v1/InitProducerIdRequest.ts';
+export type { InitProducerIdResponse, InitProducerIdResponse__Output } from './generated/runnel/v1/InitProducerIdResponse.ts';
+export type { EpochEndOffset, EpochEndOffset__Output } from './generated/runnel/v1/EpochEndOffset.ts';
+export type { HandoverRequest, HandoverRequest__Output } from './generated/runnel/v1/HandoverRequest.ts';
+export type { HandoverResponse, HandoverResponse__Output } from './generated/runnel/v1/HandoverResponse.ts';
+export type { OffsetForLeaderEpochPartition, OffsetForLeaderEpochPartition__Output } from './generated/runnel/v1/OffsetForLeaderEpochPartition.ts';
+export type { OffsetForLeaderEpochPartitionResponse, OffsetForLeaderEpochPartitionResponse__Output } from './generated/runnel/v1/OffsetForLeaderEpochPartitionResponse.ts';
+export type { OffsetForLeaderEpochRequest, OffsetForLeaderEpochRequest__Output } from './generated/runnel/v1/OffsetForLeaderEpochRequest.ts';
+export type { OffsetForLeaderEpochResponse, OffsetForLeaderEpochResponse__Output } from './generated/runnel/v1/OffsetForLeaderEpochResponse.ts';
+export type { ReplicaFetchPartition, ReplicaFetchPartition__Output } from './generated/runnel/v1/ReplicaFetchPartition.ts';
+export type { ReplicaFetchPartitionResponse, ReplicaFetchPartitionResponse__Output } from './generated/runnel/v1/ReplicaFetchPartitionResponse.ts';
+export type { ReplicaFetchRequest, ReplicaFetchRequest__Output } from './generated/runnel/v1/ReplicaFetchRequest.ts';
+export type { ReplicaFetchResponse, ReplicaFetchResponse__Output } from './generated/runnel/v1/ReplicaFetchResponse.ts';
 export { Acks } from './generated/runnel/v1/Acks.ts';
 export type { Acks__Output } from './generated/runnel/v1/Acks.ts';
 export { OffsetSpec } from './generated/runnel/v1/OffsetSpec.ts';

@@ -7,6 +7,8 @@ import type { FetchPartition as _runnel_v1_FetchPartition, FetchPartition__Outpu
 import type { FetchPartitionResponse as _runnel_v1_FetchPartitionResponse, FetchPartitionResponse__Output as _runnel_v1_FetchPartitionResponse__Output } from './runnel/v1/FetchPartitionResponse.ts';
 import type { FetchRequest as _runnel_v1_FetchRequest, FetchRequest__Output as _runnel_v1_FetchRequest__Output } from './runnel/v1/FetchRequest.ts';
 import type { FetchResponse as _runnel_v1_FetchResponse, FetchResponse__Output as _runnel_v1_FetchResponse__Output } from './runnel/v1/FetchResponse.ts';
+import type { InitProducerIdRequest as _runnel_v1_InitProducerIdRequest, InitProducerIdRequest__Output as _runnel_v1_InitProducerIdRequest__Output } from './runnel/v1/InitProducerIdRequest.ts';
+import type { InitProducerIdResponse as _runnel_v1_InitProducerIdResponse, InitProducerIdResponse__Output as _runnel_v1_InitProducerIdResponse__Output } from './runnel/v1/InitProducerIdResponse.ts';
 import type { ListOffsetsPartition as _runnel_v1_ListOffsetsPartition, ListOffsetsPartition__Output as _runnel_v1_ListOffsetsPartition__Output } from './runnel/v1/ListOffsetsPartition.ts';
 import type { ListOffsetsPartitionResponse as _runnel_v1_ListOffsetsPartitionResponse, ListOffsetsPartitionResponse__Output as _runnel_v1_ListOffsetsPartitionResponse__Output } from './runnel/v1/ListOffsetsPartitionResponse.ts';
 import type { ListOffsetsRequest as _runnel_v1_ListOffsetsRequest, ListOffsetsRequest__Output as _runnel_v1_ListOffsetsRequest__Output } from './runnel/v1/ListOffsetsRequest.ts';
@@ -36,6 +38,8 @@ export interface ProtoGrpcType {
       FetchPartitionResponse: MessageTypeDefinition<_runnel_v1_FetchPartitionResponse, _runnel_v1_FetchPartitionResponse__Output>
       FetchRequest: MessageTypeDefinition<_runnel_v1_FetchRequest, _runnel_v1_FetchRequest__Output>
       FetchResponse: MessageTypeDefinition<_runnel_v1_FetchResponse, _runnel_v1_FetchResponse__Output>
+      InitProducerIdRequest: MessageTypeDefinition<_runnel_v1_InitProducerIdRequest, _runnel_v1_InitProducerIdRequest__Output>
+      InitProducerIdResponse: MessageTypeDefinition<_runnel_v1_InitProducerIdResponse, _runnel_v1_InitProducerIdResponse__Output>
       ListOffsetsPartition: MessageTypeDefinition<_runnel_v1_ListOffsetsPartition, _runnel_v1_ListOffsetsPartition__Output>
       ListOffsetsPartitionResponse: MessageTypeDefinition<_runnel_v1_ListOffsetsPartitionResponse, _runnel_v1_ListOffsetsPartitionResponse__Output>
       ListOffsetsRequest: MessageTypeDefinition<_runnel_v1_ListOffsetsRequest, _runnel_v1_ListOffsetsRequest__Output>

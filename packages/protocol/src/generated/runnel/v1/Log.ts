@@ -5,6 +5,8 @@ import type { MethodDefinition } from '@grpc/proto-loader'
 import type { FetchPartitionResponse as _runnel_v1_FetchPartitionResponse, FetchPartitionResponse__Output as _runnel_v1_FetchPartitionResponse__Output } from '../../runnel/v1/FetchPartitionResponse.ts';
 import type { FetchRequest as _runnel_v1_FetchRequest, FetchRequest__Output as _runnel_v1_FetchRequest__Output } from '../../runnel/v1/FetchRequest.ts';
 import type { FetchResponse as _runnel_v1_FetchResponse, FetchResponse__Output as _runnel_v1_FetchResponse__Output } from '../../runnel/v1/FetchResponse.ts';
+import type { InitProducerIdRequest as _runnel_v1_InitProducerIdRequest, InitProducerIdRequest__Output as _runnel_v1_InitProducerIdRequest__Output } from '../../runnel/v1/InitProducerIdRequest.ts';
+import type { InitProducerIdResponse as _runnel_v1_InitProducerIdResponse, InitProducerIdResponse__Output as _runnel_v1_InitProducerIdResponse__Output } from '../../runnel/v1/InitProducerIdResponse.ts';
 import type { ListOffsetsRequest as _runnel_v1_ListOffsetsRequest, ListOffsetsRequest__Output as _runnel_v1_ListOffsetsRequest__Output } from '../../runnel/v1/ListOffsetsRequest.ts';
 import type { ListOffsetsResponse as _runnel_v1_ListOffsetsResponse, ListOffsetsResponse__Output as _runnel_v1_ListOffsetsResponse__Output } from '../../runnel/v1/ListOffsetsResponse.ts';
 import type { MetadataRequest as _runnel_v1_MetadataRequest, MetadataRequest__Output as _runnel_v1_MetadataRequest__Output } from '../../runnel/v1/MetadataRequest.ts';
@@ -28,6 +30,27 @@ export interface LogClient extends grpc.Client {
   fetch(argument: _runnel_v1_FetchRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_FetchResponse__Output>): grpc.ClientUnaryCall;
   fetch(argument: _runnel_v1_FetchRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_FetchResponse__Output>): grpc.ClientUnaryCall;
   fetch(argument: _runnel_v1_FetchRequest, callback: grpc.requestCallback<_runnel_v1_FetchResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Allocates a cluster-unique producer id for an idempotent producer (DESIGN.md §6 rule 11).
+   * The producer stamps (producer_id, producer_epoch, base_sequence) into each RecordBatch v2
+   * header, per partition from sequence 0; the leader answers a retried batch with its original
+   * offset, a gap with OUT_OF_ORDER_SEQUENCE and an older epoch with INVALID_PRODUCER_EPOCH.
+   */
+  InitProducerId(argument: _runnel_v1_InitProducerIdRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_InitProducerIdResponse__Output>): grpc.ClientUnaryCall;
+  InitProducerId(argument: _runnel_v1_InitProducerIdRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_InitProducerIdResponse__Output>): grpc.ClientUnaryCall;
+  InitProducerId(argument: _runnel_v1_InitProducerIdRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_InitProducerIdResponse__Output>): grpc.ClientUnaryCall;
+  InitProducerId(argument: _runnel_v1_InitProducerIdRequest, callback: grpc.requestCallback<_runnel_v1_InitProducerIdResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Allocates a cluster-unique producer id for an idempotent producer (DESIGN.md §6 rule 11).
+   * The producer stamps (producer_id, producer_epoch, base_sequence) into each RecordBatch v2
+   * header, per partition from sequence 0; the leader answers a retried batch with its original
+   * offset, a gap with OUT_OF_ORDER_SEQUENCE and an older epoch with INVALID_PRODUCER_EPOCH.
+   */
+  initProducerId(argument: _runnel_v1_InitProducerIdRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_InitProducerIdResponse__Output>): grpc.ClientUnaryCall;
+  initProducerId(argument: _runnel_v1_InitProducerIdRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_InitProducerIdResponse__Output>): grpc.ClientUnaryCall;
+  initProducerId(argument: _runnel_v1_InitProducerIdRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_InitProducerIdResponse__Output>): grpc.ClientUnaryCall;
+  initProducerId(argument: _runnel_v1_InitProducerIdRequest, callback: grpc.requestCallback<_runnel_v1_InitProducerIdResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Earliest, latest, or first offset at or after a timestamp.
@@ -107,6 +130,14 @@ export interface LogHandlers extends grpc.UntypedServiceImplementation {
   Fetch: grpc.handleUnaryCall<_runnel_v1_FetchRequest__Output, _runnel_v1_FetchResponse>;
   
   /**
+   * Allocates a cluster-unique producer id for an idempotent producer (DESIGN.md §6 rule 11).
+   * The producer stamps (producer_id, producer_epoch, base_sequence) into each RecordBatch v2
+   * header, per partition from sequence 0; the leader answers a retried batch with its original
+   * offset, a gap with OUT_OF_ORDER_SEQUENCE and an older epoch with INVALID_PRODUCER_EPOCH.
+   */
+  InitProducerId: grpc.handleUnaryCall<_runnel_v1_InitProducerIdRequest__Output, _runnel_v1_InitProducerIdResponse>;
+  
+  /**
    * Earliest, latest, or first offset at or after a timestamp.
    */
   ListOffsets: grpc.handleUnaryCall<_runnel_v1_ListOffsetsRequest__Output, _runnel_v1_ListOffsetsResponse>;
@@ -136,6 +167,7 @@ export interface LogHandlers extends grpc.UntypedServiceImplementation {
 
 export interface LogDefinition extends grpc.ServiceDefinition {
   Fetch: MethodDefinition<_runnel_v1_FetchRequest, _runnel_v1_FetchResponse, _runnel_v1_FetchRequest__Output, _runnel_v1_FetchResponse__Output>
+  InitProducerId: MethodDefinition<_runnel_v1_InitProducerIdRequest, _runnel_v1_InitProducerIdResponse, _runnel_v1_InitProducerIdRequest__Output, _runnel_v1_InitProducerIdResponse__Output>
   ListOffsets: MethodDefinition<_runnel_v1_ListOffsetsRequest, _runnel_v1_ListOffsetsResponse, _runnel_v1_ListOffsetsRequest__Output, _runnel_v1_ListOffsetsResponse__Output>
   Metadata: MethodDefinition<_runnel_v1_MetadataRequest, _runnel_v1_MetadataResponse, _runnel_v1_MetadataRequest__Output, _runnel_v1_MetadataResponse__Output>
   Produce: MethodDefinition<_runnel_v1_ProduceRequest, _runnel_v1_ProduceResponse, _runnel_v1_ProduceRequest__Output, _runnel_v1_ProduceResponse__Output>
