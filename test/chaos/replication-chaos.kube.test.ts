@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as broker from '@runnel/broker';
 import { applyCrds, openKubernetesMetadataStore, provisionPartitions, type KubernetesMetadataStore } from '@runnel/metadata';
 import { kubeTest } from '@runnel/test-kube';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +28,11 @@ const TIMING = { renewPeriodMs: 500, requestTimeoutMs: 500, renewDeadlineMs: 1_5
 const PARTITIONS = 3;
 const RF = 3;
 
-describe('replication under process faults (3 broker processes, kubernetes store)', () => {
+// Until the broker replicates (engineer R's createReplicationNode in @runnel/broker), a run could
+// only show that RF=1 leadership is not replication: skip, and say so, rather than pass or fail.
+const replicates = 'createReplicationNode' in broker;
+
+describe.skipIf(!replicates)('replication under process faults (3 broker processes, kubernetes store)', () => {
   let dir: string;
   let namespace: string;
   let store: KubernetesMetadataStore;
