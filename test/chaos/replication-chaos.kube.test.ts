@@ -21,10 +21,12 @@ const kube = kubeTest();
 const hex = (): string => randomBytes(4).toString('hex');
 
 /**
- * Fast but safe test timings (DESIGN.md §6 Timing: RP < RD < LD, request timeout <= RP): a leader
- * paused for more than LD is replaced; one that renews late steps down at RD.
+ * Fast but safe test timings (DESIGN.md §6 Timing: RD > RP + request timeout, LD > RD): a leader
+ * paused for more than LD is replaced; one that renews late steps down at RD. Slower than the
+ * broker's FAST_REPLICATION_TIMING so that CPU starvation on 2 shared cores (3 brokers, the control
+ * plane and the workload) does not turn every run into a stream of spurious failovers.
  */
-const TIMING = { renewPeriodMs: 500, requestTimeoutMs: 500, renewDeadlineMs: 1_500, leaseDurationMs: 2_500, replicaLagMaxMs: 2_000 };
+const TIMING = { renewPeriodMs: 500, requestTimeoutMs: 500, renewDeadlineMs: 1_500, leaseDurationMs: 2_500, replicaLagMaxMs: 2_000, replicaFetchWaitMs: 200 };
 const PARTITIONS = 3;
 const RF = 3;
 
