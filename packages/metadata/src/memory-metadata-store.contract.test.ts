@@ -4,7 +4,7 @@ import { MemoryMetadataStore } from './memory-metadata-store.ts';
 import { describeMetadataStoreContract, sampleBroker } from './metadata-store-contract.ts';
 
 describeMetadataStoreContract('memory', {
-  open: async () => ({ store: await MemoryMetadataStore.open({ historyLimit: 50 }), dispose: () => Promise.resolve() }),
+  open: async (options) => ({ store: await MemoryMetadataStore.open({ historyLimit: 50, ...options }), dispose: () => Promise.resolve() }),
   async tooOldVersion(store) {
     const { resourceVersion } = await store.partitions.list();
     // Push the version out of the 50-change history.

@@ -59,6 +59,12 @@ export interface BrokerRegistration {
   readonly brokerUuid: string;
   /** Changes on every start of the broker (the Lease's `leaseTransitions`). */
   readonly brokerEpoch: number;
+  /** UUID of the running incarnation (the Lease holder is `<id>/<incarnation>`); absent in old records. */
+  readonly incarnation?: string;
+  /** Renewal counter: every renewal CAS changes the record, so readers see the resourceVersion move. */
+  readonly renewals?: number;
+  /** Set by a clean shutdown (rule 12): the incarnation ended and the next one need not wait LD. */
+  readonly released?: boolean;
 }
 
 /** Name of a partition's state record: `<topic>-<partition>`, as the partition Lease will be named. */

@@ -23,6 +23,7 @@ type ConnectionEnd =
   | { readonly kind: 'closed' }
   | { readonly kind: 'expired'; readonly message: string }
   | { readonly kind: 'forbidden'; readonly status: number }
+  | { readonly kind: 'unusable'; readonly error: unknown }
   | { readonly kind: 'failed'; readonly error: unknown };
 
 /** Longest pause between two reconnects after errors. */
@@ -54,6 +55,10 @@ export function startKubeWatch<T>(context: KubeWatchContext<T>, options: { resou
         context.stats.watchesExpired++;
         publish(context, 'expired', 'gone', version);
         queue.fail(new MetadataStoreError('EXPIRED', `Cannot watch ${context.codec.collection} from version ${version}: ${end.message}; list again`));
+        return;
+      }
+      if (end.kind === 'unusable') {
+        queue.fail(new MetadataStoreError('UNAVAILABLE', `Cannot watch ${context.codec.collection}: the client cannot send the request (${String(end.error)})`, { cause: end.error }));
         return;
       }
       if (end.kind === 'forbidden') {
@@ -153,7 +158,9 @@ function connect<T>(
         controller = started;
         if (!live) started.abort();
       },
-      (err: unknown) => finish({ kind: 'failed', error: err }),
+      // client-node rejects only before sending (no cluster, unusable TLS or auth settings):
+      // retrying cannot help.
+      (err: unknown) => finish({ kind: 'unusable', error: err }),
     );
   });
 }
