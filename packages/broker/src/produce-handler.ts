@@ -65,7 +65,10 @@ async function producePartition(ctx: BrokerContext, rpc: RpcName, p: ProducePart
       recordCount += batch.header.recordCount;
     }
   } catch (err) {
-    return { ...base, logStartOffset: replica.log.logStartOffset, error: partitionError(ctx, rpc, inPartition(replica.name, 'Cannot append to', err)) };
+    const named = err instanceof RunnelError && err.code === 'RECORD_TOO_LARGE'
+      ? new RunnelError(err.code, `${err.message} (the topic's max.message.bytes)`, { cause: err })
+      : err;
+    return { ...base, logStartOffset: replica.log.logStartOffset, error: partitionError(ctx, rpc, inPartition(replica.name, 'Cannot append to', named)) };
   }
   try {
     const appended = replica.append(p.records, recordCount);
