@@ -87,6 +87,8 @@ describe('bad input against a broker process', () => {
     expect(partition.message).toContain('has 2 partition(s) (0..1); partition 7 does not exist');
     const invalid = await producePartitionError('bad/name', 0, batchOf('u', 1));
     expect(invalid.code).toBe('INVALID_TOPIC_NAME');
+    const md = await call(clients.log, clients.log.Metadata, { topics: ['bad/name', missing] });
+    expect(md.topics.map((t) => t.error?.code)).toEqual(['INVALID_TOPIC_NAME', 'UNKNOWN_TOPIC']);
     const created = await call(clients.admin, clients.admin.CreateTopics, { topics: [{ name: 'no spaces allowed', partitions: 1, replicationFactor: 1 }] });
     expect(created.topics[0]?.error?.code).toBe('INVALID_TOPIC_NAME');
     expect(created.topics[0]?.error?.message).toContain('character " " is not allowed');

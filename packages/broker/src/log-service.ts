@@ -6,6 +6,7 @@ import {
   type MetadataResponse,
   type TopicMetadata,
 } from '@runnel/protocol';
+import { validateTopicName } from '@runnel/metadata';
 import { partitionError, requestError, type BrokerContext } from './broker-context.ts';
 import { serveFetch } from './fetch-handler.ts';
 import { checkProduceRequest, runProduce } from './produce-handler.ts';
@@ -27,7 +28,15 @@ export function describeMetadata(ctx: BrokerContext, topics: readonly string[]):
   const names = topics.length > 0 ? topics : [...ctx.view.topics.keys()].sort();
   const result: TopicMetadata[] = names.map((name) => {
     const topic = ctx.view.topics.get(name)?.value;
-    if (topic === undefined) return { name, topicId: '', error: partitionError(ctx, 'Metadata', new RunnelError('UNKNOWN_TOPIC', `Topic ${JSON.stringify(name)} does not exist`)), partitions: [] };
+    if (topic === undefined) {
+      let problem = new RunnelError('UNKNOWN_TOPIC', `Topic ${JSON.stringify(name)} does not exist`);
+      try {
+        validateTopicName(name);
+      } catch (err) {
+        problem = err as RunnelError;
+      }
+      return { name, topicId: '', error: partitionError(ctx, 'Metadata', problem), partitions: [] };
+    }
     const partitions = Array.from({ length: topic.partitions }, (_, partition) => {
       const state = ctx.view.partition(name, partition);
       if (state === undefined || state.topicId !== topic.topicId) {
