@@ -17,13 +17,21 @@ interface Result {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
+  /** CPU time of this (client) process per wall second: near 1 means the client is the bottleneck. */
+  readonly clientCpu: number;
+}
+
+let cpuAtStart = process.cpuUsage();
+function startCpu(): void {
+  cpuAtStart = process.cpuUsage();
 }
 
 function summarize(scenario: string, latencies: number[], seconds: number): Result {
+  const cpu = process.cpuUsage(cpuAtStart);
   const sorted = [...latencies].sort((a, b) => a - b);
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
   const round = (n: number): number => Math.round(n * 100) / 100;
-  return { scenario, ops: latencies.length, seconds: round(seconds), perSecond: round(latencies.length / seconds), p50Ms: round(at(0.5)), p99Ms: round(at(0.99)), maxMs: round(sorted.at(-1) ?? Number.NaN) };
+  return { scenario, ops: latencies.length, seconds: round(seconds), perSecond: round(latencies.length / seconds), p50Ms: round(at(0.5)), p99Ms: round(at(0.99)), maxMs: round(sorted.at(-1) ?? Number.NaN), clientCpu: round((cpu.user + cpu.system) / 1e6 / seconds) };
 }
 
 const broker = (id: number, brokerEpoch = 1): BrokerRegistration => ({ id, host: '127.0.0.1', port: 9000 + id, rack: '', brokerUuid: crypto.randomUUID(), brokerEpoch });
@@ -32,6 +40,7 @@ const broker = (id: number, brokerEpoch = 1): BrokerRegistration => ({ id, host:
 async function renewals(store: KubernetesMetadataStore, scenario: string, leases: number, seconds: number): Promise<Result> {
   const base = Number.parseInt(randomBytes(2).toString('hex'), 16);
   const latencies: number[] = [];
+  startCpu();
   const started = performance.now();
   await Promise.all(Array.from({ length: leases }, async (_, i) => {
     const id = base * 100 + i;
@@ -49,6 +58,7 @@ async function renewals(store: KubernetesMetadataStore, scenario: string, leases
 async function partitionUpdates(store: KubernetesMetadataStore, scenario: string, count: number, seconds: number): Promise<Result> {
   const topic = `bench-${randomBytes(3).toString('hex')}`;
   const latencies: number[] = [];
+  startCpu();
   const started = performance.now();
   await Promise.all(Array.from({ length: count }, async (_, p) => {
     const name = partitionStateName(topic, p);
@@ -65,6 +75,7 @@ async function partitionUpdates(store: KubernetesMetadataStore, scenario: string
 async function reads(store: KubernetesMetadataStore, count: number): Promise<Result> {
   const created = await store.brokers.create('424242', broker(424242));
   const latencies: number[] = [];
+  startCpu();
   const started = performance.now();
   for (let i = 0; i < count; i++) {
     const sent = performance.now();

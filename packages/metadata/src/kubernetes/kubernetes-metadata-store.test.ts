@@ -150,6 +150,20 @@ describe('KubernetesMetadataStore compare-and-swap paths (fake API)', () => {
     expect(settled).toEqual({ applied: false, current: v1 });
   });
 
+  it('creates and deletes with a lost reply are UNKNOWN_OUTCOME too, and a re-read shows what happened', async () => {
+    const { store, api } = await openFake();
+    api.nextFault = 'hold-reply-after-apply';
+    await expect(store.partitions.create(NAME, samplePartition('orders', 0))).rejects.toSatisfy(hasCode('UNKNOWN_OUTCOME'));
+    const created = await store.partitions.get(NAME);
+    expect(created?.value.topic).toBe('orders');
+    // Retrying the create blindly would now say ALREADY_EXISTS: the re-read is the answer.
+    await expect(store.partitions.create(NAME, samplePartition('orders', 0))).rejects.toSatisfy(hasCode('ALREADY_EXISTS'));
+    api.nextFault = 'hold-reply-after-apply';
+    await expect(store.partitions.delete(NAME, { resourceVersion: created?.resourceVersion as string })).rejects.toSatisfy(hasCode('UNKNOWN_OUTCOME'));
+    expect(await store.partitions.get(NAME)).toBeUndefined();
+    expect(store.stats).toMatchObject({ unknownOutcomes: 2, conflicts: 1 });
+  });
+
   it('a 5xx on a write is UNKNOWN_OUTCOME; 429 is UNAVAILABLE; 422 is INVALID with the API server message', async () => {
     const { store, api } = await openFake();
     const v1 = await store.partitions.create(NAME, samplePartition('orders', 0));
@@ -218,7 +232,9 @@ describe('KubernetesMetadataStore compare-and-swap paths (fake API)', () => {
     await expect(store.brokers.get('-1')).rejects.toSatisfy(hasCode('INVALID'));
     await expect(store.partitions.create(NAME, samplePartition('payments', 0))).rejects.toThrow(/the value is for payments-0/);
     await expect(store.partitions.create(NAME, { ...samplePartition('orders', 0), leaderEpoch: -2 })).rejects.toThrow(/leaderEpoch -2/);
-    expect(() => KubernetesMetadataStore.open({ cluster: 'Bad_Name', namespace: 'ns', kubeConfig: kubeConfig() })).toThrow(/Invalid cluster name "Bad_Name"/);
+    await expect(KubernetesMetadataStore.open({ cluster: 'Bad_Name', namespace: 'ns', kubeConfig: kubeConfig() })).rejects.toThrow(/Invalid cluster name "Bad_Name"/);
+    await expect(KubernetesMetadataStore.open({ cluster: 'ok', kubeConfig: kubeConfig() })).rejects.toThrow(/no namespace given and not running in a pod/);
+    await expect(KubernetesMetadataStore.open({ cluster: 'ok', namespace: 'ns', kubeConfig: kubeConfig(), requestTimeoutMs: 0 })).rejects.toThrow(/Invalid requestTimeoutMs 0/);
     expect(api.requests).toEqual([]);
     expect(store.stats.writes).toBe(0);
   });

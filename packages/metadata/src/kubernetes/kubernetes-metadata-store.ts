@@ -93,21 +93,25 @@ export class KubernetesMetadataStore implements MetadataStore {
    * @throws MetadataStoreError INVALID for a bad cluster name or when no namespace is known.
    */
   static open(options: KubernetesMetadataStoreOptions): Promise<KubernetesMetadataStore> {
-    validateClusterName(options.cluster);
-    if (options.requestTimeoutMs !== undefined && !(options.requestTimeoutMs > 0)) {
-      throw new MetadataStoreError('INVALID', `Invalid requestTimeoutMs ${options.requestTimeoutMs}: must be > 0`);
+    try {
+      validateClusterName(options.cluster);
+      if (options.requestTimeoutMs !== undefined && !(options.requestTimeoutMs > 0)) {
+        throw new MetadataStoreError('INVALID', `Invalid requestTimeoutMs ${options.requestTimeoutMs}: must be > 0`);
+      }
+      let kubeConfig = options.kubeConfig;
+      if (kubeConfig === undefined) {
+        kubeConfig = new KubeConfig();
+        if (options.kubeconfigPath !== undefined) kubeConfig.loadFromFile(options.kubeconfigPath);
+        else kubeConfig.loadFromDefault();
+      }
+      const namespace = options.namespace ?? podNamespace();
+      if (namespace === undefined) {
+        throw new MetadataStoreError('INVALID', 'Cannot open the Kubernetes metadata store: no namespace given and not running in a pod');
+      }
+      return Promise.resolve(new KubernetesMetadataStore(options, namespace, kubeConfig));
+    } catch (err) {
+      return Promise.reject(err as Error);
     }
-    let kubeConfig = options.kubeConfig;
-    if (kubeConfig === undefined) {
-      kubeConfig = new KubeConfig();
-      if (options.kubeconfigPath !== undefined) kubeConfig.loadFromFile(options.kubeconfigPath);
-      else kubeConfig.loadFromDefault();
-    }
-    const namespace = options.namespace ?? podNamespace();
-    if (namespace === undefined) {
-      throw new MetadataStoreError('INVALID', 'Cannot open the Kubernetes metadata store: no namespace given and not running in a pod');
-    }
-    return Promise.resolve(new KubernetesMetadataStore(options, namespace, kubeConfig));
   }
 
   /**
