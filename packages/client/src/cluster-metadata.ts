@@ -135,7 +135,9 @@ export class ClusterMetadata {
       }
       this.#topics.set(t.name, { name: t.name, topicId: t.topicId, partitions });
     }
-    for (const name of requested) if (!seen.has(name)) this.#topics.delete(name);
+    // A full refresh (no names) is authoritative for every topic: forget deleted ones too.
+    const forget = requested.length > 0 ? requested : [...this.#topics.keys()];
+    for (const name of forget) if (!seen.has(name)) this.#topics.delete(name);
   }
 }
 

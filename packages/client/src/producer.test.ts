@@ -153,6 +153,15 @@ describe('Producer', () => {
     expect((err as Error).message).toMatch(/orphan-0: not delivered within deliveryTimeoutMs \(300 ms\)/);
   });
 
+  it('forgets a deleted topic: in-flight records time out, later sends fail with UNKNOWN_TOPIC', async () => {
+    cluster.createTopic('gone', 1);
+    const p = producer({ deliveryTimeoutMs: 400 });
+    await p.send({ topic: 'gone', value: 'kept' });
+    cluster.topics.delete('gone');
+    await expect(p.send({ topic: 'gone', value: 'late' })).rejects.toMatchObject({ code: 'REQUEST_TIMED_OUT' });
+    await expect(p.send({ topic: 'gone', value: 'later' })).rejects.toMatchObject({ code: 'UNKNOWN_TOPIC' });
+  });
+
   it('rejects bad options naming the option', () => {
     expect(() => new Producer({ bootstrap: 'nohost' })).toThrow(/Invalid broker address "nohost"/);
     expect(() => new Producer({ bootstrap: 'h:1', acks: 2 as unknown as 1 })).toThrow(/acks: 2/);

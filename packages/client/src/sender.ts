@@ -37,6 +37,8 @@ export class Sender {
   #timerAt = Infinity;
   #refreshing = false;
   #closing = false;
+  /** Set by close(): nothing is sent or re-queued any more. */
+  #closed = false;
 
   constructor(o: ResolvedProducerOptions, acc: RecordAccumulator, memory: BufferMemory, metadata: ClusterMetadata, connections: BrokerConnections) {
     this.#o = o;
@@ -79,6 +81,7 @@ export class Sender {
 
   /** Fails everything still queued with `err` and closes every stream (in-flight requests fail). */
   async close(err: RunnelError): Promise<void> {
+    this.#closed = true;
     clearTimeout(this.#timer);
     for (const b of this.#acc.abortAll()) {
       b.fail(err);
@@ -90,6 +93,7 @@ export class Sender {
   }
 
   #run(): void {
+    if (this.#closed) return;
     const building = new Map<string, Request[]>();
     let leaderMissing = false;
     const accept = (batch: ProducerBatch): boolean => {
@@ -217,7 +221,7 @@ export class Sender {
   #onError(batches: ProducerBatch[], err: RunnelError): void {
     if (REFRESH_CODES.has(err.code)) this.#refreshLeaders();
     for (const b of batches) {
-      if (err.retriable && b.attempts <= this.#o.retries && Date.now() - b.createdMs < this.#o.deliveryTimeoutMs) {
+      if (err.retriable && !this.#closed && b.attempts <= this.#o.retries && Date.now() - b.createdMs < this.#o.deliveryTimeoutMs) {
         const backoff = fullJitterDelay(b.attempts, { minDelayMs: this.#o.retryBackoffMs, maxDelayMs: this.#o.retryBackoffMaxMs });
         this.#acc.requeue(b, backoff);
       } else {
@@ -235,7 +239,7 @@ export class Sender {
   }
 
   #refreshLeaders(): void {
-    if (this.#refreshing) return;
+    if (this.#refreshing || this.#closed) return;
     this.#refreshing = true;
     const backoff = fullJitterDelay(1, { minDelayMs: this.#o.retryBackoffMs, maxDelayMs: this.#o.retryBackoffMaxMs });
     this.#metadata
