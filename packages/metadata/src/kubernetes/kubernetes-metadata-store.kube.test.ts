@@ -14,6 +14,7 @@ import type { Versioned, WatchEvent } from '../metadata-store.ts';
 import { partitionStateName, type PartitionState } from '../topic-model.ts';
 import { STORE_WATCH_CHANNEL, type StoreWatchEvent } from './store-diagnostics.ts';
 import { KubernetesMetadataStore, type KubernetesMetadataStoreOptions } from './kubernetes-metadata-store.ts';
+import { topicResourceName } from './kube-names.ts';
 import type { RequestInterceptor } from './kube-resource-client.ts';
 import { BROKER_RBAC_RULES } from './rbac-rules.ts';
 
@@ -137,6 +138,27 @@ describe('KubernetesMetadataStore on the real API server', () => {
       await elsewhere.close();
     } finally {
       await kube.deleteNamespace(other);
+      await dispose();
+    }
+  });
+
+  it('writes topic settings into the Topic spec (validated at admission) and store fields into the annotation', async () => {
+    const { store, dispose } = await openStore();
+    try {
+      const topic = { name: 'Payments_EU', topicId: crypto.randomUUID(), partitions: 2, replicationFactor: 3, configs: {}, assignments: [[0, 1, 2], [1, 2, 0]], minInsyncReplicas: 2, deletionPolicy: 'Retain', uncleanLeaderElection: false, futureField: { x: 1 } };
+      const created = await store.topics.create(topic.name, topic);
+      expect(created.value).toEqual(topic);
+      const raw = await kube.kubectl(['get', 'topic', topicResourceName(topic.name), '-n', store.namespace, '-o', 'json']);
+      const object = JSON.parse(raw.stdout) as { spec: Record<string, unknown>; metadata: { annotations: Record<string, string> } };
+      expect(object.spec).toEqual({ topicName: 'Payments_EU', partitions: 2, replicationFactor: 3, configs: {}, minInsyncReplicas: 2, deletionPolicy: 'Retain', uncleanLeaderElection: false });
+      expect(JSON.parse(object.metadata.annotations['runnel.dev/topic'] ?? '{}')).toEqual({ topicId: topic.topicId, assignments: topic.assignments, futureField: { x: 1 } });
+      // The CEL rules apply to the store's writes too: the API server's message comes back as INVALID.
+      await expect(store.topics.update(topic.name, { ...topic, partitions: 1 }, created.resourceVersion)).rejects.toSatisfy(
+        (err) => isMetadataStoreError(err, 'INVALID') && (err as Error).message.includes('spec.partitions cannot decrease'),
+      );
+      expect((await store.topics.get(topic.name))?.resourceVersion).toBe(created.resourceVersion);
+    } finally {
+      await store.close();
       await dispose();
     }
   });
