@@ -16,10 +16,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FAST_REPLICATION_TIMING } from '@runnel/broker';
-import { applyCrds, openKubernetesMetadataStore, provisionPartitions, type KubernetesMetadataStore } from '@runnel/metadata';
+import { applyCrds, openKubernetesMetadataStore, type KubernetesMetadataStore } from '@runnel/metadata';
 import { ensureKubeBinaries, startControlPlane } from '@runnel/test-kube';
 import { KubeConfig } from '@kubernetes/client-node';
-import { ChaosCluster } from '../chaos/chaos-cluster.ts';
+import { ChaosCluster, createTopic } from '../chaos/chaos-cluster.ts';
 import { apiServerLeaseWrites, brokerLeaseWrites, endToEndLatency, failoverTime, produceThroughput } from './replication/measure.ts';
 
 /** The fastest safe timings: the broker's own test timings (DESIGN.md §6 Timing: RD > RP + request timeout, LD > RD). */
@@ -59,8 +59,7 @@ try {
     return store;
   };
   const topic = async (store: KubernetesMetadataStore, name: string, partitions: number, rf: number): Promise<string> => {
-    await store.topics.create(name, { name, topicId: '', partitions, replicationFactor: rf, configs: rf > 1 ? { 'min.insync.replicas': '2' } : {}, assignments: [] });
-    await provisionPartitions(store, name, { brokers: [0, 1, 2] });
+    await createTopic(store, name, { partitions, replicationFactor: rf, brokers: 3, ...(rf > 1 ? { minInsyncReplicas: 2 } : {}) });
     return name;
   };
   const startCluster = async (store: KubernetesMetadataStore, clusterId: string, timing: typeof FAST_TIMING | undefined): Promise<ChaosCluster> => {

@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { partitionStateName, type MetadataStore, type PartitionState } from '@runnel/metadata';
+import { isMetadataStoreError, partitionStateName, provisionPartitions, type MetadataStore, type PartitionState } from '@runnel/metadata';
 import { ChaosBroker, type ChaosBrokerOptions } from './chaos-broker.ts';
 
 /** Options of {@link ChaosCluster.start}. */
@@ -133,6 +133,33 @@ export class ChaosCluster {
   async destroy(): Promise<void> {
     await Promise.all(this.brokers.map((b) => b.destroy()));
   }
+}
+
+/**
+ * Creates a topic (a Topic resource on Kubernetes) and its partition records on brokers 0..n-1.
+ * A create whose reply was lost (UNKNOWN_OUTCOME, e.g. while a fresh API server establishes the
+ * CRD) is settled by reading the topic back, as DESIGN.md §6 rule 7 does for Leases.
+ */
+export async function createTopic(store: MetadataStore, name: string, o: { partitions: number; replicationFactor: number; minInsyncReplicas?: number; brokers: number }): Promise<void> {
+  const definition = {
+    name,
+    topicId: '',
+    partitions: o.partitions,
+    replicationFactor: o.replicationFactor,
+    configs: o.minInsyncReplicas === undefined ? {} : { 'min.insync.replicas': String(o.minInsyncReplicas) },
+    assignments: [],
+  };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await store.topics.create(name, definition);
+      break;
+    } catch (err) {
+      if (isMetadataStoreError(err, 'ALREADY_EXISTS') && attempt > 1) break;
+      if (!isMetadataStoreError(err, 'UNKNOWN_OUTCOME') || attempt >= 5) throw err;
+      if ((await store.topics.get(name).catch(() => undefined)) !== undefined) break;
+    }
+  }
+  await provisionPartitions(store, name, { brokers: [...Array(o.brokers).keys()] });
 }
 
 function describe(partition: number, s: PartitionState): PartitionLeadership {

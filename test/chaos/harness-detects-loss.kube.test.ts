@@ -8,11 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyCrds, openKubernetesMetadataStore, provisionPartitions, type KubernetesMetadataStore } from '@runnel/metadata';
+import { applyCrds, openKubernetesMetadataStore, type KubernetesMetadataStore } from '@runnel/metadata';
 import { kubeTest } from '@runnel/test-kube';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { checkHistory, HistoryRecorder } from '../support/history/index.ts';
-import { ChaosCluster } from './chaos-cluster.ts';
+import { ChaosCluster, createTopic } from './chaos-cluster.ts';
 import { runWorkload } from './chaos-workload.ts';
 import { drainPartitions } from './drain.ts';
 import { countFaults, runNemesis } from './nemesis.ts';
@@ -43,8 +43,7 @@ it('survives kill and pause of RF=1 leaders, and reports lost writes exactly whe
   const clusterId = `loss-${hex()}`;
   const topic = `only-copy-${hex()}`;
   store = await openKubernetesMetadataStore({ cluster: clusterId, namespace, kubeconfigPath: kube.context.kubeconfigPath, requestTimeoutMs: 5_000 });
-  await store.topics.create(topic, { name: topic, topicId: '', partitions: PARTITIONS, replicationFactor: 1, configs: {}, assignments: [] });
-  await provisionPartitions(store, topic, { brokers: [0, 1, 2] });
+  await createTopic(store, topic, { partitions: PARTITIONS, replicationFactor: 1, brokers: 3 });
   cluster = await ChaosCluster.start({ brokers: 3, dir, clusterId, namespace, kubeconfigPath: kube.context.kubeconfigPath, store });
   const c = cluster;
   try {
