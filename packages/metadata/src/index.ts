@@ -27,7 +27,7 @@ export {
   type StoreWriteEvent,
   type StoreWatchEvent,
   type StoreStats,
-} from './kubernetes/store-diagnostics.ts';
+} from './store-diagnostics.ts';
 export {
   RUNNEL_GROUP,
   CLUSTER_LABEL,

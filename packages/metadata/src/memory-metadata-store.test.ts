@@ -1,10 +1,12 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isMetadataStoreError } from './errors.ts';
 import { MemoryMetadataStore } from './memory-metadata-store.ts';
 import type { WatchEvent } from './metadata-store.ts';
+import { STORE_WRITE_CHANNEL, type StoreWriteEvent } from './store-diagnostics.ts';
 import type { TopicDefinition } from './topic-model.ts';
 
 function topic(name: string, partitions = 1): TopicDefinition {
@@ -119,6 +121,27 @@ describe('MemoryMetadataStore', () => {
     const path = join(dir, 'metadata.json');
     await writeFile(path, '{"revision": 3, "obj');
     await expect(MemoryMetadataStore.open({ path })).rejects.toThrow(/Cannot load metadata store .*metadata\.json/);
+  });
+
+  it('publishes each write and its outcome on the runnel:metadata:write channel, like the Kubernetes store', async () => {
+    const store = await MemoryMetadataStore.open();
+    const seen: StoreWriteEvent[] = [];
+    const listener = (message: unknown): void => void seen.push(message as StoreWriteEvent);
+    subscribe(STORE_WRITE_CHANNEL, listener);
+    try {
+      const v1 = await store.topics.create('t', topic('t'));
+      await store.topics.update('t', v1.value, v1.resourceVersion);
+      await store.topics.update('t', v1.value, v1.resourceVersion).catch(() => undefined);
+      await store.topics.delete('gone').catch(() => undefined);
+    } finally {
+      unsubscribe(STORE_WRITE_CHANNEL, listener);
+    }
+    expect(seen.map((e) => [e.collection, e.name, e.op, e.outcome, e.code])).toEqual([
+      ['topics', 't', 'create', 'ok', undefined],
+      ['topics', 't', 'update', 'ok', undefined],
+      ['topics', 't', 'update', 'conflict', 'CONFLICT'],
+      ['topics', 'gone', 'delete', 'error', 'NOT_FOUND'],
+    ]);
   });
 
   it('ends watches on close and refuses writes afterwards', async () => {

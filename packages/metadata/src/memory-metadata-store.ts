@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { MetadataStoreError } from './errors.ts';
 import type { MetadataStore, ObjectCollection, Versioned, WatchEvent, WatchOptions } from './metadata-store.ts';
 import type { BrokerRegistration, PartitionState, TopicDefinition } from './topic-model.ts';
+import { writeChannel, type StoreWriteEvent } from './store-diagnostics.ts';
 import { WatchQueue } from './watch-queue.ts';
 
 /** Options of {@link MemoryMetadataStore.open}. */
@@ -110,12 +111,12 @@ export class MemoryMetadataStore implements MetadataStore {
     return {
       list: () => Promise.resolve({ items: [...objects.values()], resourceVersion: String(this.#revision) }),
       get: (name) => Promise.resolve(objects.get(name)),
-      create: async (name, value) => {
+      create: (name, value) => observeWrite(kind, name, 'create', async () => {
         this.#checkOpen();
         if (objects.has(name)) throw new MetadataStoreError('ALREADY_EXISTS', `Cannot create ${kind}/${name}: it already exists`);
         return this.#write(kind, 'ADDED', name, value);
-      },
-      update: async (name, value, resourceVersion) => {
+      }),
+      update: (name, value, resourceVersion) => observeWrite(kind, name, 'update', async () => {
         this.#checkOpen();
         const current = objects.get(name);
         if (current === undefined) throw new MetadataStoreError('NOT_FOUND', `Cannot update ${kind}/${name}: it does not exist`);
@@ -126,8 +127,8 @@ export class MemoryMetadataStore implements MetadataStore {
           );
         }
         return this.#write(kind, 'MODIFIED', name, value);
-      },
-      delete: async (name, options = {}) => {
+      }),
+      delete: (name, options = {}) => observeWrite(kind, name, 'delete', async () => {
         this.#checkOpen();
         const current = objects.get(name);
         if (current === undefined) throw new MetadataStoreError('NOT_FOUND', `Cannot delete ${kind}/${name}: it does not exist`);
@@ -138,7 +139,7 @@ export class MemoryMetadataStore implements MetadataStore {
           );
         }
         await this.#write(kind, 'DELETED', name, current.value);
-      },
+      }),
       watch: (options) => this.#watch(kind, options) as AsyncIterable<WatchEvent<T>>,
     };
   }
@@ -217,6 +218,26 @@ export class MemoryMetadataStore implements MetadataStore {
       revision: this.#revision,
       objects: { topics: [...this.#objects.topics.values()], partitions: [...this.#objects.partitions.values()], brokers: [...this.#objects.brokers.values()] },
     };
+  }
+}
+
+/**
+ * Runs one write and, when someone listens, publishes its outcome on the same diagnostics channel
+ * as the Kubernetes store, so write and conflict metrics work in local mode and simulation too.
+ */
+async function observeWrite<R>(collection: string, name: string, op: StoreWriteEvent['op'], write: () => Promise<R>): Promise<R> {
+  if (!writeChannel.hasSubscribers) return write();
+  const started = performance.now();
+  let outcome: StoreWriteEvent['outcome'] = 'ok';
+  let code: string | undefined;
+  try {
+    return await write();
+  } catch (err) {
+    code = err instanceof MetadataStoreError ? err.code : 'UNKNOWN';
+    outcome = code === 'CONFLICT' || code === 'ALREADY_EXISTS' ? 'conflict' : 'error';
+    throw err;
+  } finally {
+    writeChannel.publish({ collection, name, op, outcome, ...(code !== undefined ? { code } : {}), durationMs: performance.now() - started, rateLimitedMs: 0 } satisfies StoreWriteEvent);
   }
 }
 

@@ -4,7 +4,7 @@ import { MetadataStoreError, isMetadataStoreError } from '../errors.ts';
 import type { WatchEvent } from '../metadata-store.ts';
 import { WatchQueue } from '../watch-queue.ts';
 import type { KubeObject, ResourceCodec } from './kube-object.ts';
-import { watchChannel, type StoreStats, type StoreWatchEvent } from './store-diagnostics.ts';
+import { watchChannel, type StoreStats, type StoreWatchEvent } from '../store-diagnostics.ts';
 
 /** What a watch needs from its store. */
 export interface KubeWatchContext<T> {

@@ -12,7 +12,7 @@ import { describeMetadataStoreContract, samplePartition } from '../metadata-stor
 import { settleUncertainWrite } from '../settle-uncertain-write.ts';
 import type { Versioned, WatchEvent } from '../metadata-store.ts';
 import { partitionStateName, type PartitionState } from '../topic-model.ts';
-import { STORE_WATCH_CHANNEL, type StoreWatchEvent } from './store-diagnostics.ts';
+import { STORE_WATCH_CHANNEL, type StoreWatchEvent } from '../store-diagnostics.ts';
 import { KubernetesMetadataStore, type KubernetesMetadataStoreOptions } from './kubernetes-metadata-store.ts';
 import { topicResourceName } from './kube-names.ts';
 import type { RequestInterceptor } from './kube-resource-client.ts';

@@ -11,7 +11,7 @@ import { samplePartition } from '../metadata-store-contract.ts';
 import { settleUncertainWrite } from '../settle-uncertain-write.ts';
 import { partitionStateName, type PartitionState } from '../topic-model.ts';
 import { KubernetesMetadataStore } from './kubernetes-metadata-store.ts';
-import { STORE_WRITE_CHANNEL, type StoreWriteEvent } from './store-diagnostics.ts';
+import { STORE_WRITE_CHANNEL, type StoreWriteEvent } from '../store-diagnostics.ts';
 
 type Fault = 'hold-reply-after-apply' | 'drop-before-apply' | 'http-500' | 'http-429' | 'http-422';
 

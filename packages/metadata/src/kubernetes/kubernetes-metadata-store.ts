@@ -8,7 +8,7 @@ import { parseVersion, withWriteId, type KubeObject, type ResourceCodec } from '
 import { replicaLabel, validateClusterName } from './kube-names.ts';
 import { startKubeWatch } from './kube-watch.ts';
 import { brokerLeaseCodec, partitionLeaseCodec } from './lease-codecs.ts';
-import { emptyStats, writeChannel, type StoreStats, type StoreWriteEvent } from './store-diagnostics.ts';
+import { emptyStats, writeChannel, type StoreStats, type StoreWriteEvent } from '../store-diagnostics.ts';
 import { TokenBucket, type TokenBucketOptions } from './token-bucket.ts';
 import { topicCodec } from './topic-codec.ts';
 
