@@ -98,16 +98,22 @@ export async function* scanBatches(file: StorageFile, options: ScanOptions): Asy
   while (chunkStart + pos < options.end) {
     const result = inspect(chunk, pos, chunkStart, options, expected);
     if (result === 'need-more') {
+      // Re-read from this batch. The first read takes a chunk; if the batch is larger than the
+      // chunk, its header (now in hand) gives the size to read it whole on the second pass.
       const filePos = chunkStart + pos;
-      const size = batchSizeAt(chunk, pos);
-      const want = Math.min(options.end - filePos, Math.max(chunkBytes, size));
-      chunk = await readAt(file, filePos, want);
-      chunkStart = filePos;
-      pos = 0;
-      if (chunk.length < Math.min(want, RECORD_BATCH_HEADER_BYTES)) return { position: filePos, reason: 'the file ended early' };
-      const again = inspect(chunk, 0, chunkStart, options, expected);
-      if (again === 'need-more') return { position: filePos, reason: 'the file ended inside the batch' };
-      if (typeof again === 'string') return { position: filePos, reason: again };
+      let want = Math.min(options.end - filePos, Math.max(chunkBytes, batchSizeAt(chunk, pos)));
+      for (;;) {
+        chunk = await readAt(file, filePos, want);
+        chunkStart = filePos;
+        pos = 0;
+        if (chunk.length < Math.min(want, RECORD_BATCH_HEADER_BYTES)) return { position: filePos, reason: 'the file ended early' };
+        const again = inspect(chunk, 0, chunkStart, options, expected);
+        if (typeof again !== 'string') break;
+        if (again !== 'need-more') return { position: filePos, reason: again };
+        const needed = Math.min(options.end - filePos, batchSizeAt(chunk, 0));
+        if (needed <= chunk.length) return { position: filePos, reason: 'the file ended inside the batch' };
+        want = needed;
+      }
       continue;
     }
     if (typeof result === 'string') return { position: chunkStart + pos, reason: result };

@@ -49,6 +49,24 @@ describe('PartitionLog append and read', () => {
     await log.close();
   });
 
+  it('reads batches larger than the read path\'s 64 KiB walk chunk, alone and after smaller ones', async () => {
+    // Regression: a batch over the walk chunk was reported as "the file ended inside the batch"
+    // and reads returned nothing (found by the broker with 256 KiB producer batches).
+    const log = await PartitionLog.open({ dir, config: testConfig({ segmentBytes: 8 << 20 }), name: 'big-0' });
+    await log.append(batchOf(2, 'small', { valueBytes: 100 }), { leaderEpoch: 0, assignOffsets: true });
+    for (let i = 0; i < 3; i++) await log.append(batchOf(1, `big${i}`, { valueBytes: 300 * 1024 }), { leaderEpoch: 0, assignOffsets: true });
+    for (const offset of [0, 2, 3, 4]) {
+      const { records, firstOffset } = await log.read(offset, { maxBytes: 1 });
+      expect(firstOffset).toBe(offset < 2 ? 0 : offset);
+      const read = decodeRecords(records);
+      expect(read[0]?.offset).toBe(firstOffset);
+      if (offset >= 2) expect(read[0]?.value?.length).toBe(300 * 1024);
+    }
+    const all = await log.read(0, { maxBytes: 4 << 20 });
+    expect(decodeRecords(all.records).map((r) => r.offset)).toEqual([0, 1, 2, 3, 4]);
+    await log.close();
+  });
+
   it('rejects reads outside the log with OFFSET_OUT_OF_RANGE naming the range', async () => {
     const log = await PartitionLog.open({ dir, config: testConfig(), name: 't-1' });
     await log.append(batchOf(3, 'a'), { leaderEpoch: 0, assignOffsets: true });
