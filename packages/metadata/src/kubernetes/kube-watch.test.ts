@@ -81,6 +81,17 @@ describe('Kubernetes watch loop (scripted server)', () => {
     expect(store.stats).toMatchObject({ watchRestarts: 2, watchesExpired: 1 });
   });
 
+  it('ends EXPIRED for a version from the future (ResourceVersionTooLarge), as the memory store does', async () => {
+    const { store } = await watchServer([
+      (response) => {
+        ok(response);
+        response.end(line('ERROR', { kind: 'Status', code: 504, reason: 'Timeout', message: 'Too large resource version: 999, current: 120', details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }] } }));
+      },
+    ]);
+    const iterator = store.partitions.watch({ resourceVersion: '999', signal: AbortSignal.timeout(10_000) })[Symbol.asyncIterator]();
+    await expect(iterator.next()).rejects.toSatisfy((err) => isMetadataStoreError(err, 'EXPIRED'));
+  });
+
   it('skips an object it cannot decode (counted) instead of ending the watch', async () => {
     const { store } = await watchServer([
       (response) => {

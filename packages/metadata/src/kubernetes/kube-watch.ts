@@ -126,8 +126,11 @@ function connect<T>(
     const onEvent = (phase: string, object: unknown): void => {
       if (!live) return;
       if (phase === 'ERROR') {
-        const status = object as { code?: number; message?: string } | undefined;
-        finish(status?.code === 410 ? { kind: 'expired', message: status.message ?? '410 Gone' } : { kind: 'failed', error: new Error(`watch error: ${JSON.stringify(object)}`) });
+        const status = object as { code?: number; message?: string; details?: { causes?: Array<{ reason?: string }> } } | undefined;
+        // 410: the version left the history. A version from the future (ResourceVersionTooLarge)
+        // can never be served either; the memory store calls both EXPIRED.
+        const tooLarge = status?.details?.causes?.some((cause) => cause.reason === 'ResourceVersionTooLarge') === true;
+        finish(status?.code === 410 || tooLarge ? { kind: 'expired', message: status?.message ?? '410 Gone' } : { kind: 'failed', error: new Error(`watch error: ${JSON.stringify(object)}`) });
         return;
       }
       const kubeObject = object as KubeObject;
