@@ -40,3 +40,6 @@ export type {
   NodeFetchRequest,
   NodeReplicaStatus,
 } from './replication/replication-node-api.ts';
+export { createReplicationNode } from './replication/replication-node.ts';
+export { InProcessReplicaNetwork } from './replication/in-process-replica-transport.ts';
+export { ProducerIdAllocator } from './replication/producer-id-allocator.ts';

@@ -51,6 +51,8 @@ export class ReplicatedPartition {
   fetchGeneration = 0;
   /** False while a failover or truncation is in progress: the fetcher skips the partition. */
   fetching = true;
+  /** True while a handover is in progress: produce is refused (rule 10). */
+  handingOver = false;
   /** When the current leader was first judged dead (failover rank wait), or undefined. */
   leaderDeadSince: number | undefined;
   readonly #listeners = new Set<() => void>();
@@ -228,7 +230,12 @@ export class ReplicatedPartition {
 
   /** Truncates to `offset` (divergence) and rebuilds the producer state from what is left. */
   async truncateTo(offset: number): Promise<void> {
-    if (offset >= this.log.logEndOffset) return;
+    if (offset >= this.log.logEndOffset) {
+      // Nothing to cut, but an epoch that starts at the log end without records (a leadership that
+      // appended nothing) must go, or the next fetch would report it again and diverge forever.
+      await this.log.leaderEpochs.truncateFromEnd(offset);
+      return;
+    }
     await this.log.truncateTo(offset);
     await this.producers.rebuild(this.log);
     this.#notify();

@@ -1,0 +1,236 @@
+import { RunnelError } from '@runnel/protocol';
+import type { PartitionState, ReplicaIdentity } from '@runnel/metadata';
+import { casPartition, readUntilAnswered } from './partition-cas.ts';
+import type { NodeContext } from './node-context.ts';
+import type { ReplicatedPartition } from './replicated-partition.ts';
+
+/**
+ * Every partition-Lease write of this broker (DESIGN.md §6 rules 6–10), one at a time per
+ * partition (under its lane): ISR expand and shrink by the leader, failover by an in-sync
+ * follower, handover to a chosen follower. Each is a CAS with a proposalId; an unknown outcome is
+ * settled by re-reading (casPartition), and while a CAS is pending its ISR counts in the maximal ISR.
+ */
+export class IsrManager {
+  readonly #ctx: NodeContext;
+  readonly #expanding = new Set<string>();
+
+  constructor(ctx: NodeContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Writes `next` (partitionEpoch + 1) as this partition's Lease; applies what the store then holds. */
+  async #write(p: ReplicatedPartition, next: Omit<PartitionState, 'proposalId'>, proposedIsr: readonly ReplicaIdentity[] | undefined): Promise<boolean> {
+    const ctx = this.#ctx;
+    const base = p.versioned;
+    if (proposedIsr !== undefined) p.proposedIsr = proposedIsr;
+    try {
+      const outcome = await casPartition({ store: ctx.options.store, clock: ctx.options.clock, timing: ctx.options.timing, newId: ctx.newId }, p.name, { ...next, partitionEpoch: base.value.partitionEpoch + 1 }, base.resourceVersion, ctx.signal);
+      if (outcome.current !== undefined) {
+        if (p.applyState(outcome.current) === 'stepped-down') ctx.logger.warn({ partition: p.name }, 'stepped down after a partition Lease CAS found another holder');
+      }
+      return outcome.applied;
+    } finally {
+      p.proposedIsr = undefined;
+    }
+  }
+
+  /** Rule 6: the leader adds a follower at LEO ≥ max(HW, epochStartOffset) with its live brokerEpoch. */
+  maybeExpand(p: ReplicatedPartition, replicaId: number, brokerEpoch: number): void {
+    const ctx = this.#ctx;
+    if (p.role !== 'leader' || this.#expanding.has(p.name)) return;
+    const state = p.state;
+    if (!state.replicas.includes(replicaId) || p.maximalIsr().some((m) => m.id === replicaId && m.brokerEpoch === brokerEpoch)) return;
+    const f = p.follower(replicaId);
+    if (f === undefined || f.brokerEpoch !== brokerEpoch || f.position < Math.max(p.log.highWatermark, state.epochStartOffset)) return;
+    this.#expanding.add(p.name);
+    void p.exclusive(async () => {
+      // Live incarnation: a consistent read of its broker Lease, never a cached one (KIP-903).
+      await ctx.liveness.refresh(replicaId, ctx.signal);
+      if (ctx.liveness.liveEpoch(replicaId) !== brokerEpoch) return;
+      const now = p.state;
+      const pos = p.follower(replicaId);
+      if (p.role !== 'leader' || pos === undefined || pos.brokerEpoch !== brokerEpoch || pos.position < Math.max(p.log.highWatermark, now.epochStartOffset)) return;
+      const isr = [...now.isr.filter((m) => m.id !== replicaId), { id: replicaId, brokerEpoch }];
+      if (await this.#write(p, { ...now, isr }, [...now.isr, { id: replicaId, brokerEpoch }])) {
+        ctx.observer.isrChange?.({ partition: p.name, kind: 'expand', isr: isr.map((m) => m.id) });
+        ctx.logger.info({ partition: p.name, isr }, 'ISR expanded');
+      }
+    }).catch((err: unknown) => {
+      if (!ctx.signal.aborted) ctx.logger.warn({ err, partition: p.name }, 'ISR expansion failed');
+    }).finally(() => this.#expanding.delete(p.name));
+  }
+
+  /** One pass: shrinks on leaders, liveness and failover on followers. */
+  async tick(): Promise<void> {
+    const ctx = this.#ctx;
+    const followedLeaders = new Set<number>();
+    for (const p of ctx.partitions.values()) {
+      if (p.closed) continue;
+      if (p.role === 'leader') {
+        const lagging = p.laggingMembers(ctx.options.timing.replicaLagMaxMs);
+        if (lagging.length > 0) void this.#shrink(p, lagging);
+      } else if (p.state.holder !== null && p.state.holder.id !== ctx.self.id) {
+        followedLeaders.add(p.state.holder.id);
+      }
+    }
+    await Promise.all([...followedLeaders].map((id) => ctx.liveness.refresh(id, ctx.signal)));
+    for (const p of ctx.partitions.values()) {
+      if (!p.closed && p.role === 'follower') this.#considerFailover(p);
+    }
+  }
+
+  async #shrink(p: ReplicatedPartition, lagging: readonly ReplicaIdentity[]): Promise<void> {
+    const ctx = this.#ctx;
+    await p.exclusive(async () => {
+      const now = p.state;
+      const out = lagging.filter((m) => now.isr.some((x) => x.id === m.id && x.brokerEpoch === m.brokerEpoch));
+      if (p.role !== 'leader' || out.length === 0) return;
+      const isr = now.isr.filter((m) => !out.some((x) => x.id === m.id && x.brokerEpoch === m.brokerEpoch));
+      // The removed members stay in the maximal ISR until the CAS is confirmed (H2).
+      if (await this.#write(p, { ...now, isr }, now.isr)) {
+        ctx.observer.isrChange?.({ partition: p.name, kind: 'shrink', isr: isr.map((m) => m.id) });
+        ctx.logger.warn({ partition: p.name, removed: out, isr }, 'ISR shrunk');
+      }
+    }).catch((err: unknown) => {
+      if (!ctx.signal.aborted) ctx.logger.warn({ err, partition: p.name }, 'ISR shrink failed');
+    });
+  }
+
+  /** Whether this incarnation may lead `state` (rule 8): in its ISR with the current brokerEpoch, or as a cleanly stopped earlier incarnation. */
+  #eligible(state: PartitionState): boolean {
+    const self = this.#ctx.self;
+    if (state.leaderEpoch < 0 && state.isr.length === 0) return true; // never led: every replica's log is empty
+    return state.isr.some((m) => m.id === self.id && (m.brokerEpoch === self.brokerEpoch || (!this.#ctx.recovering && m.brokerEpoch < self.brokerEpoch)));
+  }
+
+  #leaderDead(state: PartitionState): boolean {
+    const holder = state.holder;
+    if (holder === null) return true;
+    if (holder.id === this.#ctx.self.id) return holder.brokerEpoch !== this.#ctx.self.brokerEpoch;
+    return this.#ctx.liveness.isDead(holder);
+  }
+
+  #considerFailover(p: ReplicatedPartition): void {
+    const ctx = this.#ctx;
+    const state = p.state;
+    if (!this.#eligible(state) || !this.#leaderDead(state)) {
+      p.leaderDeadSince = undefined;
+      return;
+    }
+    const now = ctx.options.clock.now();
+    p.leaderDeadSince ??= now;
+    const rank = Math.max(0, state.replicas.indexOf(ctx.self.id));
+    if (now - p.leaderDeadSince < rank * ctx.options.timing.renewPeriodMs) return;
+    const deadSince = p.leaderDeadSince;
+    void p.exclusive(() => this.#failover(p, deadSince)).catch((err: unknown) => {
+      if (!ctx.signal.aborted) ctx.logger.warn({ err, partition: p.name }, 'failover attempt failed');
+    });
+  }
+
+  /** Rule 8: stop fetching, flush, E := log end, CAS holder=self, epoch+1, old leader out of the ISR, epochStartOffset=E. */
+  async #failover(p: ReplicatedPartition, deadSince: number): Promise<void> {
+    const ctx = this.#ctx;
+    if (p.role !== 'follower' || p.closed) return;
+    p.fetching = false;
+    p.fetchGeneration++; // late fetch responses are dropped from here on
+    try {
+      await p.log.flush();
+      // Decide on a consistent read, never on the watch cache (H1).
+      const fresh = await readUntilAnswered(ctx.options, p.name, ctx.signal);
+      if (fresh === undefined) return;
+      p.applyState(fresh);
+      const state = fresh.value;
+      if (!this.#eligible(state) || !this.#leaderDead(state) || p.role !== 'follower') return;
+      const won = await this.#takeLeadership(p, state, state.holder?.id);
+      if (won) ctx.observer.failover?.({ partition: p.name, leaderEpoch: p.state.leaderEpoch, durationMs: ctx.options.clock.now() - deadSince });
+    } finally {
+      p.fetching = true;
+      const leader = p.state.holder?.id;
+      if (p.role === 'follower' && leader !== undefined && leader !== ctx.self.id) ctx.wakeFetcher(leader);
+    }
+  }
+
+  /**
+   * A handover named this incarnation holder (rule 10): stop fetching, persist the epoch entry
+   * at the local log end, rebuild producer state, then lead.
+   */
+  async acceptHandover(p: ReplicatedPartition): Promise<void> {
+    const ctx = this.#ctx;
+    await p.exclusive(async () => {
+      if (p.role === 'leader' || p.closed || !p.isHolder()) return;
+      p.fetchGeneration++;
+      await p.log.flush();
+      await p.log.leaderEpochs.assign(p.state.leaderEpoch, p.log.logEndOffset);
+      await p.producers.rebuild(p.log);
+      if (!p.isHolder()) return;
+      p.becomeLeader(p.versioned);
+      ctx.logger.info({ partition: p.name, leaderEpoch: p.state.leaderEpoch }, 'became leader by handover');
+    });
+  }
+
+  /** CAS holder=self at epoch+1 with `excluded` out of the ISR; on success persist the epoch, rebuild producer state, lead. */
+  async #takeLeadership(p: ReplicatedPartition, state: PartitionState, excluded: number | undefined): Promise<boolean> {
+    const ctx = this.#ctx;
+    const self = ctx.self;
+    const startOffset = p.log.logEndOffset;
+    const me = { id: self.id, brokerEpoch: self.brokerEpoch };
+    const isr = [...state.isr.filter((m) => m.id !== self.id && m.id !== excluded), me];
+    const next = { ...state, holder: me, leaderEpoch: state.leaderEpoch + 1, isr, epochStartOffset: startOffset, handoverTo: null };
+    const base = p.versioned;
+    const outcome = await casPartition({ store: ctx.options.store, clock: ctx.options.clock, timing: ctx.options.timing, newId: ctx.newId }, p.name, { ...next, partitionEpoch: base.value.partitionEpoch + 1 }, base.resourceVersion, ctx.signal);
+    if (!outcome.applied || outcome.current === undefined) {
+      if (outcome.current !== undefined) p.applyState(outcome.current);
+      ctx.logger.info({ partition: p.name, holder: outcome.current?.value.holder }, 'lost the leadership race; following the winner');
+      return false;
+    }
+    // Epoch entry on disk before any append in the new epoch (rule 3), producer state from the log (rule 11).
+    await p.log.leaderEpochs.assign(next.leaderEpoch, startOffset);
+    await p.producers.rebuild(p.log);
+    p.becomeLeader(outcome.current);
+    ctx.logger.info({ partition: p.name, leaderEpoch: next.leaderEpoch, epochStartOffset: startOffset, isr }, 'became leader');
+    return true;
+  }
+
+  /**
+   * Rule 10: preferred-leader move. The target must be in the ISR with its live brokerEpoch; the
+   * leader stops taking produce (by handing over while the target is at its log end), waits for
+   * the target to reach its log end, then CASes holder=target at epoch+1.
+   */
+  async handover(p: ReplicatedPartition, target: number, timeoutMs: number, signal: AbortSignal): Promise<number> {
+    const ctx = this.#ctx;
+    const clock = ctx.options.clock;
+    const deadline = clock.now() + timeoutMs;
+    const notLeader = p.notLeaderError(ctx.self.id);
+    if (notLeader !== undefined) throw notLeader;
+    const member = p.state.isr.find((m) => m.id === target);
+    if (member === undefined || target === ctx.self.id) throw new RunnelError('INVALID_REQUEST', `Cannot hand ${p.name} over to broker ${target}: it is not a follower in the ISR (${p.state.isr.map((m) => m.id).join(',')})`);
+    return p.exclusive(async () => {
+      p.handingOver = true;
+      try {
+        for (;;) {
+          const f = p.follower(target);
+          if (f !== undefined && f.brokerEpoch === member.brokerEpoch && f.position >= p.log.logEndOffset && p.log.highWatermark >= p.log.logEndOffset) break;
+          if (clock.now() >= deadline) throw new RunnelError('REQUEST_TIMED_OUT', `Broker ${target} did not catch up with ${p.name} within ${timeoutMs} ms; leadership stays`);
+          await clock.sleep(Math.min(50, ctx.options.timing.replicaFetchWaitMs), signal);
+        }
+        const state = p.state;
+        const next = { ...state, holder: member, leaderEpoch: state.leaderEpoch + 1, epochStartOffset: p.log.logEndOffset, handoverTo: null };
+        if (!(await this.#write(p, next, undefined))) throw new RunnelError('NOT_LEADER', `Handover of ${p.name} to broker ${target} lost a race; the partition state changed`);
+        return next.leaderEpoch;
+      } finally {
+        p.handingOver = false;
+      }
+    });
+  }
+
+  /** Clean shutdown (rule 12): hands a led partition to the first caught-up ISR follower, bounded by `timeoutMs`. */
+  async handOverToAnyone(p: ReplicatedPartition, timeoutMs: number): Promise<void> {
+    const target = p.state.isr.find((m) => m.id !== this.#ctx.self.id);
+    if (target === undefined) return;
+    try {
+      await this.handover(p, target.id, timeoutMs, this.#ctx.signal);
+    } catch (err) {
+      this.#ctx.logger.warn({ err, partition: p.name, target: target.id }, 'could not hand leadership over on shutdown');
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import type { PartitionState, TopicDefinition, Versioned } from '@runnel/metadata';
+import type { BrokerLease } from './broker-lease.ts';
+import type { IsrManager } from './isr-manager.ts';
+import type { LeaderLiveness } from './leader-liveness.ts';
+import type { ReplicaFetcher } from './replica-fetcher.ts';
+import type { ReplicatedPartition, Self } from './replicated-partition.ts';
+import type { ReplicationLogger, ReplicationNodeOptions, ReplicationObserver } from './replication-node-api.ts';
+
+/** What the parts of one replication node share (internal). */
+export interface NodeContext {
+  readonly options: ReplicationNodeOptions;
+  readonly newId: () => string;
+  readonly logger: ReplicationLogger;
+  readonly observer: ReplicationObserver;
+  /** Aborted when the node stops (close or crash). */
+  readonly signal: AbortSignal;
+  /** Hosted partitions by `<topic>-<partition>`. */
+  readonly partitions: Map<string, ReplicatedPartition>;
+  readonly topics: Map<string, TopicDefinition>;
+  readonly liveness: LeaderLiveness;
+  readonly lease: BrokerLease;
+  readonly self: Self;
+  /** No clean-shutdown marker at start (rule 1): this incarnation's old ISR entries make it eligible for nothing. */
+  readonly recovering: boolean;
+  isr: IsrManager;
+  readonly fetchers: Map<number, ReplicaFetcher>;
+  readonly wakeFetcher: (leaderId: number) => void;
+  /** Partitions being opened. */
+  readonly opening: Set<string>;
+  /** Partition states that arrived before their topic. */
+  pendingOpen: Map<string, Array<Versioned<PartitionState>>> | undefined;
+}

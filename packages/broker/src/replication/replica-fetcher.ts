@@ -1,0 +1,108 @@
+import { readUntilAnswered } from './partition-cas.ts';
+import type { NodeContext } from './node-context.ts';
+import type { ReplicaFetchPartitionResponse } from './replica-transport.ts';
+import type { ReplicatedPartition } from './replicated-partition.ts';
+import { withTimeout } from './with-timeout.ts';
+
+/** Bytes per partition per replica fetch. */
+const PARTITION_FETCH_BYTES = 1 << 20;
+
+/**
+ * Fetches, from one leader broker, every partition this broker follows there, in one epoch-tagged
+ * long-poll request (rule 3). A partition's response is applied only if nothing changed since the
+ * request was sent (same fetch generation: no failover, epoch change or truncation in between), and
+ * under the partition's lane so it never interleaves with a failover. Ends when no partition is
+ * followed from this leader any more.
+ */
+export class ReplicaFetcher {
+  readonly #ctx: NodeContext;
+  readonly #leaderId: number;
+
+  constructor(ctx: NodeContext, leaderId: number) {
+    this.#ctx = ctx;
+    this.#leaderId = leaderId;
+  }
+
+  #followed(): ReplicatedPartition[] {
+    return [...this.#ctx.partitions.values()].filter((p) => p.role === 'follower' && !p.closed && p.fetching && p.state.holder?.id === this.#leaderId && p.state.holder.id !== this.#ctx.self.id);
+  }
+
+  /** Never rejects. */
+  async run(): Promise<void> {
+    const ctx = this.#ctx;
+    const { clock, timing, transport } = ctx.options;
+    while (!ctx.signal.aborted) {
+      const followed = this.#followed();
+      if (followed.length === 0) return;
+      const sent = followed.map((p) => ({ p, generation: p.fetchGeneration, epoch: p.state.leaderEpoch }));
+      const request = {
+        replicaId: ctx.self.id,
+        brokerEpoch: ctx.self.brokerEpoch,
+        maxWaitMs: timing.replicaFetchWaitMs,
+        maxBytes: 8 << 20,
+        partitions: sent.map(({ p }) => ({
+          topic: p.topic,
+          partition: p.partition,
+          topicId: p.topicId,
+          leaderEpoch: p.state.leaderEpoch,
+          lastFetchedEpoch: p.log.leaderEpochs.latestEpoch,
+          // Appends resolve only once durable per the topic's mode, and the next fetch waits for them,
+          // so the log end sent here is flushed in fsync durability (rule 4).
+          fetchOffset: p.log.logEndOffset,
+          maxBytes: PARTITION_FETCH_BYTES,
+        })),
+      };
+      let response;
+      try {
+        response = await withTimeout(clock, timing.replicaFetchWaitMs + timing.requestTimeoutMs, `Replica fetch from broker ${this.#leaderId}`, ctx.signal, (signal) => transport.fetch(this.#leaderId, request, signal));
+      } catch {
+        if (ctx.signal.aborted) return;
+        await clock.sleep(timing.renewPeriodMs / 4, ctx.signal).catch(() => undefined);
+        continue;
+      }
+      let backoff = false;
+      await Promise.all(sent.map(async ({ p, generation, epoch }, i) => {
+        const r = response.partitions[i];
+        if (r === undefined || r.topic !== p.topic || r.partition !== p.partition) return;
+        const outcome = await p.exclusive(() => this.#apply(p, generation, epoch, r)).catch((err: unknown) => {
+          ctx.logger.warn({ err, partition: p.name }, 'could not apply a replica fetch response');
+          return 'backoff' as const;
+        });
+        if (outcome === 'backoff') backoff = true;
+      }));
+      if (backoff) await clock.sleep(timing.renewPeriodMs / 4, ctx.signal).catch(() => undefined);
+    }
+  }
+
+  /** Applies one partition's answer: truncate on divergence, else persist epochs and append (rule 3). */
+  async #apply(p: ReplicatedPartition, generation: number, epoch: number, r: ReplicaFetchPartitionResponse): Promise<'ok' | 'backoff'> {
+    const ctx = this.#ctx;
+    // Late answer: a failover, epoch change or close happened since the request was sent.
+    if (p.fetchGeneration !== generation || p.state.leaderEpoch !== epoch || p.role !== 'follower' || p.closed || !p.fetching) return 'ok';
+    if (r.error !== undefined) {
+      const code = r.error.code;
+      if (code === 'FENCED_LEADER_EPOCH' || code === 'NOT_LEADER' || code === 'UNKNOWN_TOPIC' || code === 'LEADER_NOT_AVAILABLE') {
+        // Our view is stale (rule 9): re-read the partition Lease directly (the watch may be stalled).
+        const fresh = await readUntilAnswered(ctx.options, `${p.topic}-${p.partition}`, ctx.signal);
+        if (fresh !== undefined) p.applyState(fresh);
+        const leader = p.state.holder?.id;
+        if (leader !== undefined && leader !== this.#leaderId && leader !== ctx.self.id) ctx.wakeFetcher(leader);
+      }
+      return 'backoff';
+    }
+    if (r.divergingEpoch !== undefined) {
+      const local = p.log.leaderEpochs.endOffsetFor(r.divergingEpoch.epoch, p.log.logEndOffset);
+      // Truncate to the smaller of the two ends of the last common epoch (KIP-279); the next fetch iterates if needed.
+      const leaderEnd = r.divergingEpoch.endOffset;
+      const target = Math.max(p.log.logStartOffset, local.endOffset < 0 ? leaderEnd : Math.min(local.endOffset, leaderEnd));
+      ctx.logger.warn({ partition: p.name, from: p.log.logEndOffset, to: target, divergingEpoch: r.divergingEpoch }, 'log diverges from the leader: truncating before appending');
+      await p.truncateTo(target);
+      return 'ok';
+    }
+    if (r.records.length > 0) await p.appendFromLeader(r.records);
+    const hw = p.followHighWatermark(r.highWatermark);
+    if (hw !== undefined) ctx.observer.highWatermark?.({ broker: ctx.self.id, brokerEpoch: ctx.self.brokerEpoch, partition: p.name, leaderEpoch: p.state.leaderEpoch, asLeader: false, highWatermark: hw });
+    return 'ok';
+  }
+}
+

@@ -1,0 +1,98 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { RunnelError } from '@runnel/protocol';
+import { batchOf, ReplicationTestCluster, valuesOf } from './replication-test-cluster.ts';
+
+let cluster: ReplicationTestCluster | undefined;
+afterEach(async () => {
+  await cluster?.close();
+  cluster = undefined;
+});
+
+async function threeBrokers(): Promise<{ c: ReplicationTestCluster; topic: string }> {
+  const c = await ReplicationTestCluster.create();
+  cluster = c;
+  const topic = await c.createTopic({ brokers: [0, 1, 2], minIsr: 2 });
+  await Promise.all([0, 1, 2].map((id) => c.start(id)));
+  return { c, topic };
+}
+
+async function readAll(c: ReplicationTestCluster, topic: string): Promise<string[]> {
+  const leader = await c.leader(topic);
+  const { records } = await leader.fetch({ topic, partition: 0, offset: 0, maxBytes: 1 << 20 });
+  return valuesOf(records);
+}
+
+describe('replication node (3 brokers, RF=3, minISR=2)', () => {
+  it('elects the preferred replica, fills the ISR, and acknowledges acks=all once every ISR member has the record', async () => {
+    const { c, topic } = await threeBrokers();
+    const leader = await c.leader(topic);
+    expect(leader.brokerId).toBe(0);
+    await c.until('ISR of 3', () => leader.status(topic, 0)!.state.isr.length === 3);
+    const result = await leader.produce({ topic, partition: 0, records: batchOf(['a', 'b']), acks: 'all', timeoutMs: 5000 });
+    expect(result.baseOffset).toBe(0);
+    for (const id of [1, 2]) {
+      await c.until(`broker ${id} to hold the records`, () => (c.nodes.get(id)!.log(topic, 0)?.logEndOffset ?? 0) >= 2);
+    }
+    expect(await readAll(c, topic)).toEqual(['a', 'b']);
+  });
+
+  it('fails over to an in-sync follower after the leader crashes and loses no acknowledged record', async () => {
+    const { c, topic } = await threeBrokers();
+    const leader = await c.leader(topic);
+    await c.until('ISR of 3', () => leader.status(topic, 0)!.state.isr.length === 3);
+    const acked: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      await leader.produce({ topic, partition: 0, records: batchOf([`v${i}`]), acks: 'all', timeoutMs: 5000 });
+      acked.push(`v${i}`);
+    }
+    const oldId = leader.brokerId;
+    const crashedAt = Date.now();
+    await c.crash(oldId);
+    const next = await c.leader(topic);
+    const failoverMs = Date.now() - crashedAt;
+    expect(next.brokerId).not.toBe(oldId);
+    expect(next.status(topic, 0)!.state.leaderEpoch).toBe(1);
+    expect(next.status(topic, 0)!.state.isr.map((m) => m.id)).not.toContain(oldId);
+    await next.produce({ topic, partition: 0, records: batchOf(['after']), acks: 'all', timeoutMs: 5000 });
+    expect(await readAll(c, topic)).toEqual([...acked, 'after']);
+    expect(c.events.some((e) => e.kind === 'failover' && e.broker === next.brokerId)).toBe(true);
+    console.log(`failover after crash: ${failoverMs} ms (LD ${c.timing.leaseDurationMs} ms)`);
+  });
+
+  it('refuses acks=all with NOT_ENOUGH_REPLICAS when the ISR is below min.insync.replicas, writing nothing', async () => {
+    const { c, topic } = await threeBrokers();
+    const leader = await c.leader(topic);
+    await c.until('ISR of 3', () => leader.status(topic, 0)!.state.isr.length === 3);
+    await c.crash(1);
+    await c.crash(2);
+    await c.until('ISR shrunk to the leader', () => leader.status(topic, 0)!.state.isr.length === 1);
+    const end = leader.log(topic, 0)!.logEndOffset;
+    const err = await leader.produce({ topic, partition: 0, records: batchOf(['x']), acks: 'all', timeoutMs: 1000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RunnelError);
+    expect((err as RunnelError).code).toBe('NOT_ENOUGH_REPLICAS');
+    expect(leader.log(topic, 0)!.logEndOffset).toBe(end);
+  });
+
+  it('truncates the unacknowledged suffix of a crashed leader when it restarts as follower (divergence by epoch)', async () => {
+    const { c, topic } = await threeBrokers();
+    const leader = await c.leader(topic);
+    await c.until('ISR of 3', () => leader.status(topic, 0)!.state.isr.length === 3);
+    await leader.produce({ topic, partition: 0, records: batchOf(['committed']), acks: 'all', timeoutMs: 5000 });
+    // Cut the leader off from its followers: its acks=1 write stays only in its own log.
+    c.network.isolate(0, true);
+    await leader.produce({ topic, partition: 0, records: batchOf(['only-on-0']), acks: 'leader', timeoutMs: 1000 });
+    expect(leader.log(topic, 0)!.logEndOffset).toBe(2);
+    await c.crash(0);
+    c.network.isolate(0, false);
+    const next = await c.leader(topic);
+    await next.produce({ topic, partition: 0, records: batchOf(['new-epoch']), acks: 'all', timeoutMs: 5000 });
+    const restarted = await c.start(0);
+    await c.until('restarted broker converges on the new leader', () => {
+      const s = restarted.status(topic, 0);
+      return s !== undefined && s.role === 'follower' && s.logEndOffset === 2 && s.highWatermark === 2 && s.leaderEpoch >= 1;
+    });
+    const replica = await restarted.log(topic, 0)!.read(0, { maxBytes: 1 << 20 });
+    expect(valuesOf(replica.records)).toEqual(['committed', 'new-epoch']);
+    await c.until('restarted broker rejoins the ISR', () => next.status(topic, 0)!.state.isr.some((m) => m.id === 0 && m.brokerEpoch === restarted.brokerEpoch));
+  });
+});

@@ -1,0 +1,319 @@
+import { randomUUID } from 'node:crypto';
+import { RunnelError, toWireError } from '@runnel/protocol';
+import { isMetadataStoreError, type ObjectCollection, type PartitionState, type TopicDefinition, type Versioned } from '@runnel/metadata';
+import { parseLogConfig, type PartitionLog } from '@runnel/storage';
+import { BrokerLease } from './broker-lease.ts';
+import { LeaderLiveness } from './leader-liveness.ts';
+import { ProducerIdAllocator } from './producer-id-allocator.ts';
+import { IsrManager } from './isr-manager.ts';
+import { ReplicaFetcher } from './replica-fetcher.ts';
+import { ReplicatedPartition } from './replicated-partition.ts';
+import { serveReplicaFetch } from './serve-replica-fetch.ts';
+import { leaderProduce } from './leader-produce.ts';
+import type { HandoverRequest, HandoverResponse, OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse, ReplicaFetchRequest, ReplicaFetchResponse } from './replica-transport.ts';
+import type { NodeFetchRequest, NodeProduceRequest, NodeProduceResult, NodeReplicaStatus, ReplicationNode, ReplicationNodeOptions } from './replication-node-api.ts';
+import { validateReplicationTiming } from './replication-timing.ts';
+import type { NodeContext } from './node-context.ts';
+
+const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * Builds one broker incarnation's replication node (DESIGN.md §6) from a clock, a transport, a
+ * metadata store and partition logs. See {@link ReplicationNode}.
+ */
+export function createReplicationNode(options: ReplicationNodeOptions): ReplicationNode {
+  return new Node(options);
+}
+
+class Node implements ReplicationNode {
+  readonly brokerId: number;
+  readonly #ctx: NodeContext;
+  readonly #stop = new AbortController();
+  readonly #lease: BrokerLease;
+  #producerIds: ProducerIdAllocator | undefined;
+  readonly #loops: Array<Promise<void>> = [];
+  #started = false;
+  #closed = false;
+
+  constructor(options: ReplicationNodeOptions) {
+    validateReplicationTiming(options.timing);
+    this.brokerId = options.brokerId;
+    const newId = options.newId ?? randomUUID;
+    const logger = options.logger ?? silentLogger;
+    const observer = options.observer ?? {};
+    this.#lease = new BrokerLease({
+      brokerId: options.brokerId,
+      store: options.store,
+      clock: options.clock,
+      timing: options.timing,
+      registration: options.registration,
+      incarnation: newId(),
+      logger,
+      observer,
+    });
+    const lease = this.#lease;
+    const ctx: NodeContext = {
+      options,
+      newId,
+      logger,
+      observer,
+      signal: this.#stop.signal,
+      partitions: new Map(),
+      topics: new Map(),
+      liveness: new LeaderLiveness(options.store, options.clock, options.timing),
+      lease,
+      get self() {
+        return { id: options.brokerId, brokerEpoch: lease.brokerEpoch };
+      },
+      recovering: !options.cleanStart,
+      isr: undefined as unknown as IsrManager,
+      fetchers: new Map(),
+      opening: new Set(),
+      pendingOpen: undefined,
+      wakeFetcher: (leaderId) => this.#wakeFetcher(leaderId),
+    };
+    ctx.isr = new IsrManager(ctx);
+    this.#ctx = ctx;
+  }
+
+  get brokerEpoch(): number {
+    return this.#lease.brokerEpoch;
+  }
+
+  async start(signal?: AbortSignal): Promise<void> {
+    if (this.#started) throw new RunnelError('INVALID_REQUEST', `Replication node of broker ${this.brokerId} was already started`);
+    this.#started = true;
+    const ctx = this.#ctx;
+    const combined = signal === undefined ? ctx.signal : AbortSignal.any([signal, ctx.signal]);
+    const brokerEpoch = await this.#lease.acquire(combined);
+    this.#producerIds = new ProducerIdAllocator(this.brokerId, brokerEpoch);
+    ctx.logger.info({ brokerEpoch, recovering: ctx.recovering }, 'broker Lease acquired');
+    const topics = await ctx.options.store.topics.list();
+    for (const t of topics.items) ctx.topics.set(t.value.name, t.value);
+    const partitions = await ctx.options.store.partitions.list();
+    for (const p of partitions.items) await this.#onPartition(p);
+    this.#loops.push(this.#lease.renewLoop(ctx.signal));
+    this.#loops.push(this.#follow(ctx.options.store.topics, topics.resourceVersion, (t) => this.#onTopic(t)));
+    this.#loops.push(this.#follow(ctx.options.store.partitions, partitions.resourceVersion, (p) => this.#onPartition(p)));
+    this.#loops.push(this.#tickLoop());
+  }
+
+  /** List-then-watch with relist on EXPIRED or error; never rejects. */
+  async #follow<T>(collection: ObjectCollection<T>, resourceVersion: string, onItem: (v: Versioned<T>) => Promise<void>): Promise<void> {
+    const ctx = this.#ctx;
+    let rv: string | undefined = resourceVersion;
+    while (!ctx.signal.aborted) {
+      try {
+        if (rv === undefined) {
+          const listed = await collection.list();
+          for (const item of listed.items) await onItem(item);
+          rv = listed.resourceVersion;
+        }
+        for await (const event of collection.watch({ resourceVersion: rv, signal: ctx.signal })) {
+          if (event.type !== 'DELETED') await onItem(event.object);
+          rv = event.object.resourceVersion;
+        }
+        rv = undefined;
+      } catch (err) {
+        if (ctx.signal.aborted) return;
+        if (!isMetadataStoreError(err, 'EXPIRED')) ctx.logger.warn({ err }, 'metadata watch failed; listing again');
+        rv = undefined;
+        await ctx.options.clock.sleep(ctx.options.timing.renewPeriodMs / 4, ctx.signal).catch(() => undefined);
+      }
+    }
+  }
+
+  async #onTopic(t: Versioned<TopicDefinition>): Promise<void> {
+    this.#ctx.topics.set(t.value.name, t.value);
+    for (const p of this.#ctx.pendingOpen?.get(t.value.name) ?? []) await this.#onPartition(p);
+  }
+
+  /** Opens a hosted partition on first sight, then applies newer states (stepping down when deposed). */
+  async #onPartition(v: Versioned<PartitionState>): Promise<void> {
+    const ctx = this.#ctx;
+    const state = v.value;
+    if (!state.replicas.includes(this.brokerId) || ctx.signal.aborted) return;
+    const name = `${state.topic}-${state.partition}`;
+    const existing = ctx.partitions.get(name);
+    if (existing !== undefined) {
+      if (existing.topicId !== state.topicId) return; // topic recreation: handled by a restart (not yet in place)
+      this.#applyState(existing, v);
+      return;
+    }
+    const topic = ctx.topics.get(state.topic);
+    if (topic === undefined || topic.topicId !== state.topicId) {
+      ctx.pendingOpen ??= new Map();
+      ctx.pendingOpen.set(state.topic, [...(ctx.pendingOpen.get(state.topic) ?? []), v]);
+      return;
+    }
+    if (ctx.opening.has(name)) return;
+    ctx.opening.add(name);
+    try {
+      const config = parseLogConfig({ ...topic.configs });
+      const minIsr = Math.max(1, Number.parseInt(topic.configs['min.insync.replicas'] ?? '1', 10) || 1);
+      const log: PartitionLog = await ctx.options.openLog({ topic: state.topic, partition: state.partition, topicId: state.topicId, config });
+      const p = new ReplicatedPartition({ self: ctx.self, clock: ctx.options.clock, log, config, minIsr, state: v });
+      await p.producers.rebuild(log);
+      if (ctx.signal.aborted) {
+        await log.close();
+        return;
+      }
+      ctx.partitions.set(name, p);
+      ctx.logger.info({ partition: name, logEndOffset: log.logEndOffset, leaderEpoch: state.leaderEpoch }, 'partition opened');
+      this.#applyState(p, v);
+    } catch (err) {
+      ctx.logger.error({ err, partition: name }, 'partition could not be opened; it stays offline on this broker');
+    } finally {
+      ctx.opening.delete(name);
+    }
+  }
+
+  #applyState(p: ReplicatedPartition, v: Versioned<PartitionState>): void {
+    const result = p.applyState(v);
+    if (result === 'stepped-down') this.#ctx.logger.warn({ partition: p.name, leaderEpoch: v.value.leaderEpoch, holder: v.value.holder }, 'stepped down: another replica holds the partition');
+    if (p.role === 'follower' && p.isHolder()) {
+      void this.#ctx.isr.acceptHandover(p).catch((err: unknown) => this.#ctx.logger.warn({ err, partition: p.name }, 'could not take over a handed-over partition'));
+      return;
+    }
+    const leader = p.state.holder?.id;
+    if (p.role === 'follower' && leader !== undefined && leader !== this.brokerId) this.#wakeFetcher(leader);
+  }
+
+  #wakeFetcher(leaderId: number): void {
+    const ctx = this.#ctx;
+    if (ctx.signal.aborted) return;
+    let fetcher = ctx.fetchers.get(leaderId);
+    if (fetcher === undefined) {
+      fetcher = new ReplicaFetcher(ctx, leaderId);
+      ctx.fetchers.set(leaderId, fetcher);
+      const f = fetcher;
+      this.#loops.push(fetcher.run().finally(() => {
+        if (ctx.fetchers.get(leaderId) === f) ctx.fetchers.delete(leaderId);
+      }));
+    }
+  }
+
+  /** Every RP/2: ISR shrinks on leaders, leader liveness and failover on followers. */
+  async #tickLoop(): Promise<void> {
+    const ctx = this.#ctx;
+    const period = ctx.options.timing.renewPeriodMs / 2;
+    while (!ctx.signal.aborted) {
+      try {
+        await ctx.options.clock.sleep(period, ctx.signal);
+        await ctx.isr.tick();
+      } catch (err) {
+        if (ctx.signal.aborted) return;
+        ctx.logger.error({ err }, 'replication tick failed');
+      }
+    }
+  }
+
+  #partitionFor(topic: string, partition: number): ReplicatedPartition | RunnelError {
+    const ctx = this.#ctx;
+    const definition = ctx.topics.get(topic);
+    if (definition === undefined) return new RunnelError('UNKNOWN_TOPIC', `Topic ${JSON.stringify(topic)} does not exist`);
+    if (!Number.isInteger(partition) || partition < 0 || partition >= definition.partitions) {
+      return new RunnelError('UNKNOWN_PARTITION', `Topic ${topic} has ${definition.partitions} partition(s); partition ${partition} does not exist`);
+    }
+    const p = ctx.partitions.get(`${topic}-${partition}`);
+    if (p === undefined) return new RunnelError('NOT_LEADER', `Broker ${this.brokerId} hosts no replica of ${topic}-${partition}`, { leaderHint: -1 });
+    return p;
+  }
+
+  async produce(request: NodeProduceRequest, signal?: AbortSignal): Promise<NodeProduceResult> {
+    const p = this.#partitionFor(request.topic, request.partition);
+    if (p instanceof RunnelError) throw p;
+    return leaderProduce(this.#ctx, p, request, signal);
+  }
+
+  async fetch(request: NodeFetchRequest): Promise<{ records: Buffer; highWatermark: number; logStartOffset: number; logEndOffset: number }> {
+    const p = this.#partitionFor(request.topic, request.partition);
+    if (p instanceof RunnelError) throw p;
+    const notLeader = p.notLeaderError(this.brokerId);
+    if (notLeader !== undefined) throw notLeader;
+    if (!this.#lease.valid) throw new RunnelError('BROKER_NOT_AVAILABLE', `Broker ${this.brokerId} serves no reads: its broker Lease renewal is overdue`);
+    const epoch = request.currentLeaderEpoch ?? -1;
+    if (epoch >= 0 && epoch < p.state.leaderEpoch) throw new RunnelError('FENCED_LEADER_EPOCH', `Fetch from ${p.name} at leader epoch ${epoch} is fenced: the current leader epoch is ${p.state.leaderEpoch}`, { leaderHint: this.brokerId });
+    if (epoch > p.state.leaderEpoch) throw new RunnelError('UNKNOWN_LEADER_EPOCH', `Fetch from ${p.name} at leader epoch ${epoch}: this broker knows only epoch ${p.state.leaderEpoch}`);
+    const hw = p.log.highWatermark;
+    const { records } = await p.log.read(request.offset, { maxBytes: request.maxBytes, maxOffset: hw });
+    return { records, highWatermark: hw, logStartOffset: p.log.logStartOffset, logEndOffset: p.log.logEndOffset };
+  }
+
+  initProducerId(): { producerId: number; producerEpoch: number } {
+    if (this.#producerIds === undefined) throw new RunnelError('BROKER_NOT_AVAILABLE', `Broker ${this.brokerId} has not joined the cluster yet`);
+    return this.#producerIds.next();
+  }
+
+  status(topic: string, partition: number): NodeReplicaStatus | undefined {
+    const p = this.#ctx.partitions.get(`${topic}-${partition}`);
+    if (p === undefined) return undefined;
+    return { role: p.role, leaderEpoch: p.state.leaderEpoch, highWatermark: p.log.highWatermark, logEndOffset: p.log.logEndOffset, state: p.state };
+  }
+
+  log(topic: string, partition: number): PartitionLog | undefined {
+    return this.#ctx.partitions.get(`${topic}-${partition}`)?.log;
+  }
+
+  handleReplicaFetch(request: ReplicaFetchRequest, signal: AbortSignal): Promise<ReplicaFetchResponse> {
+    return serveReplicaFetch(this.#ctx, request, signal);
+  }
+
+  handleOffsetForLeaderEpoch(request: OffsetForLeaderEpochRequest): Promise<OffsetForLeaderEpochResponse> {
+    return Promise.resolve({
+      partitions: request.partitions.map((q) => {
+        const p = this.#ctx.partitions.get(`${q.topic}-${q.partition}`);
+        if (p === undefined || p.topicId !== q.topicId) {
+          return { topic: q.topic, partition: q.partition, error: toWireError(new RunnelError('UNKNOWN_TOPIC', `Broker ${this.brokerId} hosts no replica of ${q.topic}-${q.partition} with that topic id`)), end: { epoch: -1, endOffset: -1 } };
+        }
+        return { topic: q.topic, partition: q.partition, end: p.log.leaderEpochs.endOffsetFor(q.leaderEpoch, p.log.logEndOffset) };
+      }),
+    });
+  }
+
+  async handleHandover(request: HandoverRequest, signal: AbortSignal): Promise<HandoverResponse> {
+    try {
+      const p = this.#partitionFor(request.topic, request.partition);
+      if (p instanceof RunnelError) throw p;
+      if (p.topicId !== request.topicId) throw new RunnelError('UNKNOWN_TOPIC', `Topic id ${request.topicId} is not the current incarnation of ${request.topic}`);
+      const leaderEpoch = await this.#ctx.isr.handover(p, request.targetBrokerId, request.timeoutMs, signal);
+      return { leaderEpoch };
+    } catch (err) {
+      return { error: toWireError(err), leaderEpoch: -1 };
+    }
+  }
+
+  async handover(topic: string, partition: number, target: number, options: { timeoutMs: number; signal?: AbortSignal }): Promise<number> {
+    const p = this.#partitionFor(topic, partition);
+    if (p instanceof RunnelError) throw p;
+    return this.#ctx.isr.handover(p, target, options.timeoutMs, options.signal ?? this.#ctx.signal);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const ctx = this.#ctx;
+    // Rule 12: hand leaderships to in-sync followers first (best effort, bounded), then stop.
+    if (this.#started && this.#lease.fenced === undefined) {
+      await Promise.allSettled([...ctx.partitions.values()].filter((p) => p.role === 'leader').map((p) => ctx.isr.handOverToAnyone(p, ctx.options.timing.leaseDurationMs)));
+    }
+    this.#stop.abort();
+    await Promise.allSettled(this.#loops);
+    for (const p of ctx.partitions.values()) p.markClosed();
+    await Promise.allSettled([...ctx.partitions.values()].map(async (p) => {
+      await p.exclusive(async () => {
+        await p.log.flush();
+        await p.log.close();
+      });
+    }));
+    await this.#lease.release();
+  }
+
+  crash(): void {
+    this.#closed = true;
+    this.#lease.stop();
+    this.#stop.abort();
+    for (const p of this.#ctx.partitions.values()) p.markClosed();
+  }
+}
+
