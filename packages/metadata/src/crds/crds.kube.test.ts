@@ -9,6 +9,8 @@ import { KubernetesMetadataStore } from '../kubernetes/kubernetes-metadata-store
 import { provisionPartitions } from '../provision-partitions.ts';
 import { partitionStateName } from '../topic-model.ts';
 import { applyCrds } from './apply-crds.ts';
+import { CRD_DIRECTORY } from './generate-crds.ts';
+import { renderCrds } from './render-crds.ts';
 
 const kube = kubeTest();
 let namespace: string;
@@ -96,6 +98,16 @@ describe('Runnel CRDs on the real API server', () => {
     expect((await apply(clusterYaml('5Gi'))).stderr).toContain('spec.storage.size cannot shrink');
     expect((await apply(clusterYaml('lots'))).stderr).toMatch(/spec\.storage\.size in body should match/);
     expect((await apply(clusterYaml('20Gi', ''))).stderr).toMatch(/spec\.image in body should be at least 1 chars long/);
+  });
+
+  it('the checked-in deploy/crds files apply with kubectl (server-side dry run)', async () => {
+    for (const crd of renderCrds()) {
+      const result = await kube.kubectl(['apply', '--dry-run=server', '-f', `${CRD_DIRECTORY}${crd.file}`]);
+      // (A warning about the missing last-applied annotation is expected: applyCrds created them.)
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain('(server dry run)');
+      expect(result.stdout).toContain(`customresourcedefinition.apiextensions.k8s.io/${crd.file.replace(/\.yaml$/, '')}`);
+    }
   });
 
   it('kubectl get topics prints partitions, RF, under-replicated, ready and age', async () => {
