@@ -195,6 +195,7 @@ class BenchRunner {
   async produceThenConsume(cfg: BenchConfig): Promise<BenchResult[]> {
     const c = await this.topic({ ...cfg, batchSize: Math.min(cfg.batchSize, READ_WORKLOAD_MAX_BATCH) });
     const produced = await this.#sampled(() => produceBench(c));
+    if (c.batchSize < cfg.batchSize) produced.workload += ` (data for consume: ${Math.round(c.batchSize / 1024)} KiB batches)`;
     const progress = new Progress('bench consume');
     try {
       const consumed = await this.#sampled(() => consumeBench({ ...c, records: produced.records }, produced.records, (n) => progress.update(`${n} records`)));
@@ -225,8 +226,10 @@ class BenchRunner {
     const [tcp, grpcCeiling, disk, clientOnly] = await this.limits(kib);
     results.push(tcp!, grpcCeiling!, disk!, clientOnly!);
     results.push(await clientOnlyLimit({ ...kib, recordSize: 100 }, Math.min(kib.durationSec, 5)));
-    const [produced, consumed] = await this.produceThenConsume(kib);
-    results.push(produced!, consumed!);
+    const produced = await this.produce(kib);
+    results.push(produced);
+    const [loaded, consumed] = await this.produceThenConsume(kib);
+    results.push(loaded!, consumed!);
     const small = await this.produce({ ...kib, recordSize: 100 });
     results.push(small);
     const half = Math.max(1, Math.round(produced!.recordsPerSec / 2));
