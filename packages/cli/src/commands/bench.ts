@@ -141,13 +141,6 @@ function baseConfig(p: Parsed): BenchConfig {
   };
 }
 
-/**
- * Largest batch the read workloads (consume, e2e) write. Workaround: the storage engine's batch
- * scanner (packages/storage/src/batch-scanner.ts, walked in 64 KiB chunks by log-reader.ts) does
- * not find a batch larger than its chunk, so Fetch returns nothing for it. Remove once fixed.
- */
-const READ_WORKLOAD_MAX_BATCH = 63 * 1024;
-
 /** Runs workloads against one broker, creating topics and sampling the broker's RSS. */
 class BenchRunner {
   readonly #base: BenchConfig;
@@ -193,9 +186,8 @@ class BenchRunner {
   }
 
   async produceThenConsume(cfg: BenchConfig): Promise<BenchResult[]> {
-    const c = await this.topic({ ...cfg, batchSize: Math.min(cfg.batchSize, READ_WORKLOAD_MAX_BATCH) });
+    const c = await this.topic(cfg);
     const produced = await this.#sampled(() => produceBench(c));
-    if (c.batchSize < cfg.batchSize) produced.workload += ` (data for consume: ${Math.round(c.batchSize / 1024)} KiB batches)`;
     const progress = new Progress('bench consume');
     try {
       const consumed = await this.#sampled(() => consumeBench({ ...c, records: produced.records }, produced.records, (n) => progress.update(`${n} records`)));
@@ -206,7 +198,7 @@ class BenchRunner {
   }
 
   async e2e(cfg: BenchConfig): Promise<BenchResult> {
-    const c = await this.topic({ ...cfg, batchSize: Math.min(cfg.batchSize, READ_WORKLOAD_MAX_BATCH) });
+    const c = await this.topic(cfg);
     return this.#sampled(() => e2eBench(c));
   }
 
@@ -226,10 +218,8 @@ class BenchRunner {
     const [tcp, grpcCeiling, disk, clientOnly] = await this.limits(kib);
     results.push(tcp!, grpcCeiling!, disk!, clientOnly!);
     results.push(await clientOnlyLimit({ ...kib, recordSize: 100 }, Math.min(kib.durationSec, 5)));
-    const produced = await this.produce(kib);
-    results.push(produced);
-    const [loaded, consumed] = await this.produceThenConsume(kib);
-    results.push(loaded!, consumed!);
+    const [produced, consumed] = await this.produceThenConsume(kib);
+    results.push(produced!, consumed!);
     const small = await this.produce({ ...kib, recordSize: 100 });
     results.push(small);
     const half = Math.max(1, Math.round(produced!.recordsPerSec / 2));
