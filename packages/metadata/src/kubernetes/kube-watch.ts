@@ -50,6 +50,7 @@ export function startKubeWatch<T>(context: KubeWatchContext<T>, options: { resou
     let version = options.resourceVersion ?? (await context.currentVersion(stop.signal));
     let failures = 0;
     while (!stop.signal.aborted) {
+      const connectedAt = performance.now();
       const end = await connect(context, version, queue, stop.signal, (rv) => (version = rv));
       if (end.kind === 'expired') {
         context.stats.watchesExpired++;
@@ -69,7 +70,9 @@ export function startKubeWatch<T>(context: KubeWatchContext<T>, options: { resou
       if (stop.signal.aborted) return;
       context.stats.watchRestarts++;
       publish(context, 'reconnect', end.kind === 'failed' ? 'failed' : 'closed', version);
-      if (end.kind === 'failed') {
+      // A connection that ends at once without an error (a proxy closing it, say) backs off too,
+      // so a misbehaving server cannot put this loop into a hot spin.
+      if (end.kind === 'failed' || performance.now() - connectedAt < 1_000) {
         failures++;
         const backoff = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(failures, 10));
         await delay(Math.random() * backoff, undefined, { signal: stop.signal });
