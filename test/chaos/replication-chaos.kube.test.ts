@@ -4,6 +4,7 @@
 // the cluster heals and settles, every partition is drained, and the shared history checker
 // (test/support/history, S1–S5) must find no anomaly.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,9 +31,11 @@ const TIMING = { renewPeriodMs: 500, requestTimeoutMs: 500, renewDeadlineMs: 1_5
 const PARTITIONS = 3;
 const RF = 3;
 
-// Until the broker replicates (engineer R's createReplicationNode in @runnel/broker), a run could
-// only show that RF=1 leadership is not replication: skip, and say so, rather than pass or fail.
-const replicates = 'createReplicationNode' in broker;
+// Until startBroker runs the replication node (engineer R's createReplicationNode, issue 4), a run
+// could only show that RF=1 leadership is not replication: skip, and say so, rather than pass or
+// fail. Temporary: the gate goes once the wiring lands.
+const replicates = 'createReplicationNode' in broker && readFileSync(new URL('../../packages/broker/src/start-broker.ts', import.meta.url), 'utf8').includes('createReplicationNode');
+if (!replicates) console.warn('replication-chaos: skipped, startBroker does not run the replication node yet');
 
 describe.skipIf(!replicates)('replication under process faults (3 broker processes, kubernetes store)', () => {
   let dir: string;
