@@ -72,6 +72,37 @@ async function partitionUpdates(store: KubernetesMetadataStore, scenario: string
   return summarize(scenario, latencies, (performance.now() - started) / 1000);
 }
 
+/** Time from a CAS update's reply to its event on an established watch (how stale a watcher is). */
+async function watchDelay(store: KubernetesMetadataStore, count: number): Promise<Result> {
+  const topic = `watch-${randomBytes(3).toString('hex')}`;
+  const name = partitionStateName(topic, 0);
+  let current = await store.partitions.create(name, { topic, partition: 0, topicId: 'bench', holder: null, leaderEpoch: -1, partitionEpoch: 0, replicas: [0], isr: [], epochStartOffset: 0, proposalId: null, handoverTo: null });
+  const { resourceVersion } = await store.partitions.list();
+  const controller = new AbortController();
+  const arrivals = new Map<string, number>();
+  const waiters = new Map<string, (at: number) => void>();
+  const consume = (async () => {
+    for await (const event of store.partitions.watch({ resourceVersion, signal: controller.signal })) {
+      const at = performance.now();
+      const waiter = waiters.get(event.object.resourceVersion);
+      if (waiter) waiter(at);
+      else arrivals.set(event.object.resourceVersion, at);
+    }
+  })();
+  const latencies: number[] = [];
+  startCpu();
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    current = await store.partitions.update(name, { ...current.value, partitionEpoch: i + 1 }, current.resourceVersion);
+    const acked = performance.now();
+    const seen = arrivals.get(current.resourceVersion) ?? (await new Promise<number>((resolve) => waiters.set(current.resourceVersion, resolve)));
+    latencies.push(Math.max(0, seen - acked));
+  }
+  controller.abort();
+  await consume;
+  return summarize('watch event after CAS reply (serial)', latencies, (performance.now() - started) / 1000);
+}
+
 async function reads(store: KubernetesMetadataStore, count: number): Promise<Result> {
   const created = await store.brokers.create('424242', broker(424242));
   const latencies: number[] = [];
@@ -104,6 +135,7 @@ try {
   const limited = await open();
   const results = [
     await reads(fast, 500),
+    await watchDelay(fast, 200),
     await renewals(fast, 'CAS renew, 1 Lease, serial', 1, 5),
     await renewals(fast, 'CAS renew, 8 Leases in parallel', 8, 5),
     await renewals(fast, 'CAS renew, 32 Leases in parallel', 32, 5),
