@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { formatCheckResult } from '../../support/history/index.ts';
 import { harnessStandInFactory } from './harness-stand-in-node.ts';
 import { runSimulation, type SimulationOptions } from './run-simulation.ts';
-import { formatFailure, formatSummary, runSeeds, seedsFromEnv } from './seed-runner.ts';
+import { formatFailure, formatSummary, runSeeds, seedsFromEnv, shardOf } from './seed-runner.ts';
 
 const standInRun = (seed: number, bug?: 'ack-before-fsync'): SimulationOptions => ({
   seed,
@@ -57,6 +57,8 @@ describe('seed selection', () => {
     expect(seedsFromEnv(3, {})).toEqual([1, 2, 3]);
     expect(seedsFromEnv(3, { SIM_SEED: '42' })).toEqual([42]);
     expect(seedsFromEnv(3, { SIM_SEEDS: '2', SIM_SEED_BASE: '100' })).toEqual([100, 101]);
+    expect([shardOf([1, 2, 3, 4, 5], 0, 2), shardOf([1, 2, 3, 4, 5], 1, 2)]).toEqual([[1, 3, 5], [2, 4]]);
+    expect([shardOf([42], 0, 2), shardOf([42], 1, 2)]).toEqual([[42], []]);
   });
 
   it('rejects a malformed variable by name', () => {

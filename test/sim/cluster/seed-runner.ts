@@ -4,6 +4,8 @@
  * - `SIM_SEED=<n>`: run only seed n (the number a failing run printed);
  * - `SIM_SEEDS=<count>`: run this many seeds instead of the default;
  * - `SIM_SEED_BASE=<n>`: first seed (default 1, so `npm test` always covers the same seeds).
+ *
+ * Test files may split the seeds into shards ({@link shardOf}) so vitest runs them on two workers.
  */
 import { formatCheckResult } from '../../support/history/index.ts';
 import type { SimulationOptions, SimulationResult } from './run-simulation.ts';
@@ -25,6 +27,11 @@ export function seedsFromEnv(defaultCount: number, env: NodeJS.ProcessEnv = proc
   return Array.from({ length: count }, (_, i) => base + i);
 }
 
+/** The seeds of shard `index` of `count` (every count-th seed), so each seed runs in exactly one shard. */
+export function shardOf(seeds: readonly number[], index: number, count: number): number[] {
+  return seeds.filter((_, i) => i % count === index);
+}
+
 /** Totals over many seeds. */
 export interface SeedSummary {
   seeds: number;
@@ -42,13 +49,14 @@ export interface SeedSummary {
   anomalies: Record<string, number>;
   faults: Record<string, number>;
   realTimers: number;
+  realTimerSites: string[];
 }
 
 /** Runs every seed (sequentially: one run owns the event loop) and sums up. */
 export async function runSeeds(seeds: readonly number[], optionsFor: (seed: number) => SimulationOptions): Promise<{ summary: SeedSummary; failures: SimulationResult[] }> {
   const summary: SeedSummary = {
     seeds: 0, failedSeeds: [], wallMs: 0, virtualMs: 0, events: 0, sends: 0, sendsOk: 0, sendsFailed: 0, sendsUnknown: 0,
-    reads: 0, recordsDrained: 0, leaderAckedLost: 0, anomalies: { S1: 0, S2: 0, S3: 0, S4: 0, S5: 0, S7: 0, S8: 0, S9: 0, S10: 0, unsettled: 0, undrained: 0 }, faults: {}, realTimers: 0,
+    reads: 0, recordsDrained: 0, leaderAckedLost: 0, anomalies: { S1: 0, S2: 0, S3: 0, S4: 0, S5: 0, S7: 0, S8: 0, S9: 0, S10: 0, unsettled: 0, undrained: 0 }, faults: {}, realTimers: 0, realTimerSites: [],
   };
   const failures: SimulationResult[] = [];
   for (const seed of seeds) {
@@ -71,6 +79,7 @@ export async function runSeeds(seeds: readonly number[], optionsFor: (seed: numb
     summary.recordsDrained += c.recordsDrained;
     summary.leaderAckedLost += c.leaderAckedLost;
     summary.realTimers += result.realTimers.count;
+    for (const site of result.realTimers.sites) if (summary.realTimerSites.length < 5 && !summary.realTimerSites.includes(site)) summary.realTimerSites.push(site);
     for (const [k, v] of Object.entries(result.history.byInvariant)) summary.anomalies[k] = (summary.anomalies[k] ?? 0) + v;
     for (const v of result.whiteBox) summary.anomalies[v.invariant] = (summary.anomalies[v.invariant] ?? 0) + 1;
     summary.anomalies.unsettled! += result.unsettled.length;
@@ -92,7 +101,7 @@ export function formatSummary(s: SeedSummary): string {
     `operations: ${s.sends} sends (ok ${s.sendsOk}, failed ${s.sendsFailed}, unknown ${s.sendsUnknown}), ${s.reads} reads, ${s.recordsDrained} records drained, acks=1 lost ${s.leaderAckedLost}`,
     `faults: ${nonZero(s.faults)}`,
     `anomalies: ${Object.entries(s.anomalies).map(([k, v]) => `${k}=${v}`).join(' ')}${s.failedSeeds.length > 0 ? `; failing seeds: ${s.failedSeeds.join(', ')}` : ''}`,
-    `real timers started by the code under test: ${s.realTimers}`,
+    `real timers started by the code under test: ${s.realTimers}${s.realTimerSites.length > 0 ? ` (${s.realTimerSites.join('; ')})` : ''}`,
   ].join('\n');
 }
 

@@ -43,6 +43,9 @@ export interface ProcessFaultCounts {
   restarts: number;
   wipedRestarts: number;
   pauses: number;
+  cleanRestarts: number;
+  /** Starts that failed (the process exited and was started again after a back-off). */
+  startFailures: number;
 }
 
 interface BrokerSlot {
@@ -51,6 +54,8 @@ interface BrokerSlot {
   incarnation: number;
   process: SimProcess | undefined;
   node: SimNode | undefined;
+  /** The clean-shutdown marker: set by a completed clean shutdown, consumed by the next start. */
+  cleanMarker: boolean;
 }
 
 /** The brokers, API server and network of one simulation run. */
@@ -60,7 +65,7 @@ export class SimCluster {
   readonly network: SimNetwork;
   readonly topics: readonly SimTopic[];
   readonly timing: SimTiming;
-  readonly faults: ProcessFaultCounts = { crashes: 0, restarts: 0, wipedRestarts: 0, pauses: 0 };
+  readonly faults: ProcessFaultCounts = { crashes: 0, restarts: 0, wipedRestarts: 0, pauses: 0, cleanRestarts: 0, startFailures: 0 };
   readonly highWatermarks: HighWatermarkObservation[] = [];
   /** The last log lines (virtual time, process, message). */
   readonly trace: string[] = [];
@@ -78,7 +83,7 @@ export class SimCluster {
     this.#factory = options.factory;
     this.#traceLimit = options.traceLimit ?? 4000;
     this.#clockDrift = options.clockDrift ?? 0.05;
-    this.#slots = Array.from({ length: options.brokers }, (_, i) => ({ id: i + 1, disk: new SimDisk(scheduler), incarnation: 0, process: undefined, node: undefined }));
+    this.#slots = Array.from({ length: options.brokers }, (_, i) => ({ id: i + 1, disk: new SimDisk(scheduler), incarnation: 0, process: undefined, node: undefined, cleanMarker: false }));
   }
 
   /** A cluster with its topics created in the store (no broker started yet). */
@@ -138,9 +143,13 @@ export class SimCluster {
     const process = new SimProcess(SimCluster.endpoint(id), ++slot.incarnation);
     slot.process = process;
     const log = (msg: string, fields?: Record<string, unknown>): void => this.log(process.toString(), msg, fields);
+    const cleanStart = slot.cleanMarker;
+    slot.cleanMarker = false;
     slot.node = this.#factory({
       brokerId: id,
       process,
+      random: this.scheduler.random.fork(),
+      cleanStart,
       clock: new VirtualClock(this.scheduler, process, {
         wallSkewMs: this.scheduler.random.int(-3_600_000, 3_600_000),
         rate: 1 + (this.scheduler.random.next() * 2 - 1) * this.#clockDrift,
@@ -156,8 +165,18 @@ export class SimCluster {
     });
     log('starting');
     slot.node.start().catch((err: unknown) => {
-      // A start cut short by a crash never settles; one that fails is a finding.
-      if (process.alive) this.scheduler.fail(new Error(`Broker ${process.toString()} failed to start: ${String(err)}`, { cause: err }));
+      // A start cut short by a crash never settles. One that fails (e.g. the API server did not
+      // answer) makes the process exit, and the kubelet starts it again after a back-off; the
+      // page cache survives an exit, so no data is lost.
+      if (!process.alive) return;
+      this.faults.startFailures++;
+      log('start failed; exiting', { err: String(err) });
+      this.scheduler.kill(process);
+      this.network.unregister(SimCluster.endpoint(id), process);
+      slot.node?.crash?.();
+      this.scheduler.schedule(this.timing.renewPeriodMs * 5, undefined, `kubelet restarts broker ${id}`, () => {
+        if (this.process(id) === undefined) this.start(id);
+      });
     });
   }
 
@@ -168,8 +187,36 @@ export class SimCluster {
     this.log(slot.process.toString(), 'crash');
     this.scheduler.kill(slot.process);
     this.network.unregister(SimCluster.endpoint(id), slot.process);
+    slot.node?.crash?.();
     slot.disk.crash();
     this.faults.crashes++;
+  }
+
+  /**
+   * Clean shutdown (rule 12: hand over, flush, release) and start again, as a rolling restart
+   * does. Runs in the background; a shutdown that a fault interrupts just ends in a crash later.
+   */
+  cleanRestart(id: number): void {
+    const slot = this.#slot(id);
+    const process = slot.process;
+    const node = slot.node;
+    if (process?.state !== 'running' || node?.close === undefined) return;
+    this.log(process.toString(), 'clean shutdown');
+    this.faults.cleanRestarts++;
+    node.close().then(
+      () => {
+        if (!process.alive) return;
+        this.scheduler.kill(process);
+        this.network.unregister(SimCluster.endpoint(id), process);
+        slot.cleanMarker = true;
+        this.log(process.toString(), 'clean shutdown done');
+        this.start(id);
+      },
+      (err: unknown) => {
+        this.log(process.toString(), 'clean shutdown failed', { err: String(err) });
+        this.crash(id);
+      },
+    );
   }
 
   /** Starts a crashed broker again; with `wipe`, on an empty data directory. */

@@ -13,7 +13,7 @@ import { SimCluster } from './sim-cluster.ts';
 
 /** The kinds of fault, as counted in the report. */
 export const FAULT_KINDS = [
-  'crash-leader', 'crash-follower', 'wipe-restart', 'pause', 'partition-broker', 'isolate-from-api', 'isolate-fully',
+  'crash-leader', 'crash-follower', 'wipe-restart', 'pause', 'partition-broker', 'isolate-from-api', 'isolate-fully', 'clean-restart',
   'lost-store-replies', 'slow-store-replies', 'conflict-storm', 'stalled-watches', 'expired-watches', 'message-drops',
 ] as const;
 
@@ -108,6 +108,10 @@ export class SimNemesis {
           this.#down.delete(victim!);
           if (c.process(victim!) === undefined) c.restart(victim!, true);
         });
+        return;
+      case 'clean-restart':
+        // Rolling-restart style: hand over, flush, release the Lease, start again with the clean marker.
+        c.cleanRestart(victim!);
         return;
       case 'pause': {
         // Longer than the lease duration: others take over while the paused leader still believes it leads.
@@ -208,7 +212,7 @@ export class SimNemesis {
 }
 
 function isProcessFault(kind: FaultKind): boolean {
-  return kind === 'crash-leader' || kind === 'crash-follower' || kind === 'wipe-restart' || kind === 'pause' || kind === 'partition-broker' || kind === 'isolate-from-api' || kind === 'isolate-fully';
+  return kind === 'crash-leader' || kind === 'crash-follower' || kind === 'wipe-restart' || kind === 'pause' || kind === 'partition-broker' || kind === 'isolate-from-api' || kind === 'isolate-fully' || kind === 'clean-restart';
 }
 
 function clientNames(c: SimCluster): string[] {

@@ -7,6 +7,7 @@ import type { MetadataStore } from '@runnel/metadata';
 import type { StorageIo } from '@runnel/storage';
 import type { Acks } from '../../support/history/index.ts';
 import type { SimNetwork } from '../harness/sim-network.ts';
+import type { SimRandom } from '../harness/sim-random.ts';
 import type { SimProcess } from '../harness/sim-scheduler.ts';
 import type { VirtualClock } from '../harness/virtual-clock.ts';
 import type { HighWatermarkObservation, ReplicaRecord } from '../invariants/white-box-invariants.ts';
@@ -24,6 +25,10 @@ export interface SimTiming {
 export interface SimNodeParts {
   readonly brokerId: number;
   readonly process: SimProcess;
+  /** A stream of this incarnation's own (ids and the like). */
+  readonly random: SimRandom;
+  /** Whether the previous incarnation shut down cleanly (the clean-shutdown marker of rule 1). */
+  readonly cleanStart: boolean;
   readonly clock: VirtualClock;
   /** This incarnation's view of the API server. */
   readonly store: MetadataStore;
@@ -76,6 +81,10 @@ export interface SimNode {
   status(topic: string, partition: number): SimReplicaStatus | undefined;
   /** The whole local log of a replica (S10), read at the end of a run. */
   replicaLog(topic: string, partition: number): Promise<ReplicaRecord[] | undefined>;
+  /** Clean shutdown (rule 12), when the node has one. */
+  close?(): Promise<void>;
+  /** Called after the incarnation was killed, to stop its loops (it must write nothing). */
+  crash?(): void;
 }
 
 /** Builds one broker incarnation; it must register its endpoints on `parts.network` itself. */

@@ -7,6 +7,7 @@ import { SimRandom } from './sim-random.ts';
 import { SimProcess, SimScheduler } from './sim-scheduler.ts';
 import { VirtualClock } from './virtual-clock.ts';
 import { drive } from './settle.ts';
+import { auditRealTimers } from './real-timer-audit.ts';
 
 describe('SimRandom', () => {
   it('replays a seed and differs across seeds', () => {
@@ -115,5 +116,21 @@ describe('VirtualClock', () => {
     expect(s.now).toBe(800);
     expect(fast.now() - t0).toBe(1000);
     expect(() => new VirtualClock(s, new SimProcess('broker-2', 1), { rate: 0 })).toThrow(/Invalid clock rate 0/);
+  });
+});
+
+describe('auditRealTimers', () => {
+  it('counts real timers started during the audit, except ignored call sites, and restores the globals', () => {
+    const original = globalThis.setTimeout;
+    const end = auditRealTimers(/this-file-never-matches/);
+    clearTimeout(setTimeout(() => undefined, 1));
+    clearInterval(setInterval(() => undefined, 1000));
+    const report = end();
+    expect(report.count).toBe(2);
+    expect(report.sites[0]).toContain('scheduler.test.ts');
+    expect(globalThis.setTimeout).toBe(original);
+    const ignoring = auditRealTimers(/scheduler\.test\.ts/);
+    clearTimeout(setTimeout(() => undefined, 1));
+    expect(ignoring().count).toBe(0);
   });
 });

@@ -15,10 +15,11 @@ import type { StorageFile, StorageIo } from '@runnel/storage';
 import type { SimProcess, SimScheduler } from './sim-scheduler.ts';
 
 class Inode {
-  data = Buffer.alloc(0);
+  data: Buffer = Buffer.alloc(0);
   size = 0;
-  /** Content as of the last sync. */
-  synced = Buffer.alloc(0);
+  /** Content as of the last sync: `synced[0, syncedLength)` (capacity grows by doubling). */
+  synced: Buffer = Buffer.alloc(0);
+  syncedLength = 0;
   /** Lowest byte position changed since the last sync (Infinity when clean). */
   dirtyFrom = Infinity;
 
@@ -27,7 +28,7 @@ class Inode {
     let total = 0;
     for (const view of buffers) {
       const bytes = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-      this.#reserve(pos + bytes.length);
+      this.data = reserve(this.data, this.size, pos + bytes.length);
       bytes.copy(this.data, pos);
       this.dirtyFrom = Math.min(this.dirtyFrom, pos);
       pos += bytes.length;
@@ -38,37 +39,44 @@ class Inode {
   }
 
   truncate(length: number): void {
-    if (length > this.size) this.#reserve(length);
+    if (length > this.size) this.data = reserve(this.data, this.size, length);
     if (length < this.size) this.data.fill(0, length, this.size);
     this.dirtyFrom = Math.min(this.dirtyFrom, length);
     this.size = length;
   }
 
+  /** Makes the current content durable; an append-only change copies only the new bytes. */
   sync(): void {
     if (this.dirtyFrom === Infinity) return;
-    this.synced = Buffer.from(this.data.subarray(0, this.size));
+    const from = Math.min(this.dirtyFrom, this.syncedLength, this.size);
+    this.synced = reserve(this.synced, from, this.size);
+    this.data.copy(this.synced, from, from, this.size);
+    this.syncedLength = this.size;
     this.dirtyFrom = Infinity;
   }
 
   /** Power loss: back to the synced content, plus a prefix of bytes appended after it. */
   crash(keepAppended: (unsynced: number) => number): void {
-    let content = this.synced;
-    if (this.dirtyFrom >= this.synced.length && this.size > this.synced.length) {
-      const kept = keepAppended(this.size - this.synced.length);
-      content = Buffer.concat([this.synced, this.data.subarray(this.synced.length, this.synced.length + kept)]);
-    }
-    this.data = Buffer.from(content);
-    this.size = content.length;
+    let kept = 0;
+    if (this.dirtyFrom >= this.syncedLength && this.size > this.syncedLength) kept = keepAppended(this.size - this.syncedLength);
+    const length = this.syncedLength + kept;
+    const content = Buffer.alloc(Math.max(length, 16));
+    this.synced.copy(content, 0, 0, this.syncedLength);
+    this.data.copy(content, this.syncedLength, this.syncedLength, length);
+    this.data = content;
+    this.size = length;
     this.synced = Buffer.from(content);
+    this.syncedLength = length;
     this.dirtyFrom = Infinity;
   }
+}
 
-  #reserve(length: number): void {
-    if (length <= this.data.length) return;
-    const grown = Buffer.alloc(Math.max(length, this.data.length * 2, 4096));
-    this.data.copy(grown, 0, 0, this.size);
-    this.data = grown;
-  }
+/** `buffer` with room for `length` bytes, keeping its first `used` bytes. */
+function reserve(buffer: Buffer, used: number, length: number): Buffer {
+  if (length <= buffer.length) return buffer;
+  const grown = Buffer.alloc(Math.max(length, buffer.length * 2, 4096));
+  buffer.copy(grown, 0, 0, used);
+  return grown;
 }
 
 function errno(code: string, syscall: string, path: string): NodeJS.ErrnoException {
