@@ -42,6 +42,8 @@ describe.skipIf(!replicates)('replication under process faults (3 broker process
   let namespace: string;
   let store: KubernetesMetadataStore;
   let cluster: ChaosCluster | undefined;
+  /** A failed run keeps its temp dir (broker logs, history.jsonl) for inspection. */
+  let keep = process.env['RUNNEL_CHAOS_KEEP'] !== undefined;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'runnel-chaos-'));
@@ -53,7 +55,8 @@ describe.skipIf(!replicates)('replication under process faults (3 broker process
     await cluster?.destroy();
     await store?.close();
     await kube.deleteNamespace(namespace);
-    if (process.env['RUNNEL_CHAOS_KEEP'] === undefined) await rm(dir, { recursive: true, force: true });
+    if (keep) console.error(`replication-chaos: broker logs and history kept in ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
   });
 
   it('loses no acknowledged write, never changes an offset, duplicates or reorders nothing', async () => {
@@ -105,13 +108,14 @@ describe.skipIf(!replicates)('replication under process faults (3 broker process
         formatCheckResult(result),
       ].join('\n');
       console.log(`chaos report\n${lines.join('\n')}\n${report}`);
-      if (!result.valid) throw new Error(`${report}\n${await c.tails(60)}\nhistory: ${join(dir, 'history.jsonl')} (RUNNEL_CHAOS_KEEP=1 keeps it)`);
+      if (!result.valid) throw new Error(`${report}\n${await c.tails(60)}\nhistory: ${join(dir, 'history.jsonl')}`);
       expect(result.anomalies).toEqual([]);
       expect(faults).toHaveLength(2 * ALL_FAULTS.length);
       // The run must have exercised the system: acknowledged writes in every partition, and the drain found them.
       expect(result.counts.sendsOk).toBeGreaterThan(100);
       expect(result.counts.partitionsDrained).toBe(PARTITIONS);
     } catch (err) {
+      keep = true;
       console.error(`chaos run failed\n${lines.join('\n')}\n${await c.tails(60)}`);
       throw err;
     } finally {
