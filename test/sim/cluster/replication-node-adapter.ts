@@ -1,0 +1,133 @@
+/**
+ * The system under test in the simulation: the real replication node of @runnel/broker
+ * (`createReplicationNode`), built from simulated parts — the incarnation's virtual clock, its
+ * view of the API server, its disk (PartitionLog on the in-memory StorageIo) and a
+ * ReplicaTransport over the simulated network — and observed through its ReplicationObserver.
+ */
+import { createReplicationNode, type ReplicaService, type ReplicaTransport, type ReplicationNode } from '@runnel/broker';
+import { decodeRecords } from '@runnel/protocol';
+import { PartitionLog } from '@runnel/storage';
+import type { ReplicaRecord } from '../invariants/white-box-invariants.ts';
+import type { SimFetchRequest, SimNode, SimNodeFactory, SimNodeParts, SimProduceRequest, SimReplicaStatus } from './sim-node.ts';
+
+/** Log fields with errors spelled out (JSON.stringify drops an Error's message). */
+function readable(obj: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, v instanceof Error ? `${(v as Error & { code?: string }).code ?? v.name}: ${v.message}` : v]));
+}
+
+/** The handler a broker registers on the simulated network: client calls and replica calls. */
+type Endpoint = SimNode & ReplicaService;
+
+const quietStorage = { warn: () => undefined, error: () => undefined, info: () => undefined };
+
+/** A seeded UUID-shaped id (the node takes its ids from here, so runs replay exactly). */
+function seededId(parts: SimNodeParts): () => string {
+  const random = parts.random;
+  return () => {
+    const hex = Array.from({ length: 32 }, () => random.int(0, 15).toString(16)).join('');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
+  };
+}
+
+/** The replica transport of one incarnation: calls over the simulated network. */
+function simTransport(parts: SimNodeParts): ReplicaTransport {
+  const { network, process, endpointOf, timing } = parts;
+  const never = new AbortController().signal;
+  return {
+    fetch: (leaderId, request, signal) => network.call<Endpoint, Awaited<ReturnType<ReplicaService['handleReplicaFetch']>>>(
+      process, endpointOf(leaderId), 'replica fetch', (h) => h.handleReplicaFetch(request, never), { timeoutMs: request.maxWaitMs + timing.requestTimeoutMs, signal }),
+    offsetForLeaderEpoch: (brokerId, request, signal) => network.call<Endpoint, Awaited<ReturnType<ReplicaService['handleOffsetForLeaderEpoch']>>>(
+      process, endpointOf(brokerId), 'offset for leader epoch', (h) => h.handleOffsetForLeaderEpoch(request), { timeoutMs: timing.requestTimeoutMs, signal }),
+    handover: (leaderId, request, signal) => network.call<Endpoint, Awaited<ReturnType<ReplicaService['handleHandover']>>>(
+      process, endpointOf(leaderId), 'handover', (h) => h.handleHandover(request, never), { timeoutMs: request.timeoutMs + timing.requestTimeoutMs, signal }),
+  };
+}
+
+class ReplicationSimNode implements Endpoint {
+  readonly node: ReplicationNode;
+  readonly #parts: SimNodeParts;
+
+  constructor(parts: SimNodeParts) {
+    this.#parts = parts;
+    this.node = createReplicationNode({
+      brokerId: parts.brokerId,
+      clock: parts.clock,
+      store: parts.store,
+      transport: simTransport(parts),
+      openLog: ({ topic, partition, config }) => PartitionLog.open({
+        dir: `${parts.dataDir}/${topic}-${partition}`,
+        // No real timer may fire during a run: the HW checkpoint and background flush are pushed out of reach.
+        config: { ...config, flushIntervalMs: 2 ** 30 },
+        name: `${topic}-${partition}`,
+        io: parts.io,
+        logger: quietStorage,
+        highWatermarkCheckpointMs: 2 ** 30,
+      }),
+      cleanStart: parts.cleanStart,
+      registration: { host: parts.endpointOf(parts.brokerId), port: 0, rack: '', brokerUuid: `sim-broker-${parts.brokerId}` },
+      timing: { ...parts.timing, replicaFetchWaitMs: Math.max(1, Math.round(parts.timing.renewPeriodMs / 2)) },
+      logger: {
+        info: (obj, msg) => parts.log(msg, readable(obj)),
+        warn: (obj, msg) => parts.log(`WARN ${msg}`, readable(obj)),
+        error: (obj, msg) => parts.log(`ERROR ${msg}`, readable(obj)),
+      },
+      observer: {
+        highWatermark: (o) => parts.observeHighWatermark(o),
+        failover: (o) => parts.log('failover', o),
+        isrChange: (o) => parts.log('isr change', o),
+        fenced: (err) => parts.log('fenced', { err: err.message }),
+      },
+      newId: seededId(parts),
+    });
+  }
+
+  start(): Promise<void> {
+    this.#parts.network.register(this.#parts.endpointOf(this.#parts.brokerId), this.#parts.process, this);
+    return this.node.start();
+  }
+
+  async produce(request: SimProduceRequest): Promise<{ baseOffset: number }> {
+    const { baseOffset } = await this.node.produce(request);
+    return { baseOffset };
+  }
+
+  async fetch(request: SimFetchRequest): Promise<{ records: Buffer; highWatermark: number }> {
+    const { records, highWatermark } = await this.node.fetch(request);
+    return { records, highWatermark };
+  }
+
+  status(topic: string, partition: number): SimReplicaStatus | undefined {
+    const s = this.node.status(topic, partition);
+    return s === undefined ? undefined : { role: s.role, leaderEpoch: s.leaderEpoch, highWatermark: s.highWatermark, logEndOffset: s.logEndOffset };
+  }
+
+  async replicaLog(topic: string, partition: number): Promise<ReplicaRecord[] | undefined> {
+    const log = this.node.log(topic, partition);
+    if (log === undefined) return undefined;
+    const out: ReplicaRecord[] = [];
+    for (let next = log.logStartOffset; next < log.logEndOffset;) {
+      const { records } = await log.read(next, { maxBytes: 2 ** 30 });
+      if (records.length === 0) break;
+      for (const r of decodeRecords(records, next)) {
+        out.push({ offset: r.offset, leaderEpoch: r.leaderEpoch, value: r.value?.toString() ?? '' });
+        next = r.offset + 1;
+      }
+    }
+    return out;
+  }
+
+  close(): Promise<void> {
+    return this.node.close();
+  }
+
+  crash(): void {
+    this.node.crash();
+  }
+
+  handleReplicaFetch: ReplicaService['handleReplicaFetch'] = (request, signal) => this.node.handleReplicaFetch(request, signal);
+  handleOffsetForLeaderEpoch: ReplicaService['handleOffsetForLeaderEpoch'] = (request) => this.node.handleOffsetForLeaderEpoch(request);
+  handleHandover: ReplicaService['handleHandover'] = (request, signal) => this.node.handleHandover(request, signal);
+}
+
+/** Builds the real replication node for each simulated broker incarnation. */
+export const replicationNodeFactory: SimNodeFactory = (parts) => new ReplicationSimNode(parts);
