@@ -71,7 +71,8 @@ describe('seed selection', () => {
     expect(summary.seeds).toBe(2);
     expect(summary.failedSeeds).toEqual(failures.map((f) => f.seed));
     expect(summary.anomalies.S1).toBeGreaterThan(0);
-    expect(formatSummary(summary)).toContain('failing seeds');
+    expect(summary.unsafeSeeds).toEqual(summary.failedSeeds);
+    expect(formatSummary(summary)).toContain(`seeds with a safety anomaly: ${summary.unsafeSeeds.join(', ')};`);
     expect(formatFailure(failures[0]!)).toContain(`SIM_SEED=${failures[0]!.seed} npx vitest run test/sim`);
   });
 });

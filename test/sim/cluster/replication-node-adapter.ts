@@ -96,6 +96,10 @@ class ReplicationSimNode implements Endpoint {
     return { records, highWatermark };
   }
 
+  initProducerId(): { producerId: number; producerEpoch: number } {
+    return this.node.initProducerId();
+  }
+
   status(topic: string, partition: number): SimReplicaStatus | undefined {
     const s = this.node.status(topic, partition);
     return s === undefined ? undefined : { role: s.role, leaderEpoch: s.leaderEpoch, highWatermark: s.highWatermark, logEndOffset: s.logEndOffset };

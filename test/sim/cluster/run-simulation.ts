@@ -32,6 +32,10 @@ export interface SimulationOptions {
   /** Virtual ms allowed to settle after healing. @default 30 × LD */
   readonly settleMs?: number;
   readonly producers?: number;
+  /** How many of the producers are idempotent with retries. @default 0 */
+  readonly idempotentProducers?: number;
+  /** Trace lines kept for the report. @default 4000 */
+  readonly traceLimit?: number;
   /** Nemesis settings; `null` runs without faults. */
   readonly nemesis?: Partial<SimNemesisOptions> | null;
 }
@@ -46,8 +50,16 @@ export interface SimulationResult {
   readonly whiteBox: readonly WhiteBoxViolation[];
   /** Partitions without a settled leader after healing (a liveness finding). */
   readonly unsettled: readonly string[];
-  /** Partitions the drain could not read to the end. */
+  /** Partitions the drain could not read to the end (no leader after healing: a liveness finding). */
   readonly undrained: readonly string[];
+  /**
+   * S1 anomalies that only say "the partition was never drained": whether those writes survive
+   * cannot be decided while the partition has no leader. They stay in `history` (the checker is
+   * not changed) and are counted here so that safety and liveness can be reported apart.
+   */
+  readonly s1Undecided: number;
+  /** No anomaly of S1–S5 (decided) and S7–S10. */
+  readonly safe: boolean;
   readonly faults: Record<FaultKind | 'crashes' | 'restarts' | 'wipedRestarts' | 'pauses' | 'cleanRestarts' | 'startFailures' | 'storeLostReplies' | 'storeLostRequests' | 'storeTimeouts' | 'storeConflicts' | 'stormWrites' | 'watchEventsHeld' | 'watchesExpired' | 'messagesDropped' | 'messagesCut' | 'diskBytesLost', number>;
   readonly trace: readonly string[];
   /** Real timers the code under test started (each one escapes the seeded schedule). */
@@ -78,13 +90,13 @@ async function simulate(options: SimulationOptions, endAudit: () => RealTimerRep
   const timing = options.timing ?? SIM_TIMING;
   const ld = timing.leaseDurationMs;
   const random = new SimRandom(options.seed);
-  const cluster = await SimCluster.create({ random, brokers: options.brokers ?? 3, topics: options.topics ?? SIM_TOPICS, timing, factory: options.factory });
+  const cluster = await SimCluster.create({ random, brokers: options.brokers ?? 3, topics: options.topics ?? SIM_TOPICS, timing, factory: options.factory, ...(options.traceLimit === undefined ? {} : { traceLimit: options.traceLimit }) });
   const s = cluster.scheduler;
   const history = new HistoryRecorder({ now: () => s.now });
   for (const id of cluster.brokerIds) cluster.start(id);
   await s.runFor(ld * 2);
 
-  const workload = new SimWorkload(cluster, history, { producers: options.producers ?? 4, produceTimeoutMs: ld * 2 });
+  const workload = new SimWorkload(cluster, history, { producers: options.producers ?? 4, idempotentProducers: options.idempotentProducers ?? 0, produceTimeoutMs: ld * 2 });
   const nemesis = options.nemesis === null ? undefined : new SimNemesis(cluster, { intervalMs: [ld / 2, ld * 2], ...options.nemesis });
   workload.start();
   nemesis?.start();
@@ -100,6 +112,7 @@ async function simulate(options: SimulationOptions, endAudit: () => RealTimerRep
   const drained = await drive(s, workload.drain(), ld * 20);
   const undrained = drained.status === 'fulfilled' ? drained.value : ['(drain did not finish)'];
   const checked = checkHistory(history.events);
+  const s1Undecided = checked.anomalies.filter((a) => a.kind === 'lost-write' && undrained.includes(a.partition)).length;
 
   const { violations: s7, epochs } = checkLeaderEpochs(cluster.store.partitionWrites);
   const s8s9 = checkHighWatermarks(epochs, cluster.highWatermarks);
@@ -134,6 +147,8 @@ async function simulate(options: SimulationOptions, endAudit: () => RealTimerRep
     faults,
     trace: cluster.trace,
     realTimers,
+    s1Undecided,
+    safe: checked.anomalies.length === s1Undecided && whiteBox.length === 0,
     ok: checked.valid && whiteBox.length === 0 && unsettled.length === 0 && undrained.length === 0,
   };
 }

@@ -35,7 +35,10 @@ export function shardOf(seeds: readonly number[], index: number, count: number):
 /** Totals over many seeds. */
 export interface SeedSummary {
   seeds: number;
+  /** Seeds with any anomaly or liveness failure. */
   failedSeeds: number[];
+  /** Seeds with a safety anomaly (S1–S5 decided, S7–S10). */
+  unsafeSeeds: number[];
   wallMs: number;
   virtualMs: number;
   events: number;
@@ -55,7 +58,7 @@ export interface SeedSummary {
 /** Runs every seed (sequentially: one run owns the event loop) and sums up. */
 export async function runSeeds(seeds: readonly number[], optionsFor: (seed: number) => SimulationOptions): Promise<{ summary: SeedSummary; failures: SimulationResult[] }> {
   const summary: SeedSummary = {
-    seeds: 0, failedSeeds: [], wallMs: 0, virtualMs: 0, events: 0, sends: 0, sendsOk: 0, sendsFailed: 0, sendsUnknown: 0,
+    seeds: 0, failedSeeds: [], unsafeSeeds: [], wallMs: 0, virtualMs: 0, events: 0, sends: 0, sendsOk: 0, sendsFailed: 0, sendsUnknown: 0,
     reads: 0, recordsDrained: 0, leaderAckedLost: 0, anomalies: { S1: 0, S2: 0, S3: 0, S4: 0, S5: 0, S7: 0, S8: 0, S9: 0, S10: 0, unsettled: 0, undrained: 0 }, faults: {}, realTimers: 0, realTimerSites: [],
   };
   const failures: SimulationResult[] = [];
@@ -81,10 +84,14 @@ export async function runSeeds(seeds: readonly number[], optionsFor: (seed: numb
     summary.realTimers += result.realTimers.count;
     for (const site of result.realTimers.sites) if (summary.realTimerSites.length < 5 && !summary.realTimerSites.includes(site)) summary.realTimerSites.push(site);
     for (const [k, v] of Object.entries(result.history.byInvariant)) summary.anomalies[k] = (summary.anomalies[k] ?? 0) + v;
+    // Losses in partitions that could not be drained are undecided (liveness), not counted as S1.
+    summary.anomalies.S1! -= result.s1Undecided;
+    summary.anomalies.S1undecided = (summary.anomalies.S1undecided ?? 0) + result.s1Undecided;
     for (const v of result.whiteBox) summary.anomalies[v.invariant] = (summary.anomalies[v.invariant] ?? 0) + 1;
     summary.anomalies.unsettled! += result.unsettled.length;
     summary.anomalies.undrained! += result.undrained.length;
     for (const [k, v] of Object.entries(result.faults)) summary.faults[k] = (summary.faults[k] ?? 0) + v;
+    if (!result.safe) summary.unsafeSeeds.push(seed);
     if (!result.ok) {
       summary.failedSeeds.push(seed);
       failures.push(result);
@@ -100,7 +107,8 @@ export function formatSummary(s: SeedSummary): string {
     `simulation: ${s.seeds} seeds, ${(s.wallMs / 1000).toFixed(1)} s wall, ${(s.virtualMs / 1000).toFixed(0)} s virtual, ${s.events} events`,
     `operations: ${s.sends} sends (ok ${s.sendsOk}, failed ${s.sendsFailed}, unknown ${s.sendsUnknown}), ${s.reads} reads, ${s.recordsDrained} records drained, acks=1 lost ${s.leaderAckedLost}`,
     `faults: ${nonZero(s.faults)}`,
-    `anomalies: ${Object.entries(s.anomalies).map(([k, v]) => `${k}=${v}`).join(' ')}${s.failedSeeds.length > 0 ? `; failing seeds: ${s.failedSeeds.join(', ')}` : ''}`,
+    `anomalies: ${Object.entries(s.anomalies).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+    `seeds with a safety anomaly: ${s.unsafeSeeds.join(', ') || 'none'}; seeds not settled or not drained after healing: ${s.failedSeeds.filter((x) => !s.unsafeSeeds.includes(x)).join(', ') || 'none'}`,
     `real timers started by the code under test: ${s.realTimers}${s.realTimerSites.length > 0 ? ` (${s.realTimerSites.join('; ')})` : ''}`,
   ].join('\n');
 }

@@ -81,6 +81,8 @@ export interface SimNode {
   status(topic: string, partition: number): SimReplicaStatus | undefined;
   /** The whole local log of a replica (S10), read at the end of a run. */
   replicaLog(topic: string, partition: number): Promise<ReplicaRecord[] | undefined>;
+  /** Allocates an idempotent producer id (InitProducerId), when the node supports idempotence. */
+  initProducerId?(): { producerId: number; producerEpoch: number };
   /** Clean shutdown (rule 12), when the node has one. */
   close?(): Promise<void>;
   /** Called after the incarnation was killed, to stop its loops (it must write nothing). */
@@ -100,4 +102,8 @@ export const DEFINITE_SEND_FAILURES: ReadonlySet<string> = new Set([
   'UNKNOWN_TOPIC',
   'UNKNOWN_PARTITION',
   'BROKER_NOT_AVAILABLE',
+  // Idempotent producers: sequence and epoch errors are raised before anything is written.
+  'OUT_OF_ORDER_SEQUENCE',
+  'INVALID_PRODUCER_EPOCH',
+  'UNKNOWN_PRODUCER_ID',
 ]);

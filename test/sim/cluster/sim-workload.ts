@@ -24,6 +24,15 @@ export interface SimWorkloadOptions {
   readonly readIntervalMs?: readonly [number, number];
   /** The broker's produce timeout (acks=all wait). */
   readonly produceTimeoutMs: number;
+  /**
+   * Producers (of `producers`) that are idempotent: acks=all only, producer id + sequence per
+   * partition, and retries of the same batch (same sequence) across failures and leader changes
+   * until acknowledged or `maxAttempts` fail — the retries that S3 (no duplicates) is about.
+   * @default 0
+   */
+  readonly idempotentProducers?: number;
+  /** Attempts of one idempotent send. @default 5 */
+  readonly maxAttempts?: number;
 }
 
 const errorCode = (err: unknown): string => (err instanceof RunnelError ? err.code : String(err));
@@ -48,7 +57,11 @@ export class SimWorkload {
     this.#running = true;
     // A loop that throws is a bug in the workload: it fails the run instead of silently stopping.
     const spawn = (loop: Promise<void>): void => void this.#loops.push(loop.catch((err: unknown) => this.#cluster.scheduler.fail(err)));
-    for (let i = 1; i <= this.#options.producers; i++) spawn(this.#producer(new SimProcess(`producer-${i}`, 1)));
+    const idempotent = this.#options.idempotentProducers ?? 0;
+    for (let i = 1; i <= this.#options.producers; i++) {
+      const client = new SimProcess(`producer-${i}`, 1);
+      spawn(i <= idempotent ? this.#idempotentProducer(client) : this.#producer(client));
+    }
     for (const t of this.#cluster.topics) {
       for (let p = 0; p < t.partitions; p++) spawn(this.#consumer(new SimProcess(`consumer-${t.name}-${p}`, 1), t.name, p));
     }
@@ -95,6 +108,63 @@ export class SimWorkload {
         if (DEFINITE_SEND_FAILURES.has(code)) op.fail(code);
         else op.info(code);
       }
+    }
+  }
+
+  /** One idempotent producer: each value is one batch, retried with its sequence until acknowledged. */
+  async #idempotentProducer(client: SimProcess): Promise<void> {
+    const clock = new VirtualClock(this.#cluster.scheduler, client);
+    const random = this.#cluster.scheduler.random;
+    const [minWait, maxWait] = this.#options.sendIntervalMs ?? [0, 20];
+    const maxAttempts = this.#options.maxAttempts ?? 5;
+    const backoff = this.#options.produceTimeoutMs / 4;
+    let producer: { producerId: number; producerEpoch: number } | undefined;
+    let sequences = new Map<string, number>();
+    while (this.#running) {
+      await clock.sleep(random.int(minWait, maxWait));
+      if (!this.#running) break;
+      if (producer === undefined) {
+        const broker = random.pick(this.#cluster.brokerIds);
+        producer = await this.#call(client, broker, 'init producer id', (node) => {
+          if (node.initProducerId === undefined) throw new Error('this node has no idempotent producer');
+          return Promise.resolve(node.initProducerId());
+        }).catch(() => undefined);
+        sequences = new Map();
+        continue;
+      }
+      const topic = random.pick(this.#cluster.topics);
+      const partition = random.int(0, topic.partitions - 1);
+      const name = partitionStateName(topic.name, partition);
+      const sequence = sequences.get(name) ?? 0;
+      const value = `${client.name}:${++this.#sent}`;
+      const records = encodeRecordBatch([{ key: null, value: Buffer.from(value) }], { now: clock.wallNow(), ...producer, baseSequence: sequence });
+      const op = this.#history.invokeSend(client.name, name, value, 'all');
+      let uncertain = false;
+      let lastError = '';
+      let acked: number | undefined;
+      for (let attempt = 1; attempt <= maxAttempts && acked === undefined; attempt++) {
+        if (attempt > 1) await clock.sleep(backoff);
+        const leader = (await this.#leaderOf(topic.name, partition)) ?? random.pick(this.#cluster.brokerIds);
+        try {
+          const { baseOffset } = await this.#call(client, leader, 'produce', (node) =>
+            node.produce({ topic: topic.name, partition, records, acks: 'all', timeoutMs: this.#options.produceTimeoutMs }));
+          acked = baseOffset;
+        } catch (err) {
+          lastError = errorCode(err);
+          if (!DEFINITE_SEND_FAILURES.has(lastError)) uncertain = true;
+          // A sequence error will not go away by retrying the same batch.
+          if (lastError === 'OUT_OF_ORDER_SEQUENCE' || lastError === 'INVALID_PRODUCER_EPOCH' || lastError === 'UNKNOWN_PRODUCER_ID') break;
+        }
+      }
+      if (acked !== undefined) {
+        op.ok(acked);
+        sequences.set(name, sequence + 1);
+        continue;
+      }
+      if (uncertain) op.info(lastError);
+      else op.fail(lastError);
+      // The fate of this sequence is unknown or it was refused: start over with a new producer id.
+      producer = undefined;
     }
   }
 

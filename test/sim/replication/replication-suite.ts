@@ -17,14 +17,19 @@ export const DEFAULT_SEEDS = 40;
 /** Number of shard files. */
 export const SHARDS = 2;
 
-/** The run of one seed: 3 brokers, one RF=3 topic with minISR 2, 6 s of faults at LD = 500 ms. */
+/**
+ * The run of one seed: 3 brokers, one RF=3 topic with minISR 2, 6 s of faults at LD = 500 ms;
+ * two plain producers (acks=all and acks=1, one attempt per value) and two idempotent ones
+ * (acks=all, retrying each batch with its sequence across failovers).
+ */
 export function replicationRun(seed: number): SimulationOptions {
   return {
     seed,
     factory: replicationNodeFactory,
     brokers: 3,
     topics: [{ name: 'sim', partitions: 2, replicationFactor: 3, minInsyncReplicas: 2 }],
-    producers: 3,
+    producers: 4,
+    idempotentProducers: 2,
     faultyMs: 6000,
   };
 }
@@ -34,12 +39,21 @@ const safetyCounts = (s: SeedSummary): Record<string, number> => Object.fromEntr
 const NO_ANOMALY = Object.fromEntries(SAFETY.map((k) => [k, 0]));
 
 /**
- * Liveness after healing (every partition back to a leader with all replicas caught up) is
- * checked only with SIM_LIVENESS=1 for now: the replication node of 8c2e8ae leaves a follower
- * stuck for ever on some seeds (e.g. 2, 8, 9, 10, 12, 13): its leader-epoch cache holds a newer
- * epoch than the batch the leader sends at its fetch offset, the leader sees no divergence and
- * storage rejects every append ("older than the log's latest epoch; truncate first"). Safety is
- * unaffected (the checks above still run on those seeds). Turn this on by default once fixed.
+ * Liveness after healing (every partition back to a leader with all replicas caught up, and
+ * drained) is checked only with SIM_LIVENESS=1 for now; two findings keep it off by default:
+ *
+ * 1. A follower gets stuck for ever (replication node of 8c2e8ae; e.g. seeds 8, 9, 10, 12, 13):
+ *    its leader-epoch cache holds a newer epoch than the batch the leader sends at its fetch
+ *    offset; it fetches with lastFetchedEpoch = its cache's latest epoch, the leader sees no
+ *    divergence, and storage rejects every append ("older than the log's latest epoch").
+ * 2. A partition stays leaderless for ever once every ISR member restarted before one of them
+ *    could take over (e.g. seed 2: leader crashed during a 409 storm, then the two followers
+ *    crashed one after the other). Rule 8 admits only an ISR member with its current brokerEpoch,
+ *    and a broker that restarted without a clean marker is `recovering`; with fsync durability
+ *    its log still holds everything it acknowledged, so this is availability lost by design
+ *    (cf. KIP-966), not data. Its acknowledged writes are counted as "S1 undecided", not as S1.
+ *
+ * Safety is unaffected: the checks above run on every seed, those included.
  */
 const CHECK_LIVENESS = process.env.SIM_LIVENESS === '1';
 
@@ -53,8 +67,9 @@ export function defineReplicationSuite(shard: number): void {
     it.runIf(seeds.length > 0)(`no anomaly of S1–S5 or S7–S10 on ${seeds.length} seeds`, async () => {
       const { summary, failures } = await run();
       console.log(formatSummary(summary));
-      const unsafe = failures.filter((f) => !f.history.valid || f.whiteBox.length > 0);
+      const unsafe = failures.filter((f) => !f.safe);
       expect(safetyCounts(summary), unsafe.slice(0, 3).map((f) => formatFailure(f)).join('\n\n')).toEqual(NO_ANOMALY);
+      expect(summary.unsafeSeeds).toEqual([]);
       // A run that acknowledged nothing or injected nothing proves nothing.
       expect(summary.sendsOk).toBeGreaterThan(seeds.length * 100);
       expect(summary.recordsDrained).toBeGreaterThan(seeds.length * 100);
