@@ -58,6 +58,8 @@ export interface SimulationResult {
    * not changed) and are counted here so that safety and liveness can be reported apart.
    */
   readonly s1Undecided: number;
+  /** What the white-box checks had to work with: leader changes in the store, HW advances by leaders. */
+  readonly observed: { leaderChanges: number; leaderHighWatermarks: number };
   /** No anomaly of S1–S5 (decided) and S7–S10. */
   readonly safe: boolean;
   readonly faults: Record<FaultKind | 'crashes' | 'restarts' | 'wipedRestarts' | 'pauses' | 'cleanRestarts' | 'startFailures' | 'storeLostReplies' | 'storeLostRequests' | 'storeTimeouts' | 'storeConflicts' | 'stormWrites' | 'watchEventsHeld' | 'watchesExpired' | 'messagesDropped' | 'messagesCut' | 'diskBytesLost', number>;
@@ -148,6 +150,10 @@ async function simulate(options: SimulationOptions, endAudit: () => RealTimerRep
     trace: cluster.trace,
     realTimers,
     s1Undecided,
+    observed: {
+      leaderChanges: [...epochs.values()].reduce((sum, byEpoch) => sum + byEpoch.size, 0),
+      leaderHighWatermarks: cluster.highWatermarks.filter((o) => o.asLeader).length,
+    },
     safe: checked.anomalies.length === s1Undecided && whiteBox.length === 0,
     ok: checked.valid && whiteBox.length === 0 && unsettled.length === 0 && undrained.length === 0,
   };
