@@ -42,10 +42,14 @@ const NO_ANOMALY = Object.fromEntries(SAFETY.map((k) => [k, 0]));
  * Liveness after healing (every partition back to a leader with all replicas caught up, and
  * drained) is checked only with SIM_LIVENESS=1 for now; two findings keep it off by default:
  *
- * 1. A follower gets stuck for ever (replication node of 8c2e8ae; e.g. seeds 8, 9, 10, 12, 13):
- *    its leader-epoch cache holds a newer epoch than the batch the leader sends at its fetch
- *    offset; it fetches with lastFetchedEpoch = its cache's latest epoch, the leader sees no
- *    divergence, and storage rejects every append ("older than the log's latest epoch").
+ * 1. A follower gets stuck for ever (replication node of 8c2e8ae; e.g. seeds 8, 9, 10, 12, 13,
+ *    1001, 1007): when one fetch response spans a leader-epoch boundary (a follower catching up
+ *    across a failover), `ReplicatedPartition.appendFromLeader` assigns the epoch-cache entries of
+ *    ALL its batches first (e.g. epoch 1 at 193) and then appends the whole response; storage
+ *    rejects the first, older-epoch batch ("batch at offset 45 has leader epoch 0, older than the
+ *    log's latest epoch 1") and the entry stays, beyond the log end. The follower then fetches
+ *    with lastFetchedEpoch = the cache's latest epoch, the leader sees no divergence and sends the
+ *    same batches again: the follower never catches up (so never rejoins the ISR).
  * 2. A partition stays leaderless for ever once every ISR member restarted before one of them
  *    could take over (e.g. seed 2: leader crashed during a 409 storm, then the two followers
  *    crashed one after the other). Rule 8 admits only an ISR member with its current brokerEpoch,
