@@ -4,8 +4,8 @@
  * prints one JSON line `{"ready":{"address","metricsAddress","pid"}}` on stdout once it serves,
  * logs (pino JSON) to stderr, and closes cleanly on SIGTERM (exit 0).
  *
- * Timings are passed through to the broker unchanged (`timing`), so the test chooses fast but safe
- * values (DESIGN.md §6 Timing) without this script knowing their names.
+ * Every broker runs replication (`replication` option: broker Lease, Lease elections, the Replica
+ * service), with the timings the test passes (DESIGN.md §6 Timing) over the broker's defaults.
  */
 import { startBroker } from '@runnel/broker';
 import { openKubernetesMetadataStore } from '@runnel/metadata';
@@ -21,7 +21,7 @@ export interface RunBrokerArgs {
   readonly clusterId: string;
   readonly kubeconfigPath: string;
   readonly namespace: string;
-  /** Replication and membership timings, passed to startBroker as `timing`. */
+  /** Replication and membership timings over the broker's defaults (startBroker's `replication.timing`). */
   readonly timing?: Readonly<Record<string, number>>;
 }
 
@@ -38,7 +38,7 @@ const options = {
   metadataStore: store,
   logger,
   defaultMetrics: false,
-  ...(args.timing === undefined ? {} : { timing: args.timing }),
+  replication: { timing: args.timing ?? {} },
 };
 const broker = await startBroker(options);
 process.stdout.write(`${JSON.stringify({ ready: { address: broker.address, metricsAddress: broker.metricsAddress, pid: process.pid } })}\n`);
