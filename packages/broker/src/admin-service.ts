@@ -40,7 +40,7 @@ export function waitForLeaders(ctx: BrokerContext, name: string, topicId: string
 async function createOne(ctx: BrokerContext, spec: TopicSpec__Output, validateOnly: boolean): Promise<CreateTopicResult> {
   try {
     const brokerIds = [...ctx.view.brokers.values()].map((b) => b.value.id);
-    const topic = planTopic({ name: spec.name, partitions: spec.partitions, replicationFactor: spec.replicationFactor, configs: spec.configs }, brokerIds);
+    const topic = planTopic({ name: spec.name, partitions: spec.partitions, replicationFactor: spec.replicationFactor, configs: spec.configs }, brokerIds, { replicated: ctx.replicated === true });
     if (ctx.view.topics.has(spec.name)) throw new RunnelError('TOPIC_ALREADY_EXISTS', `Topic ${spec.name} already exists`);
     if (validateOnly) return { name: spec.name, topicId: '' };
     await createTopic(ctx.store, topic);

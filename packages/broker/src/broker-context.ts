@@ -3,8 +3,18 @@ import type { MetadataStore } from '@runnel/metadata';
 import type { Logger } from 'pino';
 import type { BrokerMetrics, RpcName } from './broker-metrics.ts';
 import type { ClusterView } from './cluster-view.ts';
-import type { PartitionRegistry } from './partition-registry.ts';
-import type { ProducerIdAllocator } from './replication/producer-id-allocator.ts';
+import type { PartitionReplica } from './partition-replica.ts';
+
+/**
+ * The partitions request handlers can reach: the {@link PartitionRegistry} of a single-replica
+ * broker, or the replication node's partitions (replication/replicated-directory.ts).
+ */
+export interface ReplicaDirectory {
+  /** The replica that can serve a client request as leader, or the error to answer. */
+  leaderFor(topic: string, partition: number): PartitionReplica | RunnelError;
+  /** The local replica of a partition, if open. */
+  get(topic: string, partition: number): PartitionReplica | undefined;
+}
 
 /** What every request handler of one broker shares. */
 export interface BrokerContext {
@@ -12,13 +22,15 @@ export interface BrokerContext {
   readonly clusterId: string;
   readonly store: MetadataStore;
   readonly view: ClusterView;
-  readonly registry: PartitionRegistry;
+  readonly registry: ReplicaDirectory;
   readonly metrics: BrokerMetrics;
   readonly logger: Logger;
   /** Aborted when the broker begins shutting down: long-polls answer, tails end. */
   readonly shutdownSignal: AbortSignal;
+  /** Whether this broker runs replication (topics with RF > 1 may be created). */
+  readonly replicated?: boolean;
   /** Idempotent producer ids of this incarnation (InitProducerId); unset until registered. */
-  readonly producerIds?: ProducerIdAllocator;
+  readonly producerIds?: { next(): { producerId: number; producerEpoch: number } };
 }
 
 /**

@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ReplicationMetrics } from './replication/replication-metrics.ts';
+import type { ReplicationObserver } from './replication/replication-node-api.ts';
 
 /** What the per-partition gauges read at scrape time (never on the hot path). */
 export interface PartitionGaugeSource {
@@ -45,6 +47,8 @@ export class BrokerMetrics {
   readonly #errors: Counter;
   /** fdatasync latency of partition logs, fed by the storage engine's flush hook. */
   readonly fsyncDuration: Histogram;
+  readonly #source: PartitionGaugeSource;
+  #replication: ReplicationMetrics | undefined;
 
   constructor(options: { brokerId: number; source: PartitionGaugeSource; defaultMetrics?: boolean }) {
     const registers = [this.registry];
@@ -69,6 +73,7 @@ export class BrokerMetrics {
       registers,
     });
     const source = options.source;
+    this.#source = source;
     new Gauge({
       name: 'runnel_broker_partitions', help: 'Partitions hosted by this broker.', registers,
       collect() { let n = 0; for (const _ of source.partitions()) n++; this.set(n); },
@@ -98,6 +103,12 @@ export class BrokerMetrics {
     perPartition('runnel_broker_log_start_offset', 'First offset held by a partition log.', (p) => p.logStartOffset);
     perPartition('runnel_broker_log_end_offset', 'Next offset to be written to a partition log.', (p) => p.logEndOffset);
     perPartition('runnel_broker_high_watermark', 'High watermark (committed end) of a partition.', (p) => p.highWatermark);
+  }
+
+  /** The replication metrics (registered on first call), as the replication node's observer. */
+  replicationObserver(): ReplicationObserver {
+    this.#replication ??= new ReplicationMetrics(this.registry, this.#source);
+    return this.#replication.observer;
   }
 
   /** Counter children for one topic; callers keep them to avoid label lookups per request. */

@@ -1,6 +1,7 @@
 import type { MetadataStore } from '@runnel/metadata';
 import type { StorageIo } from '@runnel/storage';
 import type { Logger } from 'pino';
+import type { ReplicationTiming } from './replication/replication-timing.ts';
 
 /** Options of {@link startBroker}. */
 export interface BrokerOptions {
@@ -32,6 +33,12 @@ export interface BrokerOptions {
   readonly logMaintenanceIntervalMs?: number;
   /** File-I/O seam of the data directory (tests inject faults such as ENOSPC). @default node:fs */
   readonly storageIo?: StorageIo;
+  /**
+   * Replication (DESIGN.md §6): a broker Lease, Lease-based leader elections, followers fetching
+   * over the `Replica` service. Required for topics with RF > 1 and on Kubernetes. Omitted: the
+   * single-replica mode (the first replica leads). Timings default to DEFAULT_REPLICATION_TIMING.
+   */
+  readonly replication?: { readonly timing?: Partial<ReplicationTiming> };
 }
 
 /** A running broker. */
@@ -47,4 +54,9 @@ export interface Broker {
    * written. With `signal` aborted, remaining calls are cut off instead of awaited.
    */
   close(options?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Stops at once as kill -9 would in-process: calls are cut off, replication stops without any
+   * handover or Lease release, logs are not flushed, no clean-shutdown marker is written.
+   */
+  kill(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import type { StorageIo } from '@runnel/storage';
 import { pino, type Logger } from 'pino';
 import type { Broker } from './broker-options.ts';
 import { startBroker } from './start-broker.ts';
+import type { ReplicationTiming } from './replication/replication-timing.ts';
 import { createTopic, planTopic } from './topic-admin.ts';
 
 /** Options of {@link startLocalCluster}. */
@@ -27,6 +28,15 @@ export interface LocalClusterOptions {
   readonly defaultMetrics?: boolean;
   /** File-I/O seam for every broker's data directory (fault-injection tests). @default node:fs */
   readonly storageIo?: StorageIo;
+  /**
+   * Replication factor of the demo topic (1..brokers); min.insync.replicas is min(2, RF). Above 1,
+   * every broker runs replication (Lease elections, the Replica service) and topics of any RF up to
+   * the broker count can be created.
+   * @default 1
+   */
+  readonly replicationFactor?: number;
+  /** Protocol timings (DESIGN.md §6) of every broker; setting it turns replication on. @default DEFAULT_REPLICATION_TIMING */
+  readonly replicationTiming?: Partial<ReplicationTiming>;
 }
 
 /** A running local cluster. */
@@ -36,6 +46,10 @@ export interface LocalCluster {
   readonly brokers: Broker[];
   /** The shared metadata store (persisted to `<dataDir>/metadata.json`). */
   readonly metadataStore: MemoryMetadataStore;
+  /** Stops broker `id`: cleanly (handover, flush, Lease release) or, with `crash`, as kill -9. */
+  stopBroker(id: number, options?: { crash?: boolean }): Promise<void>;
+  /** Starts broker `id` again on its data directory and port. */
+  startBroker(id: number): Promise<Broker>;
   /** Closes every broker cleanly (clean-shutdown markers), then the store. */
   close(): Promise<void>;
 }
@@ -54,13 +68,16 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   // A store that has never been written to: this is the cluster's first start.
   const firstStart = store.resourceVersion === '0';
   const brokers: Broker[] = [];
-  try {
-    for (let id = 0; id < options.brokers; id++) {
-      brokers.push(
-        await startBroker({
+  const ports = new Map<number, number>();
+  const rf = options.replicationFactor ?? 1;
+  const replication = rf > 1 || options.replicationTiming !== undefined;
+  if (!Number.isInteger(rf) || rf < 1 || rf > options.brokers) throw new RangeError(`Invalid replication factor ${rf}: expected 1..${options.brokers} (the broker count)`);
+  const start = async (id: number): Promise<Broker> => {
+    const broker = await startBroker({
           brokerId: id,
           host,
-          port: options.port === 0 ? 0 : options.port + id,
+          port: ports.get(id) ?? (options.port === 0 ? 0 : options.port + id),
+          ...(replication ? { replication: { timing: options.replicationTiming ?? {} } } : {}),
           dataDir: join(options.dataDir, `broker-${id}`),
           clusterId,
           metadataStore: store,
@@ -68,12 +85,15 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
           ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort === 0 ? 0 : options.metricsPort + id }),
           ...(options.defaultMetrics === undefined ? {} : { defaultMetrics: options.defaultMetrics }),
           ...(options.storageIo === undefined ? {} : { storageIo: options.storageIo }),
-        }),
-      );
-    }
+    });
+    ports.set(id, Number(broker.address.slice(broker.address.lastIndexOf(':') + 1)));
+    return broker;
+  };
+  try {
+    for (let id = 0; id < options.brokers; id++) brokers.push(await start(id));
     const demo = options.demoTopic === undefined ? { name: 'demo', partitions: 3 } : options.demoTopic;
     if (demo !== null && firstStart) {
-      const topic = planTopic({ name: demo.name, partitions: demo.partitions, replicationFactor: 1, configs: {} }, brokers.map((b) => b.id));
+      const topic = planTopic({ name: demo.name, partitions: demo.partitions, replicationFactor: rf, configs: { 'min.insync.replicas': String(Math.min(2, rf)) } }, brokers.map((b) => b.id), { replicated: replication });
       await createTopic(store, topic);
       logger.info({ topic: topic.name, partitions: topic.partitions }, 'demo topic created');
     }
@@ -86,6 +106,20 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     bootstrap: brokers.map((b) => b.address).join(','),
     brokers,
     metadataStore: store,
+    async stopBroker(id, stopOptions = {}) {
+      const index = brokers.findIndex((b) => b.id === id);
+      if (index < 0) throw new RangeError(`Broker ${id} is not running in this local cluster`);
+      const [broker] = brokers.splice(index, 1);
+      await (stopOptions.crash === true ? broker!.kill() : broker!.close());
+    },
+    async startBroker(id) {
+      if (!Number.isInteger(id) || id < 0 || id >= options.brokers) throw new RangeError(`Invalid broker id ${id}: this local cluster has brokers 0..${options.brokers - 1}`);
+      if (brokers.some((b) => b.id === id)) throw new RangeError(`Broker ${id} is already running`);
+      const broker = await start(id);
+      brokers.push(broker);
+      brokers.sort((a, b) => a.id - b.id);
+      return broker;
+    },
     async close() {
       const results = await Promise.allSettled(brokers.map((b) => b.close()));
       await store.close();

@@ -8,7 +8,7 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { DataDirectory, storageChannels, type FsyncEvent } from '@runnel/storage';
 import { pino, type Logger } from 'pino';
 import { adminServiceHandlers } from './admin-service.ts';
-import type { BrokerContext } from './broker-context.ts';
+import type { BrokerContext, ReplicaDirectory } from './broker-context.ts';
 import { BrokerMetrics } from './broker-metrics.ts';
 import type { Broker, BrokerOptions } from './broker-options.ts';
 import { ClusterView } from './cluster-view.ts';
@@ -19,6 +19,12 @@ import { logServiceHandlers } from './log-service.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { PartitionRegistry } from './partition-registry.ts';
 import { ProducerIdAllocator } from './replication/producer-id-allocator.ts';
+import { systemClock } from './replication/clock.ts';
+import { GrpcReplicaTransport, replicaServiceHandlers } from './replication/grpc-replica-transport.ts';
+import { createReplicationNode, replicatedDirectory } from './replication/replication-node.ts';
+import type { ReplicatedDirectory } from './replication/replicated-directory.ts';
+import type { ReplicationNode } from './replication/replication-node-api.ts';
+import { DEFAULT_REPLICATION_TIMING } from './replication/replication-timing.ts';
 
 /** How long close() waits for calls to finish before cutting them off. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -77,13 +83,15 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const view = new ClusterView(logger);
   // The registry (its leadership needs the brokerEpoch, known only after registration) comes later; metrics read it lazily.
   let registry: PartitionRegistry | undefined;
+  // With replication (RF > 1 or Kubernetes), the replication node's partitions replace the registry.
+  let replicated: ReplicatedDirectory | undefined;
   const metrics = new BrokerMetrics({
     brokerId: options.brokerId,
     defaultMetrics: options.defaultMetrics ?? true,
     source: {
-      partitions: () => registry?.partitions() ?? [],
+      partitions: () => replicated?.partitions() ?? registry?.partitions() ?? [],
       get offlineCount() {
-        return registry?.offlineCount ?? 0;
+        return replicated?.offlineCount ?? registry?.offlineCount ?? 0;
       },
     },
   });
@@ -92,7 +100,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   // so each counts only the logs it hosts.
   const onFsync = (message: unknown): void => {
     const event = message as FsyncEvent;
-    if (registry?.hosts(event.log) === true) metrics.fsyncDuration.observe(event.durationMs / 1000);
+    if (registry?.hosts(event.log) === true || (replicated !== undefined && replicated.hosts(event.log))) metrics.fsyncDuration.observe(event.durationMs / 1000);
   };
   diagnosticsChannel.subscribe(storageChannels.fsync, onFsync);
 
@@ -102,6 +110,8 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     for (const s of HEALTH_SERVICES) health.setStatus(s, status);
   };
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+  let node: ReplicationNode | undefined;
+  let transport: GrpcReplicaTransport | undefined;
   try {
     const { runnel, packageDefinition } = loadRunnelGrpc();
     healthDefinition ??= protoLoader.loadSync(healthProtoPath, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
@@ -111,33 +121,65 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err === null ? resolve(bound) : reject(err)));
     });
-    const brokerEpoch = await registerBroker(options.metadataStore, {
-      id: options.brokerId,
-      host: options.advertisedHost ?? host,
-      port,
-      rack: options.rack ?? '',
-      brokerUuid: dataDirectory.brokerUuid,
-    });
-    const leadership = new FirstReplicaLeadership({ brokerId: options.brokerId, brokerEpoch, store: options.metadataStore });
-    registry = new PartitionRegistry({ brokerId: options.brokerId, dataDirectory, view, metrics, logger, leadership });
+    let brokerEpoch: number;
+    let directory: ReplicaDirectory;
+    let producerIds: BrokerContext['producerIds'];
+    if (options.replication !== undefined) {
+      // DESIGN.md §6: the broker Lease replaces the registration; Lease elections replace FirstReplicaLeadership.
+      transport = new GrpcReplicaTransport(options.metadataStore);
+      const created = createReplicationNode({
+        brokerId: options.brokerId,
+        clock: systemClock,
+        store: options.metadataStore,
+        transport,
+        openLog: (p) => dataDirectory.openPartition(p.topic, p.partition, p.topicId, p.config),
+        cleanStart: dataDirectory.wasCleanShutdown,
+        registration: { host: options.advertisedHost ?? host, port, rack: options.rack ?? '', brokerUuid: dataDirectory.brokerUuid },
+        timing: { ...DEFAULT_REPLICATION_TIMING, ...options.replication.timing },
+        logger,
+        observer: metrics.replicationObserver(),
+      });
+      node = created;
+      server.addService(runnel.v1.Replica.service, replicaServiceHandlers(created, shutdown.signal));
+      await created.start(shutdown.signal);
+      brokerEpoch = created.brokerEpoch;
+      replicated = replicatedDirectory(created, metrics);
+      directory = replicated;
+      producerIds = { next: () => created.initProducerId() };
+    } else {
+      brokerEpoch = await registerBroker(options.metadataStore, {
+        id: options.brokerId,
+        host: options.advertisedHost ?? host,
+        port,
+        rack: options.rack ?? '',
+        brokerUuid: dataDirectory.brokerUuid,
+      });
+      const leadership = new FirstReplicaLeadership({ brokerId: options.brokerId, brokerEpoch, store: options.metadataStore });
+      registry = new PartitionRegistry({ brokerId: options.brokerId, dataDirectory, view, metrics, logger, leadership });
+      directory = registry;
+      producerIds = new ProducerIdAllocator(options.brokerId, brokerEpoch);
+    }
     const ctx: BrokerContext = {
       brokerId: options.brokerId,
       clusterId: options.clusterId,
       store: options.metadataStore,
       view,
-      registry,
+      registry: directory,
       metrics,
       logger,
       shutdownSignal: shutdown.signal,
-      producerIds: new ProducerIdAllocator(options.brokerId, brokerEpoch),
+      producerIds,
+      replicated: options.replication !== undefined,
     };
     server.addService(runnel.v1.Log.service, logServiceHandlers(ctx));
     server.addService(runnel.v1.Admin.service, adminServiceHandlers(ctx));
     await view.start(options.metadataStore);
-    await registry.start();
+    await registry?.start();
     const openRegistry = registry;
+    const openNode = node;
     const maintenance = new LogMaintenance({
-      replicas: () => openRegistry.replicas(),
+      // Retention on replicated partitions is not wired yet (followers must follow the leader's log start).
+      replicas: () => openRegistry?.replicas() ?? [],
       logger,
       ...(options.logMaintenanceIntervalMs === undefined ? {} : { intervalMs: options.logMaintenanceIntervalMs }),
     });
@@ -151,9 +193,12 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     const close = async (closeOptions: { signal?: AbortSignal } = {}): Promise<void> => {
       setHealth('NOT_SERVING');
       shutdown.abort();
+      // Rule 12 first (hand over leaderships while followers can still fetch from us), then drain.
+      await openNode?.close();
+      transport?.close();
       await drainServer(server, closeOptions.signal);
       await maintenance.close();
-      await openRegistry.close();
+      await openRegistry?.close();
       await view.close();
       await dataDirectory.close({ clean: true });
       await metricsServer?.close();
@@ -168,10 +213,29 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
         closing ??= close(closeOptions);
         return closing;
       },
+      kill() {
+        closing ??= (async () => {
+          setHealth('NOT_SERVING');
+          shutdown.abort();
+          openNode?.crash();
+          transport?.close();
+          server.forceShutdown();
+          await maintenance.close();
+          await openRegistry?.close();
+          await view.close();
+          await dataDirectory.close({ clean: false });
+          await metricsServer?.close();
+          diagnosticsChannel.unsubscribe(storageChannels.fsync, onFsync);
+          logger.warn('broker killed');
+        })();
+        return closing;
+      },
     };
   } catch (err) {
     shutdown.abort();
     server.forceShutdown();
+    node?.crash();
+    transport?.close();
     await registry?.close();
     await view.close();
     await metricsServer?.close();

@@ -32,7 +32,7 @@ describe('planTopic', () => {
     expect(plan({ partitions: 1.5 })).toMatchObject({ code: 'INVALID_PARTITIONS' });
     expect(plan({ replicationFactor: -1 })).toMatchObject({ code: 'INVALID_REPLICATION_FACTOR', message: expect.stringContaining('at least 1') });
     expect(plan({ replicationFactor: 3 })).toMatchObject({ code: 'INVALID_REPLICATION_FACTOR', message: expect.stringContaining('only 2 broker(s)') });
-    expect(plan({ replicationFactor: 2 })).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringContaining('replication factor 1 only') });
+    expect(plan({ replicationFactor: 2 })).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringContaining('runs without replication') });
     expect(plan({ configs: { 'segment.bytes': '12' } })).toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringContaining('segment.bytes') });
     expect(plan({ configs: { 'cleanup.policy': 'shred' } })).toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringContaining('cleanup.policy') });
     expect(plan({ configs: { colour: 'blue' } })).toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringContaining('unknown config key "colour"') });

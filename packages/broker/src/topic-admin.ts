@@ -31,7 +31,7 @@ export interface TopicRequest {
  * @throws RunnelError INVALID_TOPIC_NAME, INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR,
  *   NOT_SUPPORTED (RF > 1 before replication lands) or INVALID_CONFIG, naming what is wrong
  */
-export function planTopic(request: TopicRequest, brokerIds: readonly number[]): TopicDefinition {
+export function planTopic(request: TopicRequest, brokerIds: readonly number[], options: { replicated?: boolean } = {}): TopicDefinition {
   validateTopicName(request.name);
   const { name, partitions } = request;
   if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_TOPIC_PARTITIONS) {
@@ -44,8 +44,8 @@ export function planTopic(request: TopicRequest, brokerIds: readonly number[]): 
   if (rf > brokerIds.length) {
     throw new RunnelError('INVALID_REPLICATION_FACTOR', `Cannot create topic ${name} with replication factor ${rf}: the cluster has only ${brokerIds.length} broker(s)`);
   }
-  if (rf > 1) {
-    throw new RunnelError('NOT_SUPPORTED', `Cannot create topic ${name} with replication factor ${rf}: this build serves replication factor 1 only (replication is not implemented yet)`);
+  if (rf > 1 && options.replicated !== true) {
+    throw new RunnelError('NOT_SUPPORTED', `Cannot create topic ${name} with replication factor ${rf}: this broker runs without replication (start it with the replication option)`);
   }
   const known = new Set([...storageConfigKeys, ...brokerConfigKeys]);
   for (const key of Object.keys(request.configs)) {

@@ -75,7 +75,7 @@ export class IsrManager {
     }
     await Promise.all([...followedLeaders].map((id) => ctx.liveness.refresh(id, ctx.signal)));
     for (const p of ctx.partitions.values()) {
-      if (!p.closed && p.role === 'follower') this.#considerFailover(p);
+      if (!p.closed && p.role === 'follower') this.considerFailover(p);
     }
   }
 
@@ -96,11 +96,18 @@ export class IsrManager {
     });
   }
 
-  /** Whether this incarnation may lead `state` (rule 8): in its ISR with the current brokerEpoch, or as a cleanly stopped earlier incarnation. */
-  #eligible(state: PartitionState): boolean {
+  /**
+   * Whether this incarnation may lead `state` (rule 8): in its ISR with the current brokerEpoch,
+   * or as an earlier incarnation whose disk still holds everything committed — after a clean
+   * shutdown (everything flushed), or in `fsync` durability, where every ISR member's position
+   * counted only flushed data, so a crash lost nothing committed. A `recovering` replica of a
+   * `replicated`-durability topic is never eligible on its old entry (KIP-966's lost unflushed tail).
+   */
+  #eligible(p: ReplicatedPartition, state: PartitionState): boolean {
     const self = this.#ctx.self;
     if (state.leaderEpoch < 0 && state.isr.length === 0) return true; // never led: every replica's log is empty
-    return state.isr.some((m) => m.id === self.id && (m.brokerEpoch === self.brokerEpoch || (!this.#ctx.recovering && m.brokerEpoch < self.brokerEpoch)));
+    const diskHoldsCommitted = !this.#ctx.recovering || p.config.durability === 'fsync';
+    return state.isr.some((m) => m.id === self.id && (m.brokerEpoch === self.brokerEpoch || (diskHoldsCommitted && m.brokerEpoch < self.brokerEpoch)));
   }
 
   #leaderDead(state: PartitionState): boolean {
@@ -110,10 +117,11 @@ export class IsrManager {
     return this.#ctx.liveness.isDead(holder);
   }
 
-  #considerFailover(p: ReplicatedPartition): void {
+  /** Checks one follower partition for failover now (called each tick and when a leaderless state arrives). */
+  considerFailover(p: ReplicatedPartition): void {
     const ctx = this.#ctx;
     const state = p.state;
-    if (!this.#eligible(state) || !this.#leaderDead(state)) {
+    if (!this.#eligible(p, state) || !this.#leaderDead(state)) {
       p.leaderDeadSince = undefined;
       return;
     }
@@ -140,7 +148,7 @@ export class IsrManager {
       if (fresh === undefined) return;
       p.applyState(fresh);
       const state = fresh.value;
-      if (!this.#eligible(state) || !this.#leaderDead(state) || p.role !== 'follower') return;
+      if (!this.#eligible(p, state) || !this.#leaderDead(state) || p.role !== 'follower') return;
       const won = await this.#takeLeadership(p, state, state.holder?.id);
       if (won) ctx.observer.failover?.({ partition: p.name, leaderEpoch: p.state.leaderEpoch, durationMs: ctx.options.clock.now() - deadSince });
     } finally {
@@ -184,9 +192,18 @@ export class IsrManager {
       return false;
     }
     // Epoch entry on disk before any append in the new epoch (rule 3), producer state from the log (rule 11).
-    await p.log.leaderEpochs.assign(next.leaderEpoch, startOffset);
-    await p.producers.rebuild(p.log);
-    p.becomeLeader(outcome.current);
+    const won = outcome.current;
+    const promotion = (async () => {
+      await p.log.leaderEpochs.assign(next.leaderEpoch, startOffset);
+      await p.producers.rebuild(p.log);
+      p.becomeLeader(won);
+    })();
+    p.promotion = promotion;
+    try {
+      await promotion;
+    } finally {
+      p.promotion = undefined;
+    }
     ctx.logger.info({ partition: p.name, leaderEpoch: next.leaderEpoch, epochStartOffset: startOffset, isr }, 'became leader');
     return true;
   }

@@ -51,6 +51,8 @@ export class ReplicatedPartition {
   fetchGeneration = 0;
   /** False while a failover or truncation is in progress: the fetcher skips the partition. */
   fetching = true;
+  /** Set between winning the leadership CAS and serving as leader (epoch entry, producer state). */
+  promotion: Promise<void> | undefined;
   /** True while a handover is in progress: produce is refused (rule 10). */
   handingOver = false;
   /** When the current leader was first judged dead (failover rank wait), or undefined. */

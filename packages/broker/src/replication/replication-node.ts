@@ -14,6 +14,8 @@ import type { HandoverRequest, HandoverResponse, OffsetForLeaderEpochRequest, Of
 import type { NodeFetchRequest, NodeProduceRequest, NodeProduceResult, NodeReplicaStatus, ReplicationNode, ReplicationNodeOptions } from './replication-node-api.ts';
 import { validateReplicationTiming } from './replication-timing.ts';
 import type { NodeContext } from './node-context.ts';
+import type { BrokerMetrics } from '../broker-metrics.ts';
+import { ReplicatedDirectory } from './replicated-directory.ts';
 
 const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -23,6 +25,15 @@ const silentLogger = { info: () => undefined, warn: () => undefined, error: () =
  */
 export function createReplicationNode(options: ReplicationNodeOptions): ReplicationNode {
   return new Node(options);
+}
+
+/**
+ * The node's partitions as the broker's Log/Admin handlers and metrics see them (production
+ * wiring in startBroker). Only for nodes made by {@link createReplicationNode}.
+ */
+export function replicatedDirectory(node: ReplicationNode, metrics: BrokerMetrics): ReplicatedDirectory {
+  if (!(node instanceof Node)) throw new TypeError('replicatedDirectory needs a node made by createReplicationNode');
+  return node.directory(metrics);
 }
 
 class Node implements ReplicationNode {
@@ -74,6 +85,10 @@ class Node implements ReplicationNode {
     };
     ctx.isr = new IsrManager(ctx);
     this.#ctx = ctx;
+  }
+
+  directory(metrics: BrokerMetrics): ReplicatedDirectory {
+    return new ReplicatedDirectory(this.#ctx, metrics);
   }
 
   get brokerEpoch(): number {
@@ -177,6 +192,8 @@ class Node implements ReplicationNode {
     }
     const leader = p.state.holder?.id;
     if (p.role === 'follower' && leader !== undefined && leader !== this.brokerId) this.#wakeFetcher(leader);
+    // A leaderless or self-held (earlier incarnation) partition need not wait for the next tick.
+    if (p.role === 'follower' && (leader === undefined || leader === this.brokerId)) this.#ctx.isr.considerFailover(p);
   }
 
   #wakeFetcher(leaderId: number): void {

@@ -1,0 +1,114 @@
+import * as grpc from '@grpc/grpc-js';
+import { RunnelError, fromGrpcError, loadRunnelGrpc, toGrpcStatus, type ReplicaClient, type ReplicaHandlers, type WireError, type ReplicaFetchResponse__Output, type OffsetForLeaderEpochResponse__Output, type HandoverResponse__Output } from '@runnel/protocol';
+import { brokerRegistrationName, type MetadataStore } from '@runnel/metadata';
+import { MAX_RECEIVE_MESSAGE_BYTES, MAX_SEND_MESSAGE_BYTES } from '../grpc-limits.ts';
+import type { ReplicaService, ReplicaTransport, ReplicaFetchResponse, EpochEndOffset } from './replica-transport.ts';
+
+const CHANNEL_OPTIONS = { 'grpc.max_receive_message_length': MAX_RECEIVE_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_SEND_MESSAGE_BYTES };
+
+function wire(e: { code: string; message: string; retriable: boolean; leaderHint: number } | null): WireError | undefined {
+  return e === null || e.code === '' ? undefined : e;
+}
+
+function epochEnd(e: { epoch: number; endOffset: number } | null): EpochEndOffset | undefined {
+  return e === null ? undefined : { epoch: e.epoch, endOffset: e.endOffset };
+}
+
+/**
+ * The `Replica` gRPC service as a {@link ReplicaTransport}: peers are found by their broker Lease
+ * (host, port), one channel per peer, re-resolved when a call fails. Aborting the signal cancels
+ * the call.
+ */
+export class GrpcReplicaTransport implements ReplicaTransport {
+  readonly #store: MetadataStore;
+  readonly #clients = new Map<number, { address: string; client: ReplicaClient }>();
+
+  constructor(store: MetadataStore) {
+    this.#store = store;
+  }
+
+  async #client(brokerId: number): Promise<ReplicaClient> {
+    const cached = this.#clients.get(brokerId);
+    if (cached !== undefined) return cached.client;
+    const reg = await this.#store.brokers.get(brokerRegistrationName(brokerId));
+    if (reg === undefined || reg.value.released === true) throw new RunnelError('BROKER_NOT_AVAILABLE', `Broker ${brokerId} is not registered`);
+    const address = `${reg.value.host}:${reg.value.port}`;
+    const { runnel } = loadRunnelGrpc();
+    const client = new runnel.v1.Replica(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    this.#clients.set(brokerId, { address, client });
+    return client;
+  }
+
+  async #call<Res>(brokerId: number, signal: AbortSignal, invoke: (client: ReplicaClient, done: (err: grpc.ServiceError | null, res?: Res) => void) => grpc.ClientUnaryCall): Promise<Res> {
+    const client = await this.#client(brokerId);
+    return new Promise<Res>((resolve, reject) => {
+      const call = invoke(client, (err, res) => {
+        signal.removeEventListener('abort', onAbort);
+        if (err !== null) {
+          // The peer may have moved (restart on another port): resolve its address again next time.
+          if (err.code === grpc.status.UNAVAILABLE) {
+            this.#clients.get(brokerId)?.client.close();
+            this.#clients.delete(brokerId);
+          }
+          reject(fromGrpcError(err));
+        } else resolve(res!);
+      });
+      const onAbort = (): void => call.cancel();
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  async fetch(leaderId: number, request: Parameters<ReplicaTransport['fetch']>[1], signal: AbortSignal): Promise<ReplicaFetchResponse> {
+    const res = await this.#call<ReplicaFetchResponse__Output>(leaderId, signal, (c, done) => c.ReplicaFetch({ ...request, partitions: [...request.partitions] }, done));
+    return {
+      partitions: res.partitions.map((p) => ({ ...p, error: wire(p.error), divergingEpoch: epochEnd(p.divergingEpoch) })),
+    };
+  }
+
+  async offsetForLeaderEpoch(brokerId: number, request: Parameters<ReplicaTransport['offsetForLeaderEpoch']>[1], signal: AbortSignal): ReturnType<ReplicaTransport['offsetForLeaderEpoch']> {
+    const res = await this.#call<OffsetForLeaderEpochResponse__Output>(brokerId, signal, (c, done) => c.OffsetForLeaderEpoch({ ...request, partitions: [...request.partitions] }, done));
+    return { partitions: res.partitions.map((p) => ({ topic: p.topic, partition: p.partition, error: wire(p.error), end: epochEnd(p.end) ?? { epoch: -1, endOffset: -1 } })) };
+  }
+
+  async handover(leaderId: number, request: Parameters<ReplicaTransport['handover']>[1], signal: AbortSignal): ReturnType<ReplicaTransport['handover']> {
+    const res = await this.#call<HandoverResponse__Output>(leaderId, signal, (c, done) => c.Handover(request, done));
+    return { error: wire(res.error), leaderEpoch: res.leaderEpoch };
+  }
+
+  /** Closes every channel. */
+  close(): void {
+    for (const { client } of this.#clients.values()) client.close();
+    this.#clients.clear();
+  }
+}
+
+/** The `Replica` gRPC service handlers of one broker, answered by its replication node. */
+export function replicaServiceHandlers(service: ReplicaService, shutdown: AbortSignal): ReplicaHandlers {
+  const fail = (err: unknown): grpc.ServiceError => toGrpcStatus(err instanceof RunnelError ? err : new RunnelError('UNKNOWN_SERVER_ERROR', String(err))) as unknown as grpc.ServiceError;
+  return {
+    ReplicaFetch(call, callback) {
+      const controller = new AbortController();
+      const stop = (): void => controller.abort();
+      call.on('cancelled', stop);
+      shutdown.addEventListener('abort', stop, { once: true });
+      service.handleReplicaFetch(call.request, controller.signal).then(
+        (res) => callback(null, { partitions: res.partitions.map((p) => ({ ...p, error: p.error ?? null, divergingEpoch: p.divergingEpoch ?? null })) }),
+        (err: unknown) => callback(fail(err)),
+      ).finally(() => shutdown.removeEventListener('abort', stop));
+    },
+    OffsetForLeaderEpoch(call, callback) {
+      service.handleOffsetForLeaderEpoch(call.request).then(
+        (res) => callback(null, { partitions: res.partitions.map((p) => ({ ...p, error: p.error ?? null })) }),
+        (err: unknown) => callback(fail(err)),
+      );
+    },
+    Handover(call, callback) {
+      const controller = new AbortController();
+      call.on('cancelled', () => controller.abort());
+      service.handleHandover(call.request, controller.signal).then(
+        (res) => callback(null, { leaderEpoch: res.leaderEpoch, error: res.error ?? null }),
+        (err: unknown) => callback(fail(err)),
+      );
+    },
+  };
+}

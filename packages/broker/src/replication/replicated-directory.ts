@@ -1,0 +1,83 @@
+import { RunnelError } from '@runnel/protocol';
+import { validateTopicName } from '@runnel/metadata';
+import type { ReplicaDirectory } from '../broker-context.ts';
+import type { BrokerMetrics, PartitionGaugeSource } from '../broker-metrics.ts';
+import type { PartitionReplica } from '../partition-replica.ts';
+import type { NodeContext } from './node-context.ts';
+import { ReplicaView } from './replica-view.ts';
+import type { ReplicatedPartition } from './replicated-partition.ts';
+
+/** The replication node's partitions as the Log/Admin handlers and the metrics see them. */
+export class ReplicatedDirectory implements ReplicaDirectory, PartitionGaugeSource {
+  readonly #ctx: NodeContext;
+  readonly #metrics: BrokerMetrics;
+  readonly #views = new WeakMap<ReplicatedPartition, ReplicaView>();
+
+  constructor(ctx: NodeContext, metrics: BrokerMetrics) {
+    this.#ctx = ctx;
+    this.#metrics = metrics;
+  }
+
+  #view(p: ReplicatedPartition): ReplicaView {
+    let v = this.#views.get(p);
+    if (v === undefined) {
+      v = new ReplicaView(this.#ctx, p, this.#metrics.topicCounters(p.topic));
+      this.#views.set(p, v);
+    }
+    return v;
+  }
+
+  get(topic: string, partition: number): PartitionReplica | undefined {
+    const p = this.#ctx.partitions.get(`${topic}-${partition}`);
+    return p === undefined ? undefined : this.#view(p);
+  }
+
+  leaderFor(topic: string, partition: number): PartitionReplica | RunnelError {
+    const definition = this.#ctx.topics.get(topic);
+    if (definition === undefined) {
+      try {
+        validateTopicName(topic);
+      } catch (err) {
+        return err as RunnelError;
+      }
+      return new RunnelError('UNKNOWN_TOPIC', `Topic ${JSON.stringify(topic)} does not exist`);
+    }
+    if (!Number.isInteger(partition) || partition < 0 || partition >= definition.partitions) {
+      return new RunnelError('UNKNOWN_PARTITION', `Topic ${topic} has ${definition.partitions} partition(s) (0..${definition.partitions - 1}); partition ${partition} does not exist`);
+    }
+    const p = this.#ctx.partitions.get(`${topic}-${partition}`);
+    if (p === undefined || p.topicId !== definition.topicId) {
+      return new RunnelError('NOT_LEADER', `Broker ${this.#ctx.self.id} hosts no replica of ${topic}-${partition}`, { leaderHint: -1 });
+    }
+    const err = p.promotion === undefined ? p.notLeaderError(this.#ctx.self.id) : undefined;
+    if (err !== undefined) return err;
+    if (!this.#ctx.lease.valid) return new RunnelError('BROKER_NOT_AVAILABLE', `Broker ${this.#ctx.self.id} serves nothing for ${p.name} while its broker Lease renewal is overdue`);
+    return this.#view(p);
+  }
+
+  /** Whether a log of this name (`<topic>-<partition>`) is hosted here. */
+  hosts(name: string): boolean {
+    return this.#ctx.partitions.has(name);
+  }
+
+  get offlineCount(): number {
+    let offline = 0;
+    for (const p of this.#ctx.partitions.values()) if (p.state.holder === null) offline++;
+    return offline;
+  }
+
+  *partitions(): Iterable<{ topic: string; partition: number; isLeader: boolean; underReplicated: boolean; sizeBytes: number; logStartOffset: number; logEndOffset: number; highWatermark: number }> {
+    for (const p of this.#ctx.partitions.values()) {
+      yield {
+        topic: p.topic,
+        partition: p.partition,
+        isLeader: p.role === 'leader',
+        underReplicated: p.state.isr.length < p.state.replicas.length,
+        sizeBytes: p.log.sizeBytes,
+        logStartOffset: p.log.logStartOffset,
+        logEndOffset: p.log.logEndOffset,
+        highWatermark: p.log.highWatermark,
+      };
+    }
+  }
+}
