@@ -64,7 +64,7 @@ class ReplicationSimNode implements Endpoint {
         highWatermarkCheckpointMs: 2 ** 30,
       }),
       cleanStart: parts.cleanStart,
-      registration: { host: parts.endpointOf(parts.brokerId), port: 0, rack: '', brokerUuid: `sim-broker-${parts.brokerId}` },
+      registration: { host: parts.endpointOf(parts.brokerId), port: 0, rack: '', brokerUuid: parts.dataDirUuid },
       timing: { ...parts.timing, replicaFetchWaitMs: Math.max(1, Math.round(parts.timing.renewPeriodMs / 2)) },
       logger: {
         info: (obj, msg) => parts.log(msg, readable(obj)),

@@ -5,6 +5,7 @@
  */
 import { partitionStateName } from '@runnel/metadata';
 import { checkHistory, HistoryRecorder, type CheckResult } from '../../support/history/index.ts';
+import type { SimStoreOptions } from '../harness/sim-metadata-store.ts';
 import { auditRealTimers, type RealTimerReport } from '../harness/real-timer-audit.ts';
 import { SimRandom } from '../harness/sim-random.ts';
 import { drive } from '../harness/settle.ts';
@@ -34,6 +35,8 @@ export interface SimulationOptions {
   readonly producers?: number;
   /** How many of the producers are idempotent with retries. @default 0 */
   readonly idempotentProducers?: number;
+  /** API-server settings (e.g. a planted bug for the tests that the checkers can fail). */
+  readonly store?: SimStoreOptions;
   /** Trace lines kept for the report. @default 4000 */
   readonly traceLimit?: number;
   /** Nemesis settings; `null` runs without faults. */
@@ -92,7 +95,7 @@ async function simulate(options: SimulationOptions, endAudit: () => RealTimerRep
   const timing = options.timing ?? SIM_TIMING;
   const ld = timing.leaseDurationMs;
   const random = new SimRandom(options.seed);
-  const cluster = await SimCluster.create({ random, brokers: options.brokers ?? 3, topics: options.topics ?? SIM_TOPICS, timing, factory: options.factory, ...(options.traceLimit === undefined ? {} : { traceLimit: options.traceLimit }) });
+  const cluster = await SimCluster.create({ random, brokers: options.brokers ?? 3, topics: options.topics ?? SIM_TOPICS, timing, factory: options.factory, ...(options.store === undefined ? {} : { store: options.store }), ...(options.traceLimit === undefined ? {} : { traceLimit: options.traceLimit }) });
   const s = cluster.scheduler;
   const history = new HistoryRecorder({ now: () => s.now });
   for (const id of cluster.brokerIds) cluster.start(id);

@@ -56,6 +56,8 @@ interface BrokerSlot {
   node: SimNode | undefined;
   /** The clean-shutdown marker: set by a completed clean shutdown, consumed by the next start. */
   cleanMarker: boolean;
+  /** The data directory's identity (as meta.json's brokerUuid); a new one after a wipe. */
+  dataDirUuid: string;
 }
 
 /** The brokers, API server and network of one simulation run. */
@@ -83,7 +85,7 @@ export class SimCluster {
     this.#factory = options.factory;
     this.#traceLimit = options.traceLimit ?? 4000;
     this.#clockDrift = options.clockDrift ?? 0.05;
-    this.#slots = Array.from({ length: options.brokers }, (_, i) => ({ id: i + 1, disk: new SimDisk(scheduler), incarnation: 0, process: undefined, node: undefined, cleanMarker: false }));
+    this.#slots = Array.from({ length: options.brokers }, (_, i) => ({ id: i + 1, disk: new SimDisk(scheduler), incarnation: 0, process: undefined, node: undefined, cleanMarker: false, dataDirUuid: `disk-${i + 1}-1` }));
   }
 
   /** A cluster with its topics created in the store (no broker started yet). */
@@ -150,6 +152,7 @@ export class SimCluster {
       process,
       random: this.scheduler.random.fork(),
       cleanStart,
+      dataDirUuid: slot.dataDirUuid,
       clock: new VirtualClock(this.scheduler, process, {
         wallSkewMs: this.scheduler.random.int(-3_600_000, 3_600_000),
         rate: 1 + (this.scheduler.random.next() * 2 - 1) * this.#clockDrift,
@@ -224,6 +227,7 @@ export class SimCluster {
     const slot = this.#slot(id);
     if (wipe) {
       slot.disk.wipe();
+      slot.dataDirUuid = `disk-${id}-${slot.incarnation + 1}`;
       this.faults.wipedRestarts++;
     } else this.faults.restarts++;
     this.start(id);

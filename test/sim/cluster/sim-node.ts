@@ -29,6 +29,8 @@ export interface SimNodeParts {
   readonly random: SimRandom;
   /** Whether the previous incarnation shut down cleanly (the clean-shutdown marker of rule 1). */
   readonly cleanStart: boolean;
+  /** The data directory's identity (meta.json's brokerUuid): new after the directory was emptied. */
+  readonly dataDirUuid: string;
   readonly clock: VirtualClock;
   /** This incarnation's view of the API server. */
   readonly store: MetadataStore;

@@ -41,6 +41,11 @@ export interface SimStoreOptions {
   readonly slowReplyRate?: number;
   /** Watch events delayed by up to this much (besides stalls). @default 5 */
   readonly watchDelayMaxMs?: number;
+  /**
+   * A bug to plant, only to show the checkers catch what it breaks: `ignore-resource-version`
+   * turns every update into a blind write (no compare-and-swap).
+   */
+  readonly plantedBug?: 'ignore-resource-version';
 }
 
 /** What the API server did and which faults it injected. */
@@ -80,6 +85,7 @@ export class SimMetadataStore {
   readonly #delay: readonly [number, number];
   readonly #timeoutMs: number;
   readonly #watchDelayMaxMs: number;
+  readonly #blindWrites: boolean;
   #stormUntil = -1;
   #stormRate = 0;
   /** Process name -> virtual time until which its watches are stalled ('*' for all). */
@@ -92,6 +98,7 @@ export class SimMetadataStore {
     this.#delay = options.delayMs ?? [0, 3];
     this.#timeoutMs = options.requestTimeoutMs ?? 2000;
     this.#watchDelayMaxMs = options.watchDelayMaxMs ?? 5;
+    this.#blindWrites = options.plantedBug === 'ignore-resource-version';
     this.faults = { lostRequestRate: options.lostRequestRate ?? 0, lostReplyRate: options.lostReplyRate ?? 0, slowReplyRate: options.slowReplyRate ?? 0 };
   }
 
@@ -155,7 +162,8 @@ export class SimMetadataStore {
       create: (name, value) => write(`create ${name}`, () => inner.create(name, value), 'ADDED') as Promise<Versioned<T>>,
       update: (name, value, resourceVersion) => write(`update ${name}`, async () => {
         await this.#maybeStorm(inner, name);
-        return inner.update(name, value, resourceVersion);
+        const version = this.#blindWrites ? ((await inner.get(name))?.resourceVersion ?? resourceVersion) : resourceVersion;
+        return inner.update(name, value, version);
       }, 'MODIFIED') as Promise<Versioned<T>>,
       delete: (name, options) => write(`delete ${name}`, async () => {
         const last = await inner.get(name);
