@@ -51,11 +51,12 @@ const NO_ANOMALY = Object.fromEntries(SAFETY.map((k) => [k, 0]));
  *    with lastFetchedEpoch = the cache's latest epoch, the leader sees no divergence and sends the
  *    same batches again: the follower never catches up (so never rejoins the ISR).
  * 2. A partition stays leaderless for ever once every ISR member restarted before one of them
- *    could take over (e.g. seed 2: leader crashed during a 409 storm, then the two followers
- *    crashed one after the other). Rule 8 admits only an ISR member with its current brokerEpoch,
- *    and a broker that restarted without a clean marker is `recovering`; with fsync durability
- *    its log still holds everything it acknowledged, so this is availability lost by design
- *    (cf. KIP-966), not data. Its acknowledged writes are counted as "S1 undecided", not as S1.
+ *    could take over (e.g. seeds 2, 1015: the leader crashed during a 409 storm, then both
+ *    followers crashed one after the other). Rule 8 as written admits only an ISR member with its
+ *    current brokerEpoch, and a broker that restarted without a clean marker is `recovering`.
+ *    Its acknowledged writes are counted as "S1 undecided", not as S1. (a4a682b relaxed rule 8 for
+ *    fsync topics — an old incarnation's entry counts — which is unsafe when the data directory
+ *    was emptied: the safety test above fails on seeds 11, 25, 34, 38 with that change.)
  *
  * Safety is unaffected: the checks above run on every seed, those included.
  */
