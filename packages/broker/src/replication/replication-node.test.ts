@@ -95,4 +95,34 @@ describe('replication node (3 brokers, RF=3, minISR=2)', () => {
     expect(valuesOf(replica.records)).toEqual(['committed', 'new-epoch']);
     await c.until('restarted broker rejoins the ISR', () => next.status(topic, 0)!.state.isr.some((m) => m.id === 0 && m.brokerEpoch === restarted.brokerEpoch));
   });
+
+  it('recognises an idempotent retry across a failover (producer state rebuilt from the log) and rejects a fenced producer epoch', async () => {
+    const { c, topic } = await threeBrokers();
+    const leader = await c.leader(topic);
+    await c.until('ISR of 3', () => leader.status(topic, 0)!.state.isr.length === 3);
+    const { producerId } = leader.initProducerId();
+    const first = await leader.produce({ topic, partition: 0, records: batchOf(['p0'], { producerId, producerEpoch: 1, baseSequence: 0 }), acks: 'all', timeoutMs: 5000 });
+    await c.crash(leader.brokerId);
+    const next = await c.leader(topic);
+    const retried = await next.produce({ topic, partition: 0, records: batchOf(['p0'], { producerId, producerEpoch: 1, baseSequence: 0 }), acks: 'all', timeoutMs: 5000 });
+    expect(retried.baseOffset).toBe(first.baseOffset);
+    const stale = await next.produce({ topic, partition: 0, records: batchOf(['old'], { producerId, producerEpoch: 0, baseSequence: 1 }), acks: 'all', timeoutMs: 5000 }).catch((e: unknown) => e);
+    expect((stale as RunnelError).code).toBe('INVALID_PRODUCER_EPOCH');
+    expect(await readAll(c, topic)).toEqual(['p0']);
+  });
+
+  it('hands leadership to a caught-up ISR follower on request (preferred-leader move) and refuses a target outside the ISR', async () => {
+    const { c, topic } = await threeBrokers();
+    const leader = await c.leader(topic);
+    await c.until('ISR of 3', () => leader.status(topic, 0)!.state.isr.length === 3);
+    await leader.produce({ topic, partition: 0, records: batchOf(['h']), acks: 'all', timeoutMs: 5000 });
+    const bad = await leader.handover(topic, 0, 7, { timeoutMs: 1000 }).catch((e: unknown) => e);
+    expect((bad as RunnelError).code).toBe('INVALID_REQUEST');
+    const epoch = await leader.handover(topic, 0, 2, { timeoutMs: 5000 });
+    await c.until('broker 2 leads', () => c.nodes.get(2)!.status(topic, 0)?.role === 'leader');
+    expect(c.nodes.get(2)!.status(topic, 0)!.leaderEpoch).toBe(epoch);
+    expect(leader.status(topic, 0)!.role).toBe('follower');
+    await c.nodes.get(2)!.produce({ topic, partition: 0, records: batchOf(['after-handover']), acks: 'all', timeoutMs: 5000 });
+    expect(await readAll(c, topic)).toEqual(['h', 'after-handover']);
+  });
 });
