@@ -1,4 +1,4 @@
-import type { MetadataStore } from '@runnel/metadata';
+import type { KubernetesMetadataStoreOptions, MetadataStore } from '@runnel/metadata';
 import type { StorageIo } from '@runnel/storage';
 import type { Logger } from 'pino';
 import type { ReplicationTiming } from './replication/replication-timing.ts';
@@ -17,8 +17,13 @@ export interface BrokerOptions {
   readonly dataDir: string;
   /** Cluster id; a data directory of another cluster is refused. */
   readonly clusterId: string;
-  /** Where topics, partition states and broker registrations live. */
-  readonly metadataStore: MetadataStore;
+  /** Where topics, partition states and broker registrations live. Omit it to open a Kubernetes store from {@link kubernetes}. */
+  readonly metadataStore?: MetadataStore;
+  /**
+   * Metadata on Kubernetes (Leases and Topic resources): the broker opens the store with these
+   * options (kubeconfig, namespace, cluster name), closes it on shutdown, and runs replication.
+   */
+  readonly kubernetes?: KubernetesMetadataStoreOptions;
   /** Rack, for placement (advertised in Metadata). @default '' */
   readonly rack?: string;
   /** Port of the HTTP `/metrics` endpoint; 0 picks a free port; omitted = no endpoint. */

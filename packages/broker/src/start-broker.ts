@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
-import { isMetadataStoreError, brokerRegistrationName, type BrokerRegistration, type MetadataStore } from '@runnel/metadata';
+import { isMetadataStoreError, brokerRegistrationName, openKubernetesMetadataStore, type BrokerRegistration, type MetadataStore } from '@runnel/metadata';
 import { loadRunnelGrpc } from '@runnel/protocol';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { DataDirectory, storageChannels, type FsyncEvent } from '@runnel/storage';
@@ -68,6 +68,11 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const logger: Logger = baseLogger.child({ broker: options.brokerId });
   if (!Number.isInteger(options.brokerId) || options.brokerId < 0) throw new RangeError(`Invalid broker id ${options.brokerId}: expected an integer >= 0`);
 
+  // On Kubernetes the broker opens (and owns) its store; replication is then always on (DESIGN.md §6).
+  const ownStore = options.metadataStore === undefined;
+  if (ownStore && options.kubernetes === undefined) throw new RangeError('startBroker needs metadataStore or kubernetes options');
+  const store: MetadataStore = options.metadataStore ?? (await openKubernetesMetadataStore(options.kubernetes!));
+  const replication = options.replication ?? (options.kubernetes !== undefined ? {} : undefined);
   const dataDirectory = await DataDirectory.open({
     path: options.dataDir,
     clusterId: options.clusterId,
@@ -124,18 +129,18 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     let brokerEpoch: number;
     let directory: ReplicaDirectory;
     let producerIds: BrokerContext['producerIds'];
-    if (options.replication !== undefined) {
+    if (replication !== undefined) {
       // DESIGN.md §6: the broker Lease replaces the registration; Lease elections replace FirstReplicaLeadership.
-      transport = new GrpcReplicaTransport(options.metadataStore);
+      transport = new GrpcReplicaTransport(store);
       const created = createReplicationNode({
         brokerId: options.brokerId,
         clock: systemClock,
-        store: options.metadataStore,
+        store: store,
         transport,
         openLog: (p) => dataDirectory.openPartition(p.topic, p.partition, p.topicId, p.config),
         cleanStart: dataDirectory.wasCleanShutdown,
         registration: { host: options.advertisedHost ?? host, port, rack: options.rack ?? '', brokerUuid: dataDirectory.brokerUuid },
-        timing: { ...DEFAULT_REPLICATION_TIMING, ...options.replication.timing },
+        timing: { ...DEFAULT_REPLICATION_TIMING, ...replication.timing },
         logger,
         observer: metrics.replicationObserver(),
       });
@@ -147,14 +152,14 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       directory = replicated;
       producerIds = { next: () => created.initProducerId() };
     } else {
-      brokerEpoch = await registerBroker(options.metadataStore, {
+      brokerEpoch = await registerBroker(store, {
         id: options.brokerId,
         host: options.advertisedHost ?? host,
         port,
         rack: options.rack ?? '',
         brokerUuid: dataDirectory.brokerUuid,
       });
-      const leadership = new FirstReplicaLeadership({ brokerId: options.brokerId, brokerEpoch, store: options.metadataStore });
+      const leadership = new FirstReplicaLeadership({ brokerId: options.brokerId, brokerEpoch, store: store });
       registry = new PartitionRegistry({ brokerId: options.brokerId, dataDirectory, view, metrics, logger, leadership });
       directory = registry;
       producerIds = new ProducerIdAllocator(options.brokerId, brokerEpoch);
@@ -162,18 +167,18 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     const ctx: BrokerContext = {
       brokerId: options.brokerId,
       clusterId: options.clusterId,
-      store: options.metadataStore,
+      store: store,
       view,
       registry: directory,
       metrics,
       logger,
       shutdownSignal: shutdown.signal,
       producerIds,
-      replicated: options.replication !== undefined,
+      replicated: replication !== undefined,
     };
     server.addService(runnel.v1.Log.service, logServiceHandlers(ctx));
     server.addService(runnel.v1.Admin.service, adminServiceHandlers(ctx));
-    await view.start(options.metadataStore);
+    await view.start(store);
     await registry?.start();
     const openRegistry = registry;
     const openNode = node;
@@ -201,6 +206,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       await openRegistry?.close();
       await view.close();
       await dataDirectory.close({ clean: true });
+      if (ownStore) await store.close();
       await metricsServer?.close();
       diagnosticsChannel.unsubscribe(storageChannels.fsync, onFsync);
       logger.info('broker stopped cleanly');
@@ -224,6 +230,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
           await openRegistry?.close();
           await view.close();
           await dataDirectory.close({ clean: false });
+          if (ownStore) await store.close();
           await metricsServer?.close();
           diagnosticsChannel.unsubscribe(storageChannels.fsync, onFsync);
           logger.warn('broker killed');
@@ -240,6 +247,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     await view.close();
     await metricsServer?.close();
     await dataDirectory.close({ clean: false });
+    if (ownStore) await store.close();
     diagnosticsChannel.unsubscribe(storageChannels.fsync, onFsync);
     throw err;
   }
