@@ -34,6 +34,7 @@ export class BrokerLease {
   #validUntil = -Infinity;
   #fenced: Error | undefined;
   #renewals = 0;
+  #previous: BrokerRegistration | undefined;
 
   constructor(options: BrokerLeaseOptions) {
     this.#o = options;
@@ -43,6 +44,11 @@ export class BrokerLease {
   /** The brokerEpoch after acquisition, -1 before. */
   get brokerEpoch(): number {
     return this.#current?.value.brokerEpoch ?? -1;
+  }
+
+  /** The incarnation before this one as the Lease showed it when acquired (its brokerEpoch and data-directory UUID). */
+  get previous(): BrokerRegistration | undefined {
+    return this.#previous;
   }
 
   /** True while within the renew deadline (reads and acks=0/1 may be served). */
@@ -101,6 +107,7 @@ export class BrokerLease {
       }
       const sendTime = clock.now();
       const brokerEpoch = current === undefined ? 1 : current.value.brokerEpoch + 1;
+      this.#previous = current?.value;
       try {
         this.#current = await this.#write(
           () => (current === undefined ? this.#o.store.brokers.create(this.#name, this.#value(brokerEpoch)) : this.#o.store.brokers.update(this.#name, this.#value(brokerEpoch), current.resourceVersion)),

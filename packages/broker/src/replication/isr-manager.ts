@@ -98,7 +98,7 @@ export class IsrManager {
 
   /**
    * Whether this incarnation may lead `state` (rule 8): in its ISR with the current brokerEpoch,
-   * or as an earlier incarnation whose disk still holds everything committed — after a clean
+   * or as the previous incarnation on the same data directory whose disk still holds everything committed — after a clean
    * shutdown (everything flushed), or in `fsync` durability, where every ISR member's position
    * counted only flushed data, so a crash lost nothing committed. A `recovering` replica of a
    * `replicated`-durability topic is never eligible on its old entry (KIP-966's lost unflushed tail).
@@ -106,8 +106,12 @@ export class IsrManager {
   #eligible(p: ReplicatedPartition, state: PartitionState): boolean {
     const self = this.#ctx.self;
     if (state.leaderEpoch < 0 && state.isr.length === 0) return true; // never led: every replica's log is empty
-    const diskHoldsCommitted = !this.#ctx.recovering || p.config.durability === 'fsync';
-    return state.isr.some((m) => m.id === self.id && (m.brokerEpoch === self.brokerEpoch || (diskHoldsCommitted && m.brokerEpoch < self.brokerEpoch)));
+    // Only the immediately previous incarnation, and only on the same data directory (an emptied or
+    // replaced disk gets a new UUID: KIP-903's empty-disk restart must never lead).
+    const previous = this.#ctx.lease.previous;
+    const sameDisk = previous !== undefined && previous.brokerUuid === this.#ctx.options.registration.brokerUuid;
+    const diskHoldsCommitted = sameDisk && (!this.#ctx.recovering || p.config.durability === 'fsync');
+    return state.isr.some((m) => m.id === self.id && (m.brokerEpoch === self.brokerEpoch || (diskHoldsCommitted && m.brokerEpoch === previous.brokerEpoch)));
   }
 
   #leaderDead(state: PartitionState): boolean {

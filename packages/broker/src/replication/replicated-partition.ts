@@ -1,4 +1,4 @@
-import { RunnelError } from '@runnel/protocol';
+import { RunnelError, batchSizeAt, readBatchHeader } from '@runnel/protocol';
 import type { PartitionState, ReplicaIdentity, Versioned } from '@runnel/metadata';
 import type { LogConfig, PartitionLog } from '@runnel/storage';
 import type { Clock } from './clock.ts';
@@ -220,14 +220,14 @@ export class ReplicatedPartition {
    * BEFORE the records are appended, then the batches go in with their offsets and epochs.
    */
   async appendFromLeader(records: Buffer): Promise<void> {
-    const headers = batchHeaders(records);
-    if (headers.length === 0) return;
-    for (const h of headers) {
-      if (h.partitionLeaderEpoch > this.log.leaderEpochs.latestEpoch) await this.log.leaderEpochs.assign(h.partitionLeaderEpoch, h.baseOffset);
+    // One response may span epochs (a follower catching up across failovers): append it run by run,
+    // each run of one epoch after its epoch-cache entry is on disk, so the cache never runs ahead of the log.
+    for (const run of epochRuns(records)) {
+      if (run.epoch > this.log.leaderEpochs.latestEpoch) await this.log.leaderEpochs.assign(run.epoch, run.baseOffset);
+      await this.log.append(run.records, { leaderEpoch: this.state.leaderEpoch, assignOffsets: false });
+      for (const h of batchHeaders(run.records)) this.producers.apply(h);
+      this.#notify();
     }
-    await this.log.append(records, { leaderEpoch: this.state.leaderEpoch, assignOffsets: false });
-    for (const h of headers) this.producers.apply(h);
-    this.#notify();
   }
 
   /** Truncates to `offset` (divergence) and rebuilds the producer state from what is left. */
@@ -313,4 +313,19 @@ export class ReplicatedPartition {
     this.fetchGeneration++;
     this.#notify();
   }
+}
+
+/** Splits whole batches into runs of consecutive batches with the same leader epoch. */
+function epochRuns(records: Buffer): Array<{ epoch: number; baseOffset: number; records: Buffer }> {
+  const runs: Array<{ epoch: number; baseOffset: number; start: number; end: number }> = [];
+  for (let pos = 0; pos < records.length; ) {
+    const size = batchSizeAt(records, pos);
+    if (size <= 0 || pos + size > records.length) break;
+    const h = readBatchHeader(records, pos);
+    const last = runs.at(-1);
+    if (last !== undefined && last.epoch === h.partitionLeaderEpoch) last.end = pos + size;
+    else runs.push({ epoch: h.partitionLeaderEpoch, baseOffset: h.baseOffset, start: pos, end: pos + size });
+    pos += size;
+  }
+  return runs.map((r) => ({ epoch: r.epoch, baseOffset: r.baseOffset, records: records.subarray(r.start, r.end) }));
 }
