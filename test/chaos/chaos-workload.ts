@@ -37,6 +37,8 @@ export interface WorkloadOptions {
 export interface WorkloadStats {
   readonly sends: number;
   readonly readBatches: number;
+  /** Times the reader started over after an error the consumer does not retry. */
+  readonly readerRestarts: number;
 }
 
 /** Partition of a key as the client's default partitioner computes it. */
@@ -82,30 +84,41 @@ export async function runWorkload(o: WorkloadOptions, signal: AbortSignal): Prom
       Promise.all(Array.from({ length: o.concurrency }, lane)).finally(() => producer.close({ timeoutMs: 5_000 }).catch(() => undefined)).then(() => undefined),
     );
   }
-  const reader = o.reader === false ? Promise.resolve(0) : runReader(o, signal);
-  await Promise.all(producerRuns);
-  return { sends, readBatches: await reader };
+  const reader = o.reader === false ? Promise.resolve({ batches: 0, restarts: 0 }) : runReader(o, signal);
+  const [read] = await Promise.all([reader, ...producerRuns]);
+  return { sends, readBatches: read.batches, readerRestarts: read.restarts };
 }
 
-/** Tails every partition from offset 0, recording each fetched batch as one read. */
-async function runReader(o: WorkloadOptions, signal: AbortSignal): Promise<number> {
-  const consumer = new Consumer({ bootstrap: o.bootstrap, autoOffsetReset: 'earliest', maxWaitMs: 200, requestTimeoutMs: 5_000, retryBackoffMs: 50, retryBackoffMaxMs: 500 });
+/**
+ * Tails every partition from offset 0, recording each fetched batch as one read. The reader only
+ * observes: an error the consumer does not retry itself (e.g. a restarting broker that answers
+ * before all its services are up) is counted and the reader starts over from where it was.
+ */
+async function runReader(o: WorkloadOptions, signal: AbortSignal): Promise<{ batches: number; restarts: number }> {
   const tps = Array.from({ length: o.partitions }, (_, partition) => ({ topic: o.topic, partition }));
-  consumer.assign(tps);
-  for (const tp of tps) consumer.seek(tp, { offset: 0 });
+  const next = tps.map(() => 0);
   let batches = 0;
-  try {
-    for await (const batch of consumer.batches({ signal })) {
-      const first = batch.records[0];
-      if (first === undefined) continue;
-      const op = o.history.invokeRead('reader', `${o.topic}-${batch.partition}`, Number(first.offset), 'read');
-      op.ok(batch.records.map((r) => ({ offset: Number(r.offset), value: r.value?.toString() ?? '' })));
-      batches++;
+  let restarts = 0;
+  while (!signal.aborted) {
+    const consumer = new Consumer({ bootstrap: o.bootstrap, autoOffsetReset: 'earliest', maxWaitMs: 200, requestTimeoutMs: 5_000, retryBackoffMs: 50, retryBackoffMaxMs: 500 });
+    consumer.assign(tps);
+    for (const tp of tps) consumer.seek(tp, { offset: next[tp.partition]! });
+    try {
+      for await (const batch of consumer.batches({ signal })) {
+        const first = batch.records[0];
+        if (first === undefined) continue;
+        const op = o.history.invokeRead('reader', `${o.topic}-${batch.partition}`, first.offset, 'read');
+        op.ok(batch.records.map((r) => ({ offset: r.offset, value: r.value?.toString() ?? '' })));
+        next[batch.partition] = batch.records.at(-1)!.offset + 1;
+        batches++;
+      }
+    } catch {
+      if (signal.aborted) break;
+      restarts++;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      await consumer.close();
     }
-  } catch (err) {
-    if (!signal.aborted) throw err;
-  } finally {
-    await consumer.close();
   }
-  return batches;
+  return { batches, restarts };
 }

@@ -101,6 +101,15 @@ function choose(kind: FaultKind, view: readonly PartitionLeadership[], brokers: 
   return { broker: pick(p.replicas.filter((r) => r !== p.leader)), partition: p.partition };
 }
 
+/** A comma-separated list of fault kinds; throws naming an unknown one. */
+export function parseFaults(list: string): FaultKind[] {
+  return list.split(',').map((raw) => {
+    const kind = raw.trim();
+    if (!(ALL_FAULTS as readonly string[]).includes(kind)) throw new Error(`Unknown fault "${kind}": expected one of ${ALL_FAULTS.join(', ')}`);
+    return kind as FaultKind;
+  });
+}
+
 /** Counts of faults by kind, for the report. */
 export function countFaults(faults: readonly FaultRecord[]): Record<FaultKind, number> {
   const counts: Record<FaultKind, number> = { 'kill-leader': 0, 'pause-leader': 0, 'kill-follower': 0, 'wipe-restart': 0 };
