@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunnelError } from '@runnel/protocol';
 import { batchOf, ReplicationTestCluster, valuesOf } from './replication-test-cluster.ts';
@@ -124,5 +126,30 @@ describe('replication node (3 brokers, RF=3, minISR=2)', () => {
     expect(leader.status(topic, 0)!.role).toBe('follower');
     await c.nodes.get(2)!.produce({ topic, partition: 0, records: batchOf(['after-handover']), acks: 'all', timeoutMs: 5000 });
     expect(await readAll(c, topic)).toEqual(['h', 'after-handover']);
+  });
+
+  it('elects again after every broker crashed and restarted on its own disk, losing no acknowledged record', async () => {
+    const { c, topic } = await threeBrokers();
+    const leader = await c.leader(topic);
+    await c.until('ISR of 3', () => leader.status(topic, 0)!.state.isr.length === 3);
+    for (let i = 0; i < 5; i++) await leader.produce({ topic, partition: 0, records: batchOf([`w${i}`]), acks: 'all', timeoutMs: 5000 });
+    for (const id of [0, 1, 2]) await c.crash(id);
+    await Promise.all([0, 1, 2].map((id) => c.start(id)));
+    expect(await readAll(c, topic)).toEqual(['w0', 'w1', 'w2', 'w3', 'w4']);
+  });
+
+  it('never lets a broker restarted on an emptied data directory lead on its old ISR entry', async () => {
+    const { c, topic } = await threeBrokers();
+    const leader = await c.leader(topic);
+    await c.until('ISR of 3', () => leader.status(topic, 0)!.state.isr.length === 3);
+    await leader.produce({ topic, partition: 0, records: batchOf(['kept']), acks: 'all', timeoutMs: 5000 });
+    for (const id of [0, 1, 2]) await c.crash(id);
+    await rm(join(c.root, 'broker-0'), { recursive: true, force: true });
+    const emptied = await c.start(0);
+    await new Promise((r) => setTimeout(r, 3 * c.timing.leaseDurationMs));
+    expect(emptied.status(topic, 0)!.role).toBe('follower');
+    await c.start(1);
+    expect((await c.leader(topic)).brokerId).toBe(1);
+    expect(await readAll(c, topic)).toEqual(['kept']);
   });
 });
