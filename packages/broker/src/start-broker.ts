@@ -138,6 +138,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
         store: store,
         transport,
         openLog: (p) => dataDirectory.openPartition(p.topic, p.partition, p.topicId, p.config),
+        deleteLog: (p) => dataDirectory.deletePartition(p.topic, p.partition, p.topicId),
         cleanStart: dataDirectory.wasCleanShutdown,
         registration: { host: options.advertisedHost ?? host, port, rack: options.rack ?? '', brokerUuid: dataDirectory.brokerUuid },
         timing: { ...DEFAULT_REPLICATION_TIMING, ...replication.timing },

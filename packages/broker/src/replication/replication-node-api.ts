@@ -39,6 +39,8 @@ export interface ReplicationNodeOptions {
   readonly transport: ReplicaTransport;
   /** Opens (recovering if needed) this broker's log of a partition; called once per hosted partition. */
   readonly openLog: (p: { topic: string; partition: number; topicId: string; config: LogConfig }) => Promise<PartitionLog>;
+  /** Removes a deleted partition's log from disk (after the node closed it). @default logs are only closed */
+  readonly deleteLog?: (p: { topic: string; partition: number; topicId: string }) => Promise<void>;
   /** Whether the data directory had a clean-shutdown marker. false ⇒ `recovering` (rule 1). */
   readonly cleanStart: boolean;
   /** Written into the broker Lease so clients and peers can find this broker. */

@@ -152,4 +152,19 @@ describe('replication node (3 brokers, RF=3, minISR=2)', () => {
     expect((await c.leader(topic)).brokerId).toBe(1);
     expect(await readAll(c, topic)).toEqual(['kept']);
   });
+
+  it('closes the replicas of a deleted topic and serves a recreated one from an empty log', async () => {
+    const { c, topic } = await threeBrokers();
+    const leader = await c.leader(topic);
+    await c.until('ISR of 3', () => leader.status(topic, 0)!.state.isr.length === 3);
+    await leader.produce({ topic, partition: 0, records: batchOf(['old']), acks: 'all', timeoutMs: 5000 });
+    await c.store.partitions.delete(`${topic}-0`);
+    await c.store.topics.delete(topic);
+    await c.until('replicas closed everywhere', () => [0, 1, 2].every((id) => c.nodes.get(id)!.status(topic, 0) === undefined));
+    await c.createTopic({ brokers: [0, 1, 2], minIsr: 2, name: topic });
+    const next = await c.leader(topic);
+    await c.until('ISR of 3 again', () => next.status(topic, 0)!.state.isr.length === 3);
+    await next.produce({ topic, partition: 0, records: batchOf(['new']), acks: 'all', timeoutMs: 5000 });
+    expect(await readAll(c, topic)).toEqual(['new']);
+  });
 });

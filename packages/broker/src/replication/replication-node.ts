@@ -108,13 +108,15 @@ class Node implements ReplicationNode {
     const partitions = await ctx.options.store.partitions.list();
     for (const p of partitions.items) await this.#onPartition(p);
     this.#loops.push(this.#lease.renewLoop(ctx.signal));
-    this.#loops.push(this.#follow(ctx.options.store.topics, topics.resourceVersion, (t) => this.#onTopic(t)));
-    this.#loops.push(this.#follow(ctx.options.store.partitions, partitions.resourceVersion, (p) => this.#onPartition(p)));
+    this.#loops.push(this.#follow(ctx.options.store.topics, topics.resourceVersion, (t) => this.#onTopic(t), async (t) => {
+      if (ctx.topics.get(t.value.name)?.topicId === t.value.topicId) ctx.topics.delete(t.value.name);
+    }));
+    this.#loops.push(this.#follow(ctx.options.store.partitions, partitions.resourceVersion, (p) => this.#onPartition(p), (p) => this.#removePartition(`${p.value.topic}-${p.value.partition}`, p.value.topicId)));
     this.#loops.push(this.#tickLoop());
   }
 
   /** List-then-watch with relist on EXPIRED or error; never rejects. */
-  async #follow<T>(collection: ObjectCollection<T>, resourceVersion: string, onItem: (v: Versioned<T>) => Promise<void>): Promise<void> {
+  async #follow<T>(collection: ObjectCollection<T>, resourceVersion: string, onItem: (v: Versioned<T>) => Promise<void>, onDeleted: (v: Versioned<T>) => Promise<void>): Promise<void> {
     const ctx = this.#ctx;
     let rv: string | undefined = resourceVersion;
     while (!ctx.signal.aborted) {
@@ -125,7 +127,8 @@ class Node implements ReplicationNode {
           rv = listed.resourceVersion;
         }
         for await (const event of collection.watch({ resourceVersion: rv, signal: ctx.signal })) {
-          if (event.type !== 'DELETED') await onItem(event.object);
+          if (event.type === 'DELETED') await onDeleted(event.object);
+          else await onItem(event.object);
           rv = event.object.resourceVersion;
         }
         rv = undefined;
@@ -151,9 +154,12 @@ class Node implements ReplicationNode {
     const name = `${state.topic}-${state.partition}`;
     const existing = ctx.partitions.get(name);
     if (existing !== undefined) {
-      if (existing.topicId !== state.topicId) return; // topic recreation: handled by a restart (not yet in place)
-      this.#applyState(existing, v);
-      return;
+      if (existing.topicId === state.topicId) {
+        this.#applyState(existing, v);
+        return;
+      }
+      // The topic was deleted and created again: the old incarnation's log goes first.
+      await this.#removePartition(name, existing.topicId);
     }
     const topic = ctx.topics.get(state.topic);
     if (topic === undefined || topic.topicId !== state.topicId) {
@@ -181,6 +187,18 @@ class Node implements ReplicationNode {
     } finally {
       ctx.opening.delete(name);
     }
+  }
+
+  /** Closes and deletes the local replica of a deleted partition (only of that topic incarnation). */
+  async #removePartition(name: string, topicId: string): Promise<void> {
+    const ctx = this.#ctx;
+    const p = ctx.partitions.get(name);
+    if (p === undefined || p.topicId !== topicId) return;
+    ctx.partitions.delete(name);
+    p.markClosed();
+    await p.exclusive(() => p.log.close());
+    await ctx.options.deleteLog?.({ topic: p.topic, partition: p.partition, topicId });
+    ctx.logger.info({ partition: name, topicId }, 'partition deleted');
   }
 
   #applyState(p: ReplicatedPartition, v: Versioned<PartitionState>): void {

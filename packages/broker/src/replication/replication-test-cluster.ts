@@ -40,8 +40,8 @@ export class ReplicationTestCluster {
   }
 
   /** Creates a topic placed on `brokers` and its leaderless partition records. */
-  async createTopic(options: { brokers: number[]; partitions?: number; replicationFactor?: number; minIsr?: number; configs?: Record<string, string> }): Promise<string> {
-    const name = `t-${randomUUID().slice(0, 8)}`;
+  async createTopic(options: { brokers: number[]; partitions?: number; replicationFactor?: number; minIsr?: number; configs?: Record<string, string>; name?: string }): Promise<string> {
+    const name = options.name ?? `t-${randomUUID().slice(0, 8)}`;
     await this.store.topics.create(name, {
       name,
       topicId: randomUUID(),
@@ -69,6 +69,7 @@ export class ReplicationTestCluster {
       store: this.store,
       transport: this.network.transportFor(id),
       openLog: (p) => dataDirectory.openPartition(p.topic, p.partition, p.topicId, p.config),
+      deleteLog: (p) => dataDirectory.deletePartition(p.topic, p.partition, p.topicId),
       cleanStart: dataDirectory.wasCleanShutdown,
       registration: { host: '127.0.0.1', port: 0, rack: '', brokerUuid: dataDirectory.brokerUuid },
       timing: this.timing,
