@@ -108,8 +108,9 @@ class Node implements ReplicationNode {
     const partitions = await ctx.options.store.partitions.list();
     for (const p of partitions.items) await this.#onPartition(p);
     this.#loops.push(this.#lease.renewLoop(ctx.signal));
-    this.#loops.push(this.#follow(ctx.options.store.topics, topics.resourceVersion, (t) => this.#onTopic(t), async (t) => {
+    this.#loops.push(this.#follow(ctx.options.store.topics, topics.resourceVersion, (t) => this.#onTopic(t), (t) => {
       if (ctx.topics.get(t.value.name)?.topicId === t.value.topicId) ctx.topics.delete(t.value.name);
+      return Promise.resolve();
     }));
     this.#loops.push(this.#follow(ctx.options.store.partitions, partitions.resourceVersion, (p) => this.#onPartition(p), (p) => this.#removePartition(`${p.value.topic}-${p.value.partition}`, p.value.topicId)));
     this.#loops.push(this.#tickLoop());
