@@ -138,7 +138,8 @@ export class ChaosCluster {
 /**
  * Creates a topic (a Topic resource on Kubernetes) and its partition records on brokers 0..n-1.
  * A create whose reply was lost (UNKNOWN_OUTCOME, e.g. while a fresh API server establishes the
- * CRD) is settled by reading the topic back, as DESIGN.md §6 rule 7 does for Leases.
+ * CRD) is settled by reading the topic back, as DESIGN.md §6 rule 7 does for Leases; provisioning
+ * (idempotent) is repeated when the API server did not answer (a loaded machine).
  */
 export async function createTopic(store: MetadataStore, name: string, o: { partitions: number; replicationFactor: number; minInsyncReplicas?: number; brokers: number }): Promise<void> {
   const definition = {
@@ -159,7 +160,15 @@ export async function createTopic(store: MetadataStore, name: string, o: { parti
       if ((await store.topics.get(name).catch(() => undefined)) !== undefined) break;
     }
   }
-  await provisionPartitions(store, name, { brokers: [...Array(o.brokers).keys()] });
+  // Idempotent: a partition record created by an attempt whose reply was lost is found by the next.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await provisionPartitions(store, name, { brokers: [...Array(o.brokers).keys()] });
+      return;
+    } catch (err) {
+      if (!(isMetadataStoreError(err, 'UNAVAILABLE') || isMetadataStoreError(err, 'UNKNOWN_OUTCOME')) || attempt >= 5) throw err;
+    }
+  }
 }
 
 function describe(partition: number, s: PartitionState): PartitionLeadership {
