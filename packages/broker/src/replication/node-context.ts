@@ -25,6 +25,8 @@ export interface NodeContext {
   isr: IsrManager;
   readonly fetchers: Map<number, ReplicaFetcher>;
   readonly wakeFetcher: (leaderId: number) => void;
+  /** Hosted partitions whose log could not be opened, with the error clients get. */
+  readonly offline: Map<string, { topicId: string; error: Error }>;
   /** Partitions being opened. */
   readonly opening: Set<string>;
   /** Partition states that arrived before their topic. */

@@ -45,6 +45,8 @@ export class ReplicatedDirectory implements ReplicaDirectory, PartitionGaugeSour
     if (!Number.isInteger(partition) || partition < 0 || partition >= definition.partitions) {
       return new RunnelError('UNKNOWN_PARTITION', `Topic ${topic} has ${definition.partitions} partition(s) (0..${definition.partitions - 1}); partition ${partition} does not exist`);
     }
+    const offline = this.#ctx.offline.get(`${topic}-${partition}`);
+    if (offline !== undefined && offline.topicId === definition.topicId) return offline.error as RunnelError;
     const p = this.#ctx.partitions.get(`${topic}-${partition}`);
     if (p === undefined || p.topicId !== definition.topicId) {
       return new RunnelError('NOT_LEADER', `Broker ${this.#ctx.self.id} hosts no replica of ${topic}-${partition}`, { leaderHint: -1 });
@@ -61,7 +63,8 @@ export class ReplicatedDirectory implements ReplicaDirectory, PartitionGaugeSour
   }
 
   get offlineCount(): number {
-    let offline = 0;
+    // Hosted partitions without a leader, plus those whose log could not be opened here.
+    let offline = this.#ctx.offline.size;
     for (const p of this.#ctx.partitions.values()) if (p.state.holder === null) offline++;
     return offline;
   }

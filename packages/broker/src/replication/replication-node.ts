@@ -80,6 +80,7 @@ class Node implements ReplicationNode {
       isr: undefined as unknown as IsrManager,
       fetchers: new Map(),
       opening: new Set(),
+      offline: new Map(),
       pendingOpen: undefined,
       wakeFetcher: (leaderId) => this.#wakeFetcher(leaderId),
     };
@@ -168,7 +169,7 @@ class Node implements ReplicationNode {
       ctx.pendingOpen.set(state.topic, [...(ctx.pendingOpen.get(state.topic) ?? []), v]);
       return;
     }
-    if (ctx.opening.has(name)) return;
+    if (ctx.opening.has(name) || ctx.offline.get(name)?.topicId === state.topicId) return;
     ctx.opening.add(name);
     try {
       const config = parseLogConfig({ ...topic.configs });
@@ -184,6 +185,8 @@ class Node implements ReplicationNode {
       ctx.logger.info({ partition: name, logEndOffset: log.logEndOffset, leaderEpoch: state.leaderEpoch }, 'partition opened');
       this.#applyState(p, v);
     } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      ctx.offline.set(name, { topicId: state.topicId, error: new RunnelError('STORAGE_ERROR', `Partition ${name} is offline on broker ${this.brokerId}: its log could not be opened: ${message}`, { cause: err }) });
       ctx.logger.error({ err, partition: name }, 'partition could not be opened; it stays offline on this broker');
     } finally {
       ctx.opening.delete(name);
@@ -193,6 +196,7 @@ class Node implements ReplicationNode {
   /** Closes and deletes the local replica of a deleted partition (only of that topic incarnation). */
   async #removePartition(name: string, topicId: string): Promise<void> {
     const ctx = this.#ctx;
+    if (ctx.offline.get(name)?.topicId === topicId) ctx.offline.delete(name);
     const p = ctx.partitions.get(name);
     if (p === undefined || p.topicId !== topicId) return;
     ctx.partitions.delete(name);
@@ -251,6 +255,8 @@ class Node implements ReplicationNode {
     if (!Number.isInteger(partition) || partition < 0 || partition >= definition.partitions) {
       return new RunnelError('UNKNOWN_PARTITION', `Topic ${topic} has ${definition.partitions} partition(s); partition ${partition} does not exist`);
     }
+    const offline = ctx.offline.get(`${topic}-${partition}`);
+    if (offline !== undefined && offline.topicId === definition.topicId) return offline.error as RunnelError;
     const p = ctx.partitions.get(`${topic}-${partition}`);
     if (p === undefined) return new RunnelError('NOT_LEADER', `Broker ${this.brokerId} hosts no replica of ${topic}-${partition}`, { leaderHint: -1 });
     return p;
