@@ -51,6 +51,10 @@ export class ProducerBatch {
   encoded: Buffer | undefined;
   /** When set, the batch is not sent before this time (retry back-off). */
   retryAtMs = 0;
+  /** Idempotence (stamped once, before the first send; -1 when not idempotent). */
+  producerId = -1;
+  producerEpoch = -1;
+  baseSequence = -1;
   #completions: Completion[] = [];
   #done = false;
 

@@ -13,8 +13,15 @@ export interface ProducerOptions {
   batchSize?: number;
   /** Bytes of records waiting or in flight; `send` waits when they would exceed it. @default 33554432 */
   bufferMemory?: number;
-  /** Produce requests in flight per broker. @default 5 */
+  /** Produce requests in flight per broker (at most 5 with idempotence). @default 5 */
   maxInFlight?: number;
+  /**
+   * Idempotent producer (DESIGN.md §6 rule 11, Kafka's enable.idempotence): a producer id from
+   * InitProducerId and a sequence per partition make retries — also across a leader failover —
+   * never duplicate or reorder records. Requires acks 'all' and maxInFlight <= 5.
+   * @default true when acks is 'all' and maxInFlight <= 5 (as Kafka since 3.0), else false
+   */
+  idempotent?: boolean;
   /** Largest produce request, in bytes (a single larger record is still sent alone). @default 1048576 */
   maxRequestSize?: number;
   /** @default 'none' */
@@ -35,6 +42,9 @@ export interface ProducerOptions {
   deliveryTimeoutMs?: number;
 }
 
+/** Batches per producer and partition a broker remembers for deduplication (Kafka's limit too). */
+export const MAX_IDEMPOTENT_IN_FLIGHT = 5;
+
 /** ProducerOptions with defaults applied and values checked. */
 export interface ResolvedProducerOptions {
   bootstrap: string[];
@@ -43,6 +53,7 @@ export interface ResolvedProducerOptions {
   batchSize: number;
   bufferMemory: number;
   maxInFlight: number;
+  idempotent: boolean;
   maxRequestSize: number;
   compression: CompressionCodec;
   retries: number;
@@ -65,6 +76,15 @@ export function resolveProducerOptions(o: ProducerOptions): ResolvedProducerOpti
   if (acks !== 'all' && acks !== 1 && acks !== 0) {
     throw new RunnelError('INVALID_CONFIG', `Invalid producer option acks: ${String(acks)} (must be 'all', 1 or 0)`);
   }
+  const maxInFlight = Math.floor(check('maxInFlight', o.maxInFlight ?? 5, 1));
+  const idempotent = o.idempotent ?? (acks === 'all' && maxInFlight <= MAX_IDEMPOTENT_IN_FLIGHT);
+  if (typeof idempotent !== 'boolean') throw new RunnelError('INVALID_CONFIG', `Invalid producer option idempotent: ${String(idempotent)} (must be true or false)`);
+  if (idempotent && acks !== 'all') {
+    throw new RunnelError('INVALID_CONFIG', `Invalid producer options: idempotent requires acks 'all' (got acks ${String(acks)}); set idempotent: false to use acks ${String(acks)}`);
+  }
+  if (idempotent && maxInFlight > MAX_IDEMPOTENT_IN_FLIGHT) {
+    throw new RunnelError('INVALID_CONFIG', `Invalid producer options: idempotent allows at most ${MAX_IDEMPOTENT_IN_FLIGHT} requests in flight (got maxInFlight ${maxInFlight}): brokers remember the last ${MAX_IDEMPOTENT_IN_FLIGHT} batches per producer and partition`);
+  }
   const compression = o.compression ?? 'none';
   if (!['none', 'gzip', 'snappy', 'lz4', 'zstd'].includes(compression)) {
     throw new RunnelError('INVALID_CONFIG', `Invalid producer option compression: ${String(compression)} (none, gzip, snappy, lz4 or zstd)`);
@@ -75,7 +95,8 @@ export function resolveProducerOptions(o: ProducerOptions): ResolvedProducerOpti
     lingerMs: check('lingerMs', o.lingerMs ?? 5, 0),
     batchSize: check('batchSize', o.batchSize ?? 16_384, 1),
     bufferMemory: check('bufferMemory', o.bufferMemory ?? 32 * 1024 * 1024, 1024),
-    maxInFlight: Math.floor(check('maxInFlight', o.maxInFlight ?? 5, 1)),
+    maxInFlight,
+    idempotent,
     maxRequestSize: check('maxRequestSize', o.maxRequestSize ?? 1024 * 1024, 1024),
     compression,
     retries: Math.floor(check('retries', o.retries ?? 10, 0)),

@@ -34,11 +34,14 @@ export interface SendOptions {
  * acknowledged per `acks` with its partition and offset, and rejects with a RunnelError carrying
  * the stable `code` and `retriable` flag.
  *
- * Ordering: records of one partition are written in send order, and a retried batch is re-queued
- * ahead of younger batches of its partition. As in Kafka without idempotence, with
- * `maxInFlight > 1` a batch that fails while a younger one of the same partition is already on the
- * wire may land after it; set `maxInFlight: 1` when strict order under failures matters
- * (idempotent producers, which lift this, come with replication).
+ * Ordering and duplicates: records of one partition are written in send order, and a retried
+ * batch is re-queued ahead of younger batches of its partition. The producer is idempotent by
+ * default with acks 'all' (as Kafka since 3.0): a producer id and per-partition sequence numbers
+ * let the leader — also a new one after a failover — answer a retry of an appended batch with its
+ * original offset and reject a batch whose predecessor is missing, so retries never duplicate or
+ * reorder records, with up to 5 requests in flight. Without idempotence (acks 1 or 0, or
+ * `idempotent: false`) a retry may duplicate a record whose reply was lost, and with
+ * `maxInFlight > 1` a batch that fails while a younger one is on the wire may land after it.
  */
 export class Producer {
   readonly options: ResolvedProducerOptions;

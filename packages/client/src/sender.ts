@@ -1,10 +1,11 @@
-import { encodeRecordBatch, fromWireError, RunnelError, type ProducePartition, type ProduceResponse__Output } from '@runnel/protocol';
-import type { BrokerConnections } from './broker-connections.ts';
+import { encodeRecordBatch, fromWireError, RunnelError, type InitProducerIdResponse__Output, type ProducePartition, type ProduceResponse__Output } from '@runnel/protocol';
+import { unaryCall, type BrokerConnections } from './broker-connections.ts';
 import type { BufferMemory } from './buffer-memory.ts';
 import type { ClusterMetadata } from './cluster-metadata.ts';
+import { IdempotenceState, type ProducerIdentity } from './idempotence.ts';
 import { ProduceStream } from './produce-stream.ts';
 import { BATCH_OVERHEAD_BYTES, type ProducerBatch } from './producer-batch.ts';
-import type { ResolvedProducerOptions } from './producer-options.ts';
+import { MAX_IDEMPOTENT_IN_FLIGHT, type ResolvedProducerOptions } from './producer-options.ts';
 import type { RecordAccumulator } from './record-accumulator.ts';
 import { fullJitterDelay } from './retry.ts';
 
@@ -37,6 +38,10 @@ export class Sender {
   #timerAt = Infinity;
   #refreshing = false;
   #closing = false;
+  /** Producer id and sequences when idempotent (DESIGN.md §6 rule 11). */
+  readonly #idem: IdempotenceState | undefined;
+  #identityFailures = 0;
+  #identityRetry: NodeJS.Timeout | undefined;
   /** Set by close(): nothing is sent or re-queued any more. */
   #closed = false;
 
@@ -46,6 +51,12 @@ export class Sender {
     this.#memory = memory;
     this.#metadata = metadata;
     this.#connections = connections;
+    this.#idem = o.idempotent ? new IdempotenceState() : undefined;
+  }
+
+  /** The idempotent producer's id and epoch once known (undefined when not idempotent or not yet). */
+  get producerIdentity(): ProducerIdentity | undefined {
+    return this.#idem?.identity;
   }
 
   /** Asks for a drain soon (coalesced: many sends in one tick cost one drain). */
@@ -83,8 +94,10 @@ export class Sender {
   async close(err: RunnelError): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#identityRetry);
     for (const b of this.#acc.abortAll()) {
       b.fail(err);
+      this.#idem?.failed(b);
       this.#acc.settled(b);
       this.#memory.release(b.sizeBytes - BATCH_OVERHEAD_BYTES);
     }
@@ -96,7 +109,16 @@ export class Sender {
     if (this.#closed) return;
     const building = new Map<string, Request[]>();
     let leaderMissing = false;
+    let identityMissing = false;
     const accept = (batch: ProducerBatch): boolean => {
+      // A batch never sent waits for a producer id (first send, or a new id after a sequence gap).
+      if (this.#idem !== undefined && batch.baseSequence < 0) {
+        if (!this.#idem.mayStamp()) {
+          identityMissing = true;
+          return false;
+        }
+        if (!this.#idem.hasRoom(batch, MAX_IDEMPOTENT_IN_FLIGHT)) return false;
+      }
       const address = this.#metadata.leaderAddress(batch.topic, batch.partition);
       if (address === undefined) {
         leaderMissing = true;
@@ -122,12 +144,15 @@ export class Sender {
       target.bytes += batch.sizeBytes;
       target.batches.push(batch);
       target.partitions.add(key);
+      // Stamped in drain order, which is the partition's queue order: sequences follow the records.
+      if (this.#idem !== undefined && batch.baseSequence < 0) this.#idem.stamp(batch);
       return true;
     };
     this.#expire();
     const { nextReadyInMs } = this.#acc.drain(accept, this.#closing || this.#memory.waiting > 0);
     for (const [address, requests] of building) for (const r of requests) this.#send(address, r);
     if (leaderMissing) this.#refreshLeaders();
+    if (identityMissing) this.#initIdentity();
     this.#arm(this.#acc.hasPending ? Math.min(nextReadyInMs, this.#o.deliveryTimeoutMs) : nextReadyInMs);
   }
 
@@ -136,6 +161,7 @@ export class Sender {
     const now = Date.now();
     for (const b of this.#acc.expire(now - this.#o.deliveryTimeoutMs)) {
       b.fail(new RunnelError('REQUEST_TIMED_OUT', `Cannot produce ${b.records.length} record(s) to ${b.topic}-${b.partition}: not delivered within deliveryTimeoutMs (${this.#o.deliveryTimeoutMs} ms) after ${b.attempts} attempt(s)`));
+      this.#idem?.failed(b);
       this.#memory.release(b.sizeBytes - BATCH_OVERHEAD_BYTES);
       if (!this.#acc.hasPending) for (const resolve of this.#idle.splice(0)) resolve();
     }
@@ -169,7 +195,11 @@ export class Sender {
     for (const b of request.batches) {
       b.attempts++;
       // Encoded once; a retry sends the same bytes.
-      b.encoded ??= encodeRecordBatch(b.records, { compression: this.#o.compression, now: b.createdMs });
+      b.encoded ??= encodeRecordBatch(b.records, {
+        compression: this.#o.compression,
+        now: b.createdMs,
+        ...(b.baseSequence >= 0 ? { producerId: b.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence } : {}),
+      });
       byPartition.set(`${b.topic}\u0000${b.partition}`, [b]);
       partitions.push({ topic: b.topic, partition: b.partition, records: b.encoded });
     }
@@ -214,6 +244,7 @@ export class Sender {
 
   #complete(batch: ProducerBatch, baseOffset: number, logAppendTime: number): void {
     batch.complete(baseOffset, logAppendTime);
+    this.#idem?.acknowledged(batch);
     this.#acc.settled(batch);
     this.#memory.release(batch.sizeBytes - BATCH_OVERHEAD_BYTES);
   }
@@ -221,12 +252,16 @@ export class Sender {
   #onError(batches: ProducerBatch[], err: RunnelError): void {
     if (REFRESH_CODES.has(err.code)) this.#refreshLeaders();
     for (const b of batches) {
-      if (err.retriable && !this.#closed && b.attempts <= this.#o.retries && Date.now() - b.createdMs < this.#o.deliveryTimeoutMs) {
+      // With idempotence, OUT_OF_ORDER_SEQUENCE while an older batch of the partition is being
+      // retried only means the broker has not seen that one yet: retry this one behind it.
+      const retriable = err.retriable || (err.code === 'OUT_OF_ORDER_SEQUENCE' && this.#idem?.hasOlderUnresolved(b) === true);
+      if (retriable && !this.#closed && b.attempts <= this.#o.retries && Date.now() - b.createdMs < this.#o.deliveryTimeoutMs) {
         const backoff = fullJitterDelay(b.attempts, { minDelayMs: this.#o.retryBackoffMs, maxDelayMs: this.#o.retryBackoffMaxMs });
         this.#acc.requeue(b, backoff);
       } else {
         const where = `${b.topic}-${b.partition}`;
         b.fail(new RunnelError(err.code, `Cannot produce ${b.records.length} record(s) to ${where} after ${b.attempts} attempt(s): ${err.message}`, { cause: err, retriable: err.retriable }));
+        this.#idem?.failed(b);
         this.#acc.settled(b);
         this.#memory.release(b.sizeBytes - BATCH_OVERHEAD_BYTES);
       }
@@ -236,6 +271,30 @@ export class Sender {
   #afterSettle(): void {
     if (!this.#acc.hasPending) for (const resolve of this.#idle.splice(0)) resolve();
     this.wake();
+  }
+
+  /**
+   * Gets a producer id when one is needed and no batch of the previous id is unsettled; on failure
+   * tries again after a back-off (queued batches wait, bounded by their delivery timeout).
+   */
+  #initIdentity(): void {
+    const idem = this.#idem;
+    if (idem === undefined || this.#closed || this.#identityRetry !== undefined || !idem.needsIdentity) return;
+    // A small RPC: a paused broker must not hold the producer for a whole requestTimeoutMs.
+    idem.initialize(() => fetchIdentity(this.#metadata, this.#connections, Math.min(this.#o.requestTimeoutMs, 5_000))).then(
+      () => {
+        this.#identityFailures = 0;
+        this.wake();
+      },
+      () => {
+        this.#identityFailures++;
+        const backoff = fullJitterDelay(this.#identityFailures, { minDelayMs: this.#o.retryBackoffMs, maxDelayMs: this.#o.retryBackoffMaxMs });
+        this.#identityRetry = setTimeout(() => {
+          this.#identityRetry = undefined;
+          this.wake();
+        }, backoff);
+      },
+    );
   }
 
   #refreshLeaders(): void {
@@ -253,6 +312,23 @@ export class Sender {
       })
       .catch(() => undefined);
   }
+}
+
+/** InitProducerId at each known broker in turn until one answers. */
+async function fetchIdentity(metadata: ClusterMetadata, connections: BrokerConnections, timeoutMs: number): Promise<ProducerIdentity> {
+  const candidates = [...new Set([...metadata.brokers().map((b) => b.address), metadata.anyAddress()])];
+  let last: unknown;
+  for (const address of candidates) {
+    try {
+      const { log } = connections.get(address);
+      const response = await unaryCall<InitProducerIdResponse__Output>((o, cb) => log.InitProducerId({ transactionalId: '' }, o, cb), { timeoutMs, what: `InitProducerId request to ${address}` });
+      if (response.error) throw fromWireError(response.error);
+      return { producerId: Number(response.producerId), producerEpoch: response.producerEpoch };
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw toRunnelError(last);
 }
 
 function toRunnelError(err: unknown): RunnelError {

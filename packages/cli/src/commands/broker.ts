@@ -1,9 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { startBroker } from '@runnel/broker';
-import { MemoryMetadataStore } from '@runnel/metadata';
-import { intFlag, parse, type Options } from '../args.ts';
+import { MemoryMetadataStore, openKubernetesMetadataStore, type MetadataStore } from '@runnel/metadata';
+import { choiceFlag, intFlag, parse, type Options } from '../args.ts';
 import { createLogger } from '../logger.ts';
+import { UsageError } from '../usage-error.ts';
 import { untilShutdownSignal } from '../shutdown.ts';
 
 export const BROKER_USAGE = `Usage: runnel broker [options]
@@ -16,9 +17,16 @@ Options:
   --port PORT          gRPC port, 0 = any free port (default 9092)
   --advertised-host H  host name given to clients (default --host)
   --data-dir DIR       data directory (default ./.runnel/broker-<id>); holds the broker's log
-                       under data/ and, until the Kubernetes store lands, the memory metadata
-                       store persisted as metadata.json
+                       under data/ and, with --metadata memory, the store as metadata.json
   --cluster-id ID      cluster id (default runnel-local)
+  --metadata STORE     where topics, leaders and ISRs live: memory (a file in the data dir, one
+                       broker only) or kubernetes (Leases and Topic resources; default memory)
+  --namespace NS       kubernetes: namespace of the Leases and Topics (default: the pod's
+                       namespace in a cluster; required elsewhere)
+  --cluster NAME       kubernetes: the Runnel cluster's name, prefix of its Leases
+                       (default --cluster-id)
+  --kubeconfig PATH    kubernetes: credentials (default $KUBECONFIG, ~/.kube/config, or the pod's
+                       service account)
   --metrics-port PORT  serve Prometheus /metrics on this port (default: off)
   -h, --help           show this help`;
 
@@ -29,6 +37,10 @@ const OPTIONS: Options = {
   'advertised-host': { type: 'string' },
   'data-dir': { type: 'string' },
   'cluster-id': { type: 'string' },
+  metadata: { type: 'string' },
+  namespace: { type: 'string' },
+  cluster: { type: 'string' },
+  kubeconfig: { type: 'string' },
   'metrics-port': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
@@ -46,17 +58,31 @@ export async function brokerCommand(argv: string[]): Promise<number> {
   const dataDir = resolve((p.values['data-dir'] as string | undefined) ?? join('.runnel', `broker-${id}`));
   const metricsPort = p.values['metrics-port'] === undefined ? undefined : intFlag(p, 'metrics-port', BROKER_USAGE, 0, 0, 65535);
   const advertisedHost = p.values['advertised-host'] as string | undefined;
+  const kind = choiceFlag(p, 'metadata', BROKER_USAGE, ['memory', 'kubernetes'] as const, 'memory');
+  const clusterId = (p.values['cluster-id'] as string | undefined) ?? 'runnel-local';
+  for (const flag of ['namespace', 'cluster', 'kubeconfig']) {
+    if (kind === 'memory' && p.values[flag] !== undefined) throw new UsageError(`--${flag} applies only with --metadata kubernetes`, BROKER_USAGE);
+  }
   await mkdir(dataDir, { recursive: true });
   const logger = createLogger();
-  const store = await MemoryMetadataStore.open({ path: join(dataDir, 'metadata.json') });
+  const store: MetadataStore =
+    kind === 'memory'
+      ? await MemoryMetadataStore.open({ path: join(dataDir, 'metadata.json') })
+      : await openKubernetesMetadataStore({
+          cluster: (p.values['cluster'] as string | undefined) ?? clusterId,
+          ...(p.values['namespace'] === undefined ? {} : { namespace: p.values['namespace'] as string }),
+          ...(p.values['kubeconfig'] === undefined ? {} : { kubeconfigPath: resolve(p.values['kubeconfig'] as string) }),
+        });
   const broker = await startBroker({
     brokerId: id,
     host,
     port,
     dataDir: join(dataDir, 'data'),
-    clusterId: (p.values['cluster-id'] as string | undefined) ?? 'runnel-local',
+    clusterId,
     metadataStore: store,
     logger,
+    // On Kubernetes every broker replicates: broker Lease, Lease elections, the Replica service.
+    ...(kind === 'kubernetes' ? { replication: {} } : {}),
     ...(advertisedHost === undefined ? {} : { advertisedHost }),
     ...(metricsPort === undefined ? {} : { metricsPort }),
   });

@@ -13,7 +13,19 @@ import {
 } from '@runnel/protocol';
 
 interface StoredBatch { baseOffset: number; lastOffset: number; maxTimestamp: number; bytes: Buffer }
-interface FakePartition { leader: number; epoch: number; batches: StoredBatch[]; logEnd: number; faults: ErrorCode[]; stalled: boolean }
+/** An idempotent producer's batches remembered per partition: [firstSeq, lastSeq, baseOffset]. */
+interface FakeProducerState { epoch: number; batches: Array<{ firstSeq: number; lastSeq: number; baseOffset: number }> }
+interface FakePartition {
+  leader: number;
+  epoch: number;
+  batches: StoredBatch[];
+  logEnd: number;
+  faults: ErrorCode[];
+  stalled: boolean;
+  /** Successful appends whose reply is then dropped (the client times out not knowing it was written). */
+  loseReplies: number;
+  producers: Map<number, FakeProducerState>;
+}
 
 /** A fake multi-broker cluster on loopback. */
 export class FakeCluster {
@@ -48,7 +60,7 @@ export class FakeCluster {
   }
 
   createTopic(name: string, partitions: number): void {
-    this.topics.set(name, Array.from({ length: partitions }, (_, i) => ({ leader: i % this.servers.length, epoch: 0, batches: [], logEnd: 0, faults: [], stalled: false })));
+    this.topics.set(name, Array.from({ length: partitions }, (_, i) => ({ leader: i % this.servers.length, epoch: 0, batches: [], logEnd: 0, faults: [], stalled: false, loseReplies: 0, producers: new Map() })));
   }
 
   partition(topic: string, partition: number): FakePartition {
@@ -86,6 +98,20 @@ export class FakeCluster {
       const p = this.#check(broker, topic, partition);
       const batches = validateBatches(records, { maxBatchBytes: 64 * 1024 * 1024 });
       const base = p.logEnd;
+      // Idempotence as the broker does it (one batch per partition per request): a remembered
+      // batch is answered with its original offset, a sequence gap is OUT_OF_ORDER_SEQUENCE.
+      const h = batches.length === 1 ? batches[0]!.header : undefined;
+      if (h !== undefined && h.producerId >= 0) {
+        const state = p.producers.get(h.producerId) ?? { epoch: h.producerEpoch, batches: [] };
+        const lastSeq = h.baseSequence + h.lastOffsetDelta;
+        const dup = state.batches.find((b) => b.firstSeq === h.baseSequence && b.lastSeq === lastSeq);
+        if (dup !== undefined) return { topic, partition, baseOffset: dup.baseOffset, logAppendTime: -1, logStartOffset: 0 };
+        const expected = (state.batches.at(-1)?.lastSeq ?? -1) + 1;
+        if (h.baseSequence !== expected) throw new RunnelError('OUT_OF_ORDER_SEQUENCE', `Producer ${h.producerId} sent sequence ${h.baseSequence} to ${topic}-${partition}; expected ${expected}`);
+        state.batches.push({ firstSeq: h.baseSequence, lastSeq, baseOffset: base });
+        if (state.batches.length > 5) state.batches.shift();
+        p.producers.set(h.producerId, state);
+      }
       for (const b of batches) {
         const bytes = Buffer.from(records.subarray(b.position, b.position + b.size));
         setBaseOffset(bytes, 0, p.logEnd);
@@ -128,6 +154,13 @@ export class FakeCluster {
           this.produceRequests[id]!++;
           if (req.partitions.some((p) => this.topics.get(p.topic)?.[p.partition]?.stalled)) return; // never answers
           const partitions = req.partitions.map((p) => this.#append(id, p.topic, p.partition, p.records));
+          const lose = req.partitions.some((rp, i) => {
+            const fp = this.topics.get(rp.topic)?.[rp.partition];
+            if (fp === undefined || fp.loseReplies <= 0 || partitions[i]?.error) return false;
+            fp.loseReplies--;
+            return true;
+          });
+          if (lose) return; // written, but the reply never comes
           if (req.acks !== 'ACKS_NONE') call.write({ correlationId: req.correlationId, partitions });
         });
         call.on('end', () => call.end());
