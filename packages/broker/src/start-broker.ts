@@ -143,7 +143,14 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
         registration: { host: options.advertisedHost ?? host, port, rack: options.rack ?? '', brokerUuid: dataDirectory.brokerUuid },
         timing: { ...DEFAULT_REPLICATION_TIMING, ...replication.timing },
         logger,
-        observer: metrics.replicationObserver(),
+        observer: {
+          ...metrics.replicationObserver(),
+          fenced: (err) => {
+            // Another incarnation holds our broker Lease: this one must stop serving (the process should exit).
+            setHealth('NOT_SERVING');
+            logger.fatal({ err }, 'broker fenced: another incarnation holds the broker Lease; serving nothing');
+          },
+        },
       });
       node = created;
       server.addService(runnel.v1.Replica.service, replicaServiceHandlers(created, shutdown.signal));

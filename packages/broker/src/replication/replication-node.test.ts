@@ -167,4 +167,16 @@ describe('replication node (3 brokers, RF=3, minISR=2)', () => {
     await next.produce({ topic, partition: 0, records: batchOf(['new']), acks: 'all', timeoutMs: 5000 });
     expect(await readAll(c, topic)).toEqual(['new']);
   });
+
+  it('fences a broker whose Lease another incarnation took: it stops serving and a follower takes over', async () => {
+    const { c, topic } = await threeBrokers();
+    const leader = await c.leader(topic);
+    await c.until('ISR of 3', () => leader.status(topic, 0)!.state.isr.length === 3);
+    const lease = (await c.store.brokers.get(String(leader.brokerId)))!;
+    await c.store.brokers.update(lease.name, { ...lease.value, incarnation: 'impostor', brokerEpoch: lease.value.brokerEpoch + 1 }, lease.resourceVersion);
+    await c.until('the old incarnation fenced', () => c.events.some((e) => e.kind === 'fenced' && e.broker === leader.brokerId));
+    const err = await leader.produce({ topic, partition: 0, records: batchOf(['x']), acks: 'all', timeoutMs: 1000 }).catch((e: unknown) => e);
+    expect((err as RunnelError).code).toBe('NOT_LEADER');
+    await c.until('a follower leads', () => [...c.nodes.values()].some((n) => n !== leader && n.status(topic, 0)?.role === 'leader'));
+  });
 });

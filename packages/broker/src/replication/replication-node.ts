@@ -60,7 +60,14 @@ class Node implements ReplicationNode {
       registration: options.registration,
       incarnation: newId(),
       logger,
-      observer,
+      // Rule 2: a foreign holder means another incarnation runs with our id; stop every loop and every write at once.
+      observer: {
+        ...observer,
+        fenced: (err) => {
+          this.crash();
+          observer.fenced?.(err);
+        },
+      },
     });
     const lease = this.#lease;
     const ctx: NodeContext = {
