@@ -39,28 +39,23 @@ const safetyCounts = (s: SeedSummary): Record<string, number> => Object.fromEntr
 const NO_ANOMALY = Object.fromEntries(SAFETY.map((k) => [k, 0]));
 
 /**
- * Liveness after healing (every partition back to a leader with all replicas caught up, and
- * drained) is checked only with SIM_LIVENESS=1 for now; two findings keep it off by default:
+ * Liveness after healing: every partition back to a leader with all replicas caught up, and
+ * drained. It is checked by default; `SIM_LIVENESS=0` turns it off, to look at safety alone while
+ * a liveness bug is open. Two findings of this simulation kept it off until they were fixed:
  *
- * 1. A follower gets stuck for ever (replication node of 8c2e8ae; e.g. seeds 8, 9, 10, 12, 13,
- *    1001, 1007): when one fetch response spans a leader-epoch boundary (a follower catching up
- *    across a failover), `ReplicatedPartition.appendFromLeader` assigns the epoch-cache entries of
- *    ALL its batches first (e.g. epoch 1 at 193) and then appends the whole response; storage
- *    rejects the first, older-epoch batch ("batch at offset 45 has leader epoch 0, older than the
- *    log's latest epoch 1") and the entry stays, beyond the log end. The follower then fetches
- *    with lastFetchedEpoch = the cache's latest epoch, the leader sees no divergence and sends the
- *    same batches again: the follower never catches up (so never rejoins the ISR).
- * 2. A partition stays leaderless for ever once every ISR member restarted before one of them
- *    could take over (e.g. seeds 2, 1015: the leader crashed during a 409 storm, then both
- *    followers crashed one after the other). Rule 8 as written admits only an ISR member with its
- *    current brokerEpoch, and a broker that restarted without a clean marker is `recovering`.
- *    Its acknowledged writes are counted as "S1 undecided", not as S1. (a4a682b relaxed rule 8 for
- *    fsync topics — an old incarnation's entry counts — which is unsafe when the data directory
- *    was emptied: the safety test above fails on seeds 11, 25, 34, 38 with that change.)
+ * 1. A follower got stuck for ever when one fetch response spanned a leader-epoch boundary. It
+ *    recorded the new epoch before appending the older batches, so storage rejected them, and it
+ *    kept fetching with the newer epoch, so the leader saw no divergence (seeds 8–13, 1001, 1007).
+ *    Fixed: a follower appends one epoch's run of batches at a time.
+ * 2. A partition stayed leaderless for ever once every ISR member had restarted (seeds 2, 1015).
+ *    Fixed: the immediately previous incarnation's ISR entry counts, but only on the same data
+ *    directory and only if it holds everything committed (clean shutdown, or fsync durability).
+ *    The first version of that fix let a broker restarted on an EMPTIED data directory lead from
+ *    offset 0, and the safety test above caught it (seeds 11, 25, 34, 38).
  *
- * Safety is unaffected: the checks above run on every seed, those included.
+ * Safety is checked on every seed either way.
  */
-const CHECK_LIVENESS = process.env.SIM_LIVENESS === '1';
+const CHECK_LIVENESS = process.env.SIM_LIVENESS !== '0';
 
 /** Declares the tests of shard `shard`. */
 export function defineReplicationSuite(shard: number): void {
