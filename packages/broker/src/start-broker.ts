@@ -3,7 +3,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { isMetadataStoreError, brokerRegistrationName, openKubernetesMetadataStore, type BrokerRegistration, type MetadataStore } from '@runnel/metadata';
-import { loadRunnelGrpc } from '@runnel/protocol';
+import { RunnelError, loadRunnelGrpc } from '@runnel/protocol';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { DataDirectory, storageChannels, type FsyncEvent } from '@runnel/storage';
 import { pino, type Logger } from 'pino';
@@ -18,6 +18,7 @@ import { LogMaintenance } from './log-maintenance.ts';
 import { logServiceHandlers } from './log-service.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { PartitionRegistry } from './partition-registry.ts';
+import { gatedHandlers } from './starting-gate.ts';
 import { ProducerIdAllocator } from './replication/producer-id-allocator.ts';
 import { systemClock } from './replication/clock.ts';
 import { GrpcReplicaTransport, replicaServiceHandlers } from './replication/grpc-replica-transport.ts';
@@ -122,6 +123,15 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     healthDefinition ??= protoLoader.loadSync(healthProtoPath, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
     health.addToServer(server);
     new ReflectionService({ ...packageDefinition, ...healthDefinition }).addToServer(server);
+    // Every service exists before the port is bound; until the broker has started (which may
+    // take a lease duration), Log and Admin answer a retriable BROKER_NOT_AVAILABLE.
+    const gate: { log?: grpc.UntypedServiceImplementation; admin?: grpc.UntypedServiceImplementation; replica?: grpc.UntypedServiceImplementation } = {};
+    const starting = (): RunnelError => new RunnelError('BROKER_NOT_AVAILABLE', `Broker ${options.brokerId} is starting; retry shortly`);
+    server.addService(runnel.v1.Log.service, gatedHandlers(runnel.v1.Log.service, () => gate.log, starting));
+    server.addService(runnel.v1.Admin.service, gatedHandlers(runnel.v1.Admin.service, () => gate.admin, starting));
+    if (replication !== undefined) {
+      server.addService(runnel.v1.Replica.service, gatedHandlers(runnel.v1.Replica.service, () => gate.replica, starting));
+    }
 
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err === null ? resolve(bound) : reject(err)));
@@ -153,7 +163,8 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
         },
       });
       node = created;
-      server.addService(runnel.v1.Replica.service, replicaServiceHandlers(created, shutdown.signal));
+      // Peers may fetch as soon as the node has its broker Lease (start() needs their answers).
+      gate.replica = replicaServiceHandlers(created, shutdown.signal) as unknown as grpc.UntypedServiceImplementation;
       await created.start(shutdown.signal);
       brokerEpoch = created.brokerEpoch;
       replicated = replicatedDirectory(created, metrics);
@@ -184,10 +195,10 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       producerIds,
       replicated: replication !== undefined,
     };
-    server.addService(runnel.v1.Log.service, logServiceHandlers(ctx));
-    server.addService(runnel.v1.Admin.service, adminServiceHandlers(ctx));
     await view.start(store);
     await registry?.start();
+    gate.log = logServiceHandlers(ctx) as unknown as grpc.UntypedServiceImplementation;
+    gate.admin = adminServiceHandlers(ctx) as unknown as grpc.UntypedServiceImplementation;
     const openRegistry = registry;
     const openNode = node;
     const maintenance = new LogMaintenance({
