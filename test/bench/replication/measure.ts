@@ -126,16 +126,25 @@ export async function apiServerLeaseWrites(kubeconfigPath: string, caFile: strin
   return sumSamples(text, 'apiserver_request_total', (labels) => labels.includes('resource="leases"') && /verb="(PUT|POST|PATCH)"/.test(labels));
 }
 
-/** Sum of runnel_lease_writes_total over the brokers' /metrics, or undefined when no broker exports it. */
-export async function brokerLeaseWrites(brokers: readonly ChaosBroker[]): Promise<number | undefined> {
-  let total: number | undefined;
+/** runnel_lease_writes_total of each running broker that exports it (broker id -> count). */
+export async function brokerLeaseWrites(brokers: readonly ChaosBroker[]): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
   for (const b of brokers) {
     if (b.metricsAddress === undefined || b.state !== 'running') continue;
     const text = await fetch(`http://${b.metricsAddress}/metrics`).then((r) => r.text(), () => '');
-    if (!text.includes('runnel_lease_writes_total')) continue;
-    total = (total ?? 0) + sumSamples(text, 'runnel_lease_writes_total', () => true);
+    if (text.includes('runnel_lease_writes_total')) out.set(b.id, sumSamples(text, 'runnel_lease_writes_total', () => true));
   }
-  return total;
+  return out;
+}
+
+/** Writes between two samples of {@link brokerLeaseWrites}, over the brokers present in both (a killed broker's counter is gone). */
+export function brokerWritesBetween(before: Map<number, number>, after: Map<number, number>): number | undefined {
+  let sum: number | undefined;
+  for (const [id, count] of after) {
+    const was = before.get(id);
+    if (was !== undefined) sum = (sum ?? 0) + count - was;
+  }
+  return sum;
 }
 
 /** Sum of the samples of `metric` whose label text passes `keep`. */
