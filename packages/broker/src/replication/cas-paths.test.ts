@@ -32,13 +32,16 @@ describe('partition Lease CAS (rule 7)', () => {
     expect(out.current!.value.proposalId).toMatch(/[0-9a-f-]{36}/);
   });
 
-  it('reports a lost race (409) with the winner\'s state and writes nothing', async () => {
+  it('reports a lost race (409) with the winner\'s state, writes nothing, and counts both writes (one conflict)', async () => {
     const { store, name, state, rv } = await partitionFixture();
-    const ctx = { store, clock: systemClock, timing, newId: randomUUID };
+    const writes: boolean[] = [];
+    const ctx = { store, clock: systemClock, timing, newId: randomUUID, observer: { leaseWrite: (o: { conflict: boolean }) => writes.push(o.conflict) } };
     await casPartition(ctx, name, claim(state, 1), rv, new AbortController().signal);
     const out = await casPartition(ctx, name, claim(state, 0), rv, new AbortController().signal);
     expect(out.applied).toBe(false);
     expect(out.current!.value.holder?.id).toBe(1);
+    // runnel_lease_writes_total / runnel_lease_conflicts_total see partition Lease writes too.
+    expect(writes).toEqual([false, true]);
   });
 
   it('settles a write whose reply was lost by re-reading: applied, recognised by its proposalId', async () => {

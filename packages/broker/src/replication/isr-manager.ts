@@ -24,7 +24,7 @@ export class IsrManager {
     const base = p.versioned;
     if (proposedIsr !== undefined) p.proposedIsr = proposedIsr;
     try {
-      const outcome = await casPartition({ store: ctx.options.store, clock: ctx.options.clock, timing: ctx.options.timing, newId: ctx.newId }, p.name, { ...next, partitionEpoch: base.value.partitionEpoch + 1 }, base.resourceVersion, ctx.signal);
+      const outcome = await casPartition({ store: ctx.options.store, clock: ctx.options.clock, timing: ctx.options.timing, newId: ctx.newId, observer: ctx.observer }, p.name, { ...next, partitionEpoch: base.value.partitionEpoch + 1 }, base.resourceVersion, ctx.signal);
       if (outcome.current !== undefined) {
         if (p.applyState(outcome.current) === 'stepped-down') ctx.logger.warn({ partition: p.name }, 'stepped down after a partition Lease CAS found another holder');
       }
@@ -189,7 +189,7 @@ export class IsrManager {
     const isr = [...state.isr.filter((m) => m.id !== self.id && m.id !== excluded), me];
     const next = { ...state, holder: me, leaderEpoch: state.leaderEpoch + 1, isr, epochStartOffset: startOffset, handoverTo: null };
     const base = p.versioned;
-    const outcome = await casPartition({ store: ctx.options.store, clock: ctx.options.clock, timing: ctx.options.timing, newId: ctx.newId }, p.name, { ...next, partitionEpoch: base.value.partitionEpoch + 1 }, base.resourceVersion, ctx.signal);
+    const outcome = await casPartition({ store: ctx.options.store, clock: ctx.options.clock, timing: ctx.options.timing, newId: ctx.newId, observer: ctx.observer }, p.name, { ...next, partitionEpoch: base.value.partitionEpoch + 1 }, base.resourceVersion, ctx.signal);
     if (!outcome.applied || outcome.current === undefined) {
       if (outcome.current !== undefined) p.applyState(outcome.current);
       ctx.logger.info({ partition: p.name, holder: outcome.current?.value.holder }, 'lost the leadership race; following the winner');

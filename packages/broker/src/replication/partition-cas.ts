@@ -1,5 +1,6 @@
 import { isMetadataStoreError, settleUncertainWrite, type MetadataStore, type PartitionState, type Versioned } from '@runnel/metadata';
 import type { Clock } from './clock.ts';
+import type { ReplicationObserver } from './replication-node-api.ts';
 import type { ReplicationTiming } from './replication-timing.ts';
 import { withTimeout } from './with-timeout.ts';
 
@@ -20,7 +21,7 @@ export interface CasOutcome {
  * must count the proposed ISR members in its maximal ISR (H2).
  */
 export async function casPartition(
-  ctx: { store: MetadataStore; clock: Clock; timing: ReplicationTiming; newId: () => string },
+  ctx: { store: MetadataStore; clock: Clock; timing: ReplicationTiming; newId: () => string; observer?: ReplicationObserver },
   name: string,
   next: Omit<PartitionState, 'proposalId'>,
   resourceVersion: string,
@@ -30,8 +31,11 @@ export async function casPartition(
   const value: PartitionState = { ...next, proposalId };
   try {
     const written = await withTimeout(ctx.clock, ctx.timing.requestTimeoutMs, `Partition Lease write of ${name}`, signal, () => ctx.store.partitions.update(name, value, resourceVersion));
+    ctx.observer?.leaseWrite?.({ conflict: false });
     return { applied: true, current: written, settled: false };
   } catch (err) {
+    // Every attempt is a write the API server may have seen (runnel_lease_writes_total), a 409 a conflict.
+    ctx.observer?.leaseWrite?.({ conflict: isMetadataStoreError(err, 'CONFLICT') });
     if (signal.aborted) throw err;
     if (isMetadataStoreError(err, 'CONFLICT') || isMetadataStoreError(err, 'NOT_FOUND')) {
       const current = await readUntilAnswered(ctx, name, signal);

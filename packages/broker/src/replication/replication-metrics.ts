@@ -33,8 +33,8 @@ export class ReplicationMetrics {
     });
     const shrinks = new Counter({ name: 'runnel_isr_shrinks_total', help: 'ISR shrinks committed by this broker as leader.', registers });
     const expands = new Counter({ name: 'runnel_isr_expands_total', help: 'ISR expansions committed by this broker as leader.', registers });
-    const leaseWrites = new Counter({ name: 'runnel_lease_writes_total', help: 'Broker Lease writes (acquire, renew, release) by this broker.', registers });
-    const leaseConflicts = new Counter({ name: 'runnel_lease_conflicts_total', help: 'Broker Lease writes that got a conflict (409).', registers });
+    const leaseWrites = new Counter({ name: 'runnel_lease_writes_total', help: 'Lease writes by this broker: its broker Lease (acquire, renew, release) and partition Leases (ISR changes, failovers, handovers).', registers });
+    const leaseConflicts = new Counter({ name: 'runnel_lease_conflicts_total', help: 'Lease writes by this broker (broker and partition Leases) that got a conflict (409).', registers });
     const failovers = new Counter({ name: 'runnel_failovers_total', help: 'Partitions this broker took over by failover (DESIGN.md §6 rule 8).', registers });
     const failoverDuration = new Histogram({
       name: 'runnel_failover_duration_seconds', help: 'From first judging the leader dead to winning the partition Lease CAS.',
