@@ -1,11 +1,11 @@
 import { RunnelError } from '@runnel/protocol';
-import { validateTopicName } from '@runnel/metadata';
 import { parseLogConfig, type DataDirectory } from '@runnel/storage';
 import type { Logger } from 'pino';
 import type { BrokerMetrics, PartitionGaugeSource } from './broker-metrics.ts';
 import type { ClusterView, ViewChange } from './cluster-view.ts';
 import type { LeadershipDriver } from './leadership.ts';
 import { PartitionReplica } from './partition-replica.ts';
+import { existingTopicPartition } from './topic-partition-check.ts';
 
 /** Options of {@link PartitionRegistry}. */
 export interface PartitionRegistryOptions {
@@ -87,21 +87,8 @@ export class PartitionRegistry implements PartitionGaugeSource {
    * LEADER_NOT_AVAILABLE.
    */
   leaderFor(topic: string, partition: number): PartitionReplica | RunnelError {
-    const definition = this.#options.view.topics.get(topic)?.value;
-    if (definition === undefined) {
-      try {
-        validateTopicName(topic);
-      } catch (err) {
-        return err as RunnelError;
-      }
-      return new RunnelError('UNKNOWN_TOPIC', `Topic ${JSON.stringify(topic)} does not exist`);
-    }
-    if (!Number.isInteger(partition) || partition < 0 || partition >= definition.partitions) {
-      return new RunnelError(
-        'UNKNOWN_PARTITION',
-        `Topic ${topic} has ${definition.partitions} partition(s) (0..${definition.partitions - 1}); partition ${partition} does not exist`,
-      );
-    }
+    const definition = existingTopicPartition(this.#options.view.topics.get(topic)?.value, topic, partition);
+    if (definition instanceof RunnelError) return definition;
     const replica = this.#replicas.get(`${topic}-${partition}`);
     if (replica !== undefined && replica.topicId === definition.topicId) {
       return replica.notLeaderError() ?? replica;

@@ -1,10 +1,10 @@
 import { RunnelError } from '@runnel/protocol';
-import { validateTopicName } from '@runnel/metadata';
 import type { ReplicaDirectory } from '../broker-context.ts';
 import type { BrokerMetrics, PartitionGaugeSource } from '../broker-metrics.ts';
 import type { PartitionReplica } from '../partition-replica.ts';
 import type { NodeContext } from './node-context.ts';
 import { ReplicaView } from './replica-view.ts';
+import { existingTopicPartition } from '../topic-partition-check.ts';
 import type { ReplicatedPartition } from './replicated-partition.ts';
 
 /** The replication node's partitions as the Log/Admin handlers and the metrics see them. */
@@ -33,18 +33,8 @@ export class ReplicatedDirectory implements ReplicaDirectory, PartitionGaugeSour
   }
 
   leaderFor(topic: string, partition: number): PartitionReplica | RunnelError {
-    const definition = this.#ctx.topics.get(topic);
-    if (definition === undefined) {
-      try {
-        validateTopicName(topic);
-      } catch (err) {
-        return err as RunnelError;
-      }
-      return new RunnelError('UNKNOWN_TOPIC', `Topic ${JSON.stringify(topic)} does not exist`);
-    }
-    if (!Number.isInteger(partition) || partition < 0 || partition >= definition.partitions) {
-      return new RunnelError('UNKNOWN_PARTITION', `Topic ${topic} has ${definition.partitions} partition(s) (0..${definition.partitions - 1}); partition ${partition} does not exist`);
-    }
+    const definition = existingTopicPartition(this.#ctx.topics.get(topic), topic, partition);
+    if (definition instanceof RunnelError) return definition;
     const offline = this.#ctx.offline.get(`${topic}-${partition}`);
     if (offline !== undefined && offline.topicId === definition.topicId) return offline.error as RunnelError;
     const p = this.#ctx.partitions.get(`${topic}-${partition}`);
