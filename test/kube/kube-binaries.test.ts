@@ -16,6 +16,7 @@ afterEach(() => {
 });
 
 describe('pinned binaries', () => {
+  // Skipped only under RUNNEL_TEST_KUBECONFIG with nothing built: there is no cache to reuse.
   it.skipIf(!kube.context.binDir)('are reused from the cache without Go when the pins are unchanged', async () => {
     process.env['PATH'] = '/nonexistent';
     const binaries = await ensureKubeBinaries();

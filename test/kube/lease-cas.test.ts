@@ -33,6 +33,7 @@ const contenderPod = (name: string): V1Pod => ({
   },
 });
 
+// Skipped only under RUNNEL_TEST_KUBECONFIG (an external cluster): the contenders run as pods on the process kubelet.
 describe.skipIf(!kube.context.kubeletDir)('Lease compare-and-swap', () => {
   beforeAll(async () => {
     namespace = await kube.createNamespace('lease');

@@ -20,6 +20,7 @@ async function readPod(name: string): Promise<V1Pod> {
   return kube.core.readNamespacedPod({ name, namespace });
 }
 
+// Skipped only under RUNNEL_TEST_KUBECONFIG (an external cluster): these tests need the process kubelet.
 describe.skipIf(!kube.context.kubeletDir)('process kubelet', () => {
   beforeAll(async () => {
     namespace = await kube.createNamespace('kubelet');

@@ -72,6 +72,7 @@ async function readyPods(count: number): Promise<V1Pod[]> {
   });
 }
 
+// Skipped only under RUNNEL_TEST_KUBECONFIG (an external cluster): these tests need the process kubelet.
 describe.skipIf(!kube.context.kubeletDir)('StatefulSet on the process kubelet', () => {
   beforeAll(async () => {
     namespace = await kube.createNamespace('sts');

@@ -238,6 +238,9 @@ export function describeMetadataStoreContract(label: string, options: ContractOp
       expect((await iterator.next()).done).toBe(true);
     }));
 
+    // Skipped for a store that cannot produce a too-old version on demand: a fresh API server serves
+    // old versions from its watch cache until it compacts (every 5 min). kubernetes/kube-watch.test.ts
+    // covers 410 -> EXPIRED there with a scripted server.
     const tooOldVersion = options.tooOldVersion;
     it.skipIf(tooOldVersion === undefined)('a watch from a version that is too old ends with EXPIRED', withStore(async (store) => {
       const old = await (tooOldVersion as (store: MetadataStore) => Promise<string>)(store);
