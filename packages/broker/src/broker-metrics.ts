@@ -7,7 +7,11 @@ export interface PartitionGaugeSource {
   /** Hosted partitions whose log could not be opened. */
   readonly offlineCount: number;
   /** Hosted partitions with their current log state. */
-  partitions(): Iterable<{
+  partitions(): Iterable<PartitionGauge>;
+}
+
+/** One hosted partition's state, as the log gauges report it. */
+export type PartitionGauge = {
     readonly topic: string;
     readonly partition: number;
     readonly isLeader: boolean;
@@ -16,7 +20,29 @@ export interface PartitionGaugeSource {
     readonly logStartOffset: number;
     readonly logEndOffset: number;
     readonly highWatermark: number;
-  }>;
+  };
+
+/**
+ * The gauge of a hosted replica, for either mode (the RF=1 registry's replicas and the replication
+ * node's partitions have the same role, state and log).
+ */
+export function partitionGauge(r: {
+  readonly topic: string;
+  readonly partition: number;
+  readonly role: 'leader' | 'follower';
+  readonly state: { readonly isr: readonly unknown[]; readonly replicas: readonly unknown[] };
+  readonly log: { readonly sizeBytes: number; readonly logStartOffset: number; readonly logEndOffset: number; readonly highWatermark: number };
+}): PartitionGauge {
+  return {
+    topic: r.topic,
+    partition: r.partition,
+    isLeader: r.role === 'leader',
+    underReplicated: r.state.isr.length < r.state.replicas.length,
+    sizeBytes: r.log.sizeBytes,
+    logStartOffset: r.log.logStartOffset,
+    logEndOffset: r.log.logEndOffset,
+    highWatermark: r.log.highWatermark,
+  };
 }
 
 /** The RPCs timed by `runnel_broker_request_duration_seconds`. */

@@ -1,7 +1,7 @@
 import { RunnelError } from '@runnel/protocol';
 import { parseLogConfig, type DataDirectory } from '@runnel/storage';
 import type { Logger } from 'pino';
-import type { BrokerMetrics, PartitionGaugeSource } from './broker-metrics.ts';
+import { partitionGauge, type BrokerMetrics, type PartitionGauge, type PartitionGaugeSource } from './broker-metrics.ts';
 import type { ClusterView, ViewChange } from './cluster-view.ts';
 import type { LeadershipDriver } from './leadership.ts';
 import { PartitionReplica } from './partition-replica.ts';
@@ -111,22 +111,8 @@ export class PartitionRegistry implements PartitionGaugeSource {
   }
 
   /** For metrics and DescribeTopics. */
-  *partitions(): Iterable<{
-    topic: string; partition: number; isLeader: boolean; underReplicated: boolean;
-    sizeBytes: number; logStartOffset: number; logEndOffset: number; highWatermark: number;
-  }> {
-    for (const r of this.#replicas.values()) {
-      yield {
-        topic: r.topic,
-        partition: r.partition,
-        isLeader: r.role === 'leader',
-        underReplicated: r.state.isr.length < r.state.replicas.length,
-        sizeBytes: r.log.sizeBytes,
-        logStartOffset: r.log.logStartOffset,
-        logEndOffset: r.log.logEndOffset,
-        highWatermark: r.log.highWatermark,
-      };
-    }
+  *partitions(): Iterable<PartitionGauge> {
+    for (const r of this.#replicas.values()) yield partitionGauge(r);
   }
 
   /** Closes every replica: appends in flight finish, logs are flushed and closed. */

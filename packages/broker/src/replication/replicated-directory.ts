@@ -1,6 +1,6 @@
 import { RunnelError } from '@runnel/protocol';
 import type { ReplicaDirectory } from '../broker-context.ts';
-import type { BrokerMetrics, PartitionGaugeSource } from '../broker-metrics.ts';
+import { partitionGauge, type BrokerMetrics, type PartitionGauge, type PartitionGaugeSource } from '../broker-metrics.ts';
 import type { PartitionReplica } from '../partition-replica.ts';
 import type { NodeContext } from './node-context.ts';
 import { ReplicaView } from './replica-view.ts';
@@ -59,18 +59,7 @@ export class ReplicatedDirectory implements ReplicaDirectory, PartitionGaugeSour
     return offline;
   }
 
-  *partitions(): Iterable<{ topic: string; partition: number; isLeader: boolean; underReplicated: boolean; sizeBytes: number; logStartOffset: number; logEndOffset: number; highWatermark: number }> {
-    for (const p of this.#ctx.partitions.values()) {
-      yield {
-        topic: p.topic,
-        partition: p.partition,
-        isLeader: p.role === 'leader',
-        underReplicated: p.state.isr.length < p.state.replicas.length,
-        sizeBytes: p.log.sizeBytes,
-        logStartOffset: p.log.logStartOffset,
-        logEndOffset: p.log.logEndOffset,
-        highWatermark: p.log.highWatermark,
-      };
-    }
+  *partitions(): Iterable<PartitionGauge> {
+    for (const p of this.#ctx.partitions.values()) yield partitionGauge(p);
   }
 }
