@@ -50,6 +50,23 @@ describe.skipIf(!kube.context.kubeletDir)('process kubelet', () => {
     expect(await readFile(kube.logPath(namespace, 'exits', 'main'), 'utf8')).toBe('hello from a ConfigMap in $(POD_NS) / hello from a ConfigMap\n');
   });
 
+  it('expands $(VAR) in a container command and args with its env, as the kubelet does', async () => {
+    await kube.core.createNamespacedPod({
+      namespace,
+      body: pod(
+        'expands',
+        {
+          command: [process.execPath, '-e', 'console.log(process.argv.slice(1).join(" "))', '$(POD_NS)'],
+          args: ['ordinal-$(INDEX)', '$(UNDEFINED_VAR)', '$$(INDEX)'],
+          env: [{ name: 'POD_NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }, { name: 'INDEX', value: '7' }],
+        },
+        { restartPolicy: 'Never' },
+      ),
+    });
+    await eventually('pod expands to phase Succeeded', async () => ((await readPod('expands')).status?.phase === 'Succeeded' ? true : undefined));
+    expect(await readFile(kube.logPath(namespace, 'expands', 'main'), 'utf8')).toBe(`${namespace} ordinal-7 $(UNDEFINED_VAR) $(INDEX)\n`);
+  });
+
   it('runs init containers to completion, in order, before the main container', async () => {
     await kube.core.createNamespacedPod({
       namespace,

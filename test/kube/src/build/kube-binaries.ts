@@ -1,18 +1,17 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import lockfile from 'proper-lockfile';
 import { KubeTestError } from '../errors.ts';
+import { ensureCachedBuild, isCompleteBuild } from './cached-build.ts';
+import { assertGoAvailable, runGo, timedStep } from './go-command.ts';
 import { binaryNames, pins, type BinaryName } from './pins.ts';
 
 /** Bump when the recipe below changes in a way the pinned files do not show (flags, layout). */
 const recipeVersion = '1';
 const goModulesDir = fileURLToPath(new URL('../../go/', import.meta.url));
-const completeMarker = '.complete';
 
 /** Where the binaries of the current pins live, and whether they are already built. */
 export interface KubeBinaries {
@@ -50,7 +49,7 @@ export async function pinsHash(): Promise<string> {
 /** The binaries for the current pins, without building them; `undefined` when not built yet. */
 export async function findKubeBinaries(): Promise<KubeBinaries | undefined> {
   const dir = join(kubeCacheRoot(), await pinsHash());
-  return existsSync(join(dir, completeMarker)) ? binariesIn(join(dir, 'bin')) : undefined;
+  return isCompleteBuild(dir) ? binariesIn(join(dir, 'bin')) : undefined;
 }
 
 /**
@@ -60,34 +59,21 @@ export async function findKubeBinaries(): Promise<KubeBinaries | undefined> {
  */
 export async function ensureKubeBinaries(options: EnsureKubeBinariesOptions = {}): Promise<KubeBinaries> {
   const log = options.log ?? (() => undefined);
-  const root = kubeCacheRoot();
-  const key = await pinsHash();
-  const finalDir = join(root, key);
-  if (existsSync(join(finalDir, completeMarker))) return binariesIn(join(finalDir, 'bin'));
-  await assertGoAvailable();
-  await mkdir(root, { recursive: true });
-  const lockPath = join(root, `${key}.lock`);
-  log(`kube:build taking the build lock ${lockPath}`);
-  const release = await lockfile.lock(root, {
-    lockfilePath: lockPath,
-    stale: 60_000,
-    update: 10_000,
-    retries: { retries: 1_000, minTimeout: 1_000, maxTimeout: 5_000 },
-  });
-  try {
-    if (existsSync(join(finalDir, completeMarker))) return binariesIn(join(finalDir, 'bin'));
-    const workDir = join(root, `${key}.tmp-${process.pid}`);
-    await rm(workDir, { recursive: true, force: true });
-    const binDir = join(workDir, 'bin');
-    await mkdir(binDir, { recursive: true });
-    await buildAll(binDir, log, options.signal);
-    await writeFile(join(workDir, completeMarker), `${JSON.stringify({ pins, builtAt: new Date().toISOString() })}\n`);
-    await rm(finalDir, { recursive: true, force: true });
-    await rename(workDir, finalDir);
-    return binariesIn(join(finalDir, 'bin'));
-  } finally {
-    await release();
+  const finalDir = join(kubeCacheRoot(), await pinsHash());
+  if (!isCompleteBuild(finalDir)) {
+    await assertGoAvailable(goModulesDir, 'the test Kubernetes control plane', ', or point RUNNEL_TEST_KUBECONFIG at an existing cluster');
   }
+  await ensureCachedBuild({
+    finalDir,
+    describe: { pins },
+    log,
+    build: async (workDir) => {
+      const binDir = join(workDir, 'bin');
+      await mkdir(binDir, { recursive: true });
+      await buildAll(binDir, log, options.signal);
+    },
+  });
+  return binariesIn(join(finalDir, 'bin'));
 }
 
 async function buildAll(binDir: string, log: (line: string) => void, signal: AbortSignal | undefined): Promise<void> {
@@ -101,27 +87,20 @@ async function buildAll(binDir: string, log: (line: string) => void, signal: Abo
     `-X ${pkg}.gitTreeState=clean`,
   ]);
   const common = ['-p', '2', '-trimpath', '-mod=readonly'];
-  await step(log, 'kube-apiserver, kube-controller-manager, kubectl', () =>
+  await timedStep(log, 'kube-apiserver, kube-controller-manager, kubectl', () =>
     runGo(
       ['build', ...common, '-ldflags', ['-s -w', ...versionFlags].join(' '), '-o', `${binDir}/`,
         'k8s.io/kubernetes/cmd/kube-apiserver', 'k8s.io/kubernetes/cmd/kube-controller-manager', 'k8s.io/kubernetes/cmd/kubectl'],
       join(goModulesDir, 'kubernetes'), {}, signal),
   );
-  await step(log, 'etcd', () =>
+  await timedStep(log, 'etcd', () =>
     runGo(['build', ...common, '-ldflags', '-s -w', '-o', join(binDir, 'etcd'), 'go.etcd.io/etcd/server/v3'],
       join(goModulesDir, 'etcd'), {}, signal),
   );
-  await step(log, 'helm', () =>
+  await timedStep(log, 'helm', () =>
     runGo(['install', '-p', '2', '-trimpath', '-ldflags', `-s -w -X helm.sh/helm/v3/internal/version.version=${pins.helm}`,
       `helm.sh/helm/v3/cmd/helm@${pins.helm}`], goModulesDir, { GOBIN: binDir }, signal),
   );
-}
-
-async function step(log: (line: string) => void, what: string, run: () => Promise<void>): Promise<void> {
-  const started = performance.now();
-  log(`kube:build building ${what} …`);
-  await run();
-  log(`kube:build built ${what} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
 function binariesIn(binDir: string): KubeBinaries {
@@ -131,37 +110,4 @@ function binariesIn(binDir: string): KubeBinaries {
     }
   }
   return { binDir, path: (name) => join(binDir, name) };
-}
-
-async function assertGoAvailable(): Promise<void> {
-  try {
-    await runGo(['version'], goModulesDir, {}, undefined);
-  } catch (error) {
-    throw new KubeTestError(
-      'GO_NOT_FOUND',
-      'Cannot build the test Kubernetes control plane: the `go` command (Go ≥ 1.26) was not found or failed. ' +
-        'Install Go from https://go.dev/dl/ and put it on PATH, or point RUNNEL_TEST_KUBECONFIG at an existing cluster.',
-      { cause: error },
-    );
-  }
-}
-
-function runGo(args: string[], cwd: string, env: Record<string, string>, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('go', args, {
-      cwd,
-      env: { ...process.env, CGO_ENABLED: '0', ...env },
-      stdio: ['ignore', 'inherit', 'pipe'],
-      ...(signal ? { signal } : {}),
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-8_000);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve();
-      else reject(new KubeTestError('GO_BUILD_FAILED', `go ${args.join(' ')} failed (exit ${code}) in ${cwd}:\n${stderr}`));
-    });
-  });
 }

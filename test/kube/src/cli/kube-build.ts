@@ -1,17 +1,24 @@
-// `npm run kube:build`: builds the pinned control-plane binaries into the cache unless present.
-// Skipped when RUNNEL_TEST_KUBECONFIG points the kube tier at an existing cluster (no Go needed).
+// `npm run kube:build`: builds the pinned control-plane binaries and the test tools (grpcurl,
+// prometheus, promtool, hadolint) into the cache unless present. The control plane is skipped when
+// RUNNEL_TEST_KUBECONFIG points the kube tier at an existing cluster; the tools are always needed
+// (process tests run them), so they are built whenever they are missing.
 import { ensureKubeBinaries, findKubeBinaries } from '../build/kube-binaries.ts';
 import { pins } from '../build/pins.ts';
+import { ensureTestTool, findTestTool, testToolNames } from '../build/test-tools.ts';
 
+const log = (line: string): void => console.error(line);
 const started = performance.now();
+const seconds = (): string => ((performance.now() - started) / 1000).toFixed(1);
 const external = process.env['RUNNEL_TEST_KUBECONFIG'];
 const cached = await findKubeBinaries();
 if (external && !cached) {
-  console.error(`kube:build skipped: RUNNEL_TEST_KUBECONFIG=${external} (the kube tier uses that cluster, kubectl and helm from PATH)`);
+  log(`kube:build skipped the control plane: RUNNEL_TEST_KUBECONFIG=${external} (the kube tier uses that cluster, kubectl and helm from PATH)`);
 } else {
-  const binaries = cached ?? (await ensureKubeBinaries({ log: (line) => console.error(line) }));
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.error(
-    `kube:build ${cached ? 'cached' : 'built'} Kubernetes ${pins.kubernetes}, etcd ${pins.etcd}, helm ${pins.helm} in ${seconds} s: ${binaries.binDir}`,
-  );
+  const binaries = cached ?? (await ensureKubeBinaries({ log }));
+  log(`kube:build ${cached ? 'cached' : 'built'} Kubernetes ${pins.kubernetes}, etcd ${pins.etcd}, helm ${pins.helm} in ${seconds()} s: ${binaries.binDir}`);
+}
+for (const name of testToolNames) {
+  const toolCached = await findTestTool(name);
+  const path = toolCached ?? (await ensureTestTool(name, { log }));
+  log(`kube:build ${toolCached ? 'cached' : 'built'} test tool ${name} (total ${seconds()} s): ${path}`);
 }

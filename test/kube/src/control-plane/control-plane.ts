@@ -20,6 +20,9 @@ export const controllers = [
   'serviceaccount-controller',
   'root-ca-certificate-publisher-controller',
   'persistentvolume-binder-controller',
+  // Removes kubernetes.io/pvc-protection once no pod uses a claim: without it a deleted PVC (and
+  // so its namespace) never goes away.
+  'persistentvolumeclaim-protection-controller',
   'deployment-controller',
   'replicaset-controller',
   'disruption-controller',

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { V1Container } from '@kubernetes/client-node';
 import { KubeTestError } from '../errors.ts';
+import { readDockerfileImage } from './dockerfile-image.ts';
 
 /** What a mapped image runs: the image's ENTRYPOINT (`command`) and CMD (`args`), on the host. */
 export interface ImageEntry {
@@ -9,6 +10,17 @@ export interface ImageEntry {
   readonly args?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   readonly workingDir?: string;
+}
+
+/**
+ * An image described by its Dockerfile: the entry runs the final stage's ENTRYPOINT, CMD, ENV
+ * and WORKDIR, each string translated by `hostEquivalents` from the image's file system to this
+ * host's (a key equal to the whole string, such as `node`, or a directory key such as `/app`
+ * followed by `/…`). So the process kubelet runs exactly what the image would.
+ */
+export interface DockerfileImageEntry {
+  readonly dockerfile: string;
+  readonly hostEquivalents: Readonly<Record<string, string>>;
 }
 
 /** The argv, extra env and working directory of one container, resolved through an {@link ImageMap}. */
@@ -33,11 +45,16 @@ export class ImageMap {
     this.#entries = new Map(Object.entries(entries));
   }
 
-  /** Reads a JSON file `{"images": {"<name>": ImageEntry}}`; `{repo}` expands to this checkout. */
+  /**
+   * Reads a JSON file `{"images": {"<name>": ImageEntry | DockerfileImageEntry}}`; `{repo}`
+   * expands to this checkout.
+   */
   static load(path = process.env['RUNNEL_KUBELET_IMAGES'] ?? fileURLToPath(new URL('../../images.json', import.meta.url))): ImageMap {
     const text = readFileSync(path, 'utf8').replaceAll('{repo}', repoRoot);
-    const parsed = JSON.parse(text) as { images?: Record<string, ImageEntry> };
-    return new ImageMap(parsed.images ?? {});
+    const parsed = JSON.parse(text) as { images?: Record<string, ImageEntry | DockerfileImageEntry> };
+    return new ImageMap(
+      Object.fromEntries(Object.entries(parsed.images ?? {}).map(([name, entry]) => [name, 'dockerfile' in entry ? imageEntryFromDockerfile(entry) : entry])),
+    );
   }
 
   /** Docker semantics: the container's `command` replaces the entrypoint and drops the image's args. */
@@ -64,4 +81,21 @@ export function imageName(image: string): string {
   const slash = withoutDigest.lastIndexOf('/');
   const colon = withoutDigest.lastIndexOf(':');
   return colon > slash ? withoutDigest.slice(0, colon) : withoutDigest;
+}
+
+/** The {@link ImageEntry} that runs on this host what the Dockerfile's image runs. */
+export function imageEntryFromDockerfile(entry: DockerfileImageEntry): ImageEntry {
+  const image = readDockerfileImage(entry.dockerfile);
+  const onHost = (value: string): string => {
+    const exact = entry.hostEquivalents[value];
+    if (exact !== undefined) return exact;
+    const prefix = Object.keys(entry.hostEquivalents).find((key) => key.startsWith('/') && value.startsWith(`${key}/`));
+    return prefix === undefined ? value : `${entry.hostEquivalents[prefix] ?? ''}${value.slice(prefix.length)}`;
+  };
+  return {
+    command: image.entrypoint.map(onHost),
+    args: image.cmd.map(onHost),
+    env: Object.fromEntries(Object.entries(image.env).map(([name, value]) => [name, onHost(value)])),
+    ...(image.workingDir === undefined ? {} : { workingDir: onHost(image.workingDir) }),
+  };
 }

@@ -83,7 +83,7 @@ export function podField(pod: V1Pod, fieldPath: string, info: PodRuntimeInfo): s
 }
 
 /** Kubernetes `$(VAR)` expansion: known variables are replaced, `$$` escapes, unknown ones stay. */
-function expand(value: string, env: Readonly<Record<string, string>>): string {
+export function expand(value: string, env: Readonly<Record<string, string>>): string {
   return value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (match, name: string | undefined) =>
     match === '$$' ? '$' : (env[name ?? ''] ?? match),
   );

@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Container, type V1Pod, type V1Probe } from '@kubernetes/client-node';
 import { ContainerProcess, type BindMount } from './container-process.ts';
 import type { ImageMap } from './image-map.ts';
-import { containerEnv, type PodRuntimeInfo } from './pod-env.ts';
+import { containerEnv, expand, type PodRuntimeInfo } from './pod-env.ts';
 import { containerStatus, kubeTime, podConditions, podPhase, type ContainerRecord } from './pod-status.ts';
 import { prepareVolumes } from './pod-volumes.ts';
 import { checkProbe, type ProbeTarget } from './probe.ts';
@@ -166,10 +166,17 @@ export class PodWorker {
     const signal = this.#abort.signal;
     let argv, env, workingDir;
     try {
-      const command = this.#context.images.resolve(spec);
+      const mapped = this.#context.images.resolve(spec);
+      env = await containerEnv(this.#context.core, this.#pod, spec, this.#context.info, { ...this.#context.baseEnv, ...mapped.env });
+      // As the kubelet does: `$(VAR)` in the container's own command and args expands with its env.
+      const containerEnvironment = env;
+      const command = this.#context.images.resolve({
+        ...spec,
+        ...(spec.command ? { command: spec.command.map((a) => expand(a, containerEnvironment)) } : {}),
+        ...(spec.args ? { args: spec.args.map((a) => expand(a, containerEnvironment)) } : {}),
+      });
       argv = command.argv;
       workingDir = command.workingDir ?? '/';
-      env = await containerEnv(this.#context.core, this.#pod, spec, this.#context.info, { ...this.#context.baseEnv, ...command.env });
     } catch (error) {
       const reason = (error as { code?: string }).code === 'IMAGE_NOT_MAPPED' ? 'ImageNotMapped' : 'CreateContainerConfigError';
       this.#setWaiting(reason, errorText(error), record);
