@@ -4,6 +4,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
+import { decodeFetchPartitionResponse, decodeFetchResponse, encodeFetchPartitionResponseReusing, encodeFetchResponseReusing } from './fetch-codec.ts';
 import type { ProtoGrpcType as AdminProto } from './generated/admin.ts';
 import type { ProtoGrpcType as LogProto } from './generated/log.ts';
 import type { ProtoGrpcType as ReplicaProto } from './generated/replica.ts';
@@ -50,8 +51,24 @@ let cached: LoadedRunnelGrpc | undefined;
 export function loadRunnelGrpc(): LoadedRunnelGrpc {
   if (cached === undefined) {
     const packageDefinition = protoLoader.loadSync([...PROTO_FILES], PROTO_LOADER_OPTIONS);
+    installFetchCodec(packageDefinition);
     const loaded = grpc.loadPackageDefinition(packageDefinition) as unknown as RunnelGrpc;
     cached = { packageDefinition, runnel: loaded.runnel };
   }
   return cached;
+}
+
+/**
+ * Replaces proto-loader's (protobufjs) serializers of Fetch and Tail responses with the
+ * hand-written codec of fetch-codec.ts: the same bytes on the wire, without the copies. The
+ * response serializer reuses one scratch buffer, which is safe because grpc-js's server copies
+ * the serialized message into its framed output before it serializes the next one.
+ */
+function installFetchCodec(definition: protoLoader.PackageDefinition): void {
+  const log = definition['runnel.v1.Log'] as Record<string, grpc.MethodDefinition<unknown, unknown>>;
+  const fetch = log['Fetch'];
+  const tail = log['Tail'];
+  if (fetch === undefined || tail === undefined) throw new Error('runnel.v1.Log lacks Fetch or Tail: proto/ and the codec disagree');
+  log['Fetch'] = { ...fetch, responseSerialize: encodeFetchResponseReusing as (v: unknown) => Buffer, responseDeserialize: decodeFetchResponse };
+  log['Tail'] = { ...tail, responseSerialize: encodeFetchPartitionResponseReusing as (v: unknown) => Buffer, responseDeserialize: decodeFetchPartitionResponse };
 }

@@ -41,9 +41,10 @@ export {
 } from './batch-framing.ts';
 export type { RecordHeader, ProducerRecord, ConsumedRecord, EncodeBatchOptions } from './record-types.ts';
 export { encodeRecordBatch } from './record-batch-encoder.ts';
-export { decodeRecordBatch, decodeRecords, type DecodedRecordBatch } from './record-batch-decoder.ts';
+export { decodeRecordBatch, decodeRecords, type DecodedRecordBatch, type RecordOrigin } from './record-batch-decoder.ts';
 export { SUPPORTED_COMPRESSION, MAX_DECOMPRESSED_BYTES } from './compression.ts';
 export { encodeCompactedBatch } from './record-batch-compaction.ts';
+export { encodeFetchResponse, encodeFetchPartitionResponse, decodeFetchResponse, decodeFetchPartitionResponse } from './fetch-codec.ts';
 export { toWireError, fromWireError, type WireError, type WireErrorInput } from './wire-error.ts';
 export { toGrpcStatus, fromGrpcError, ERROR_DOMAIN, STATUS_DETAILS_KEY, type RunnelGrpcStatus } from './grpc-status.ts';
 export {
@@ -54,6 +55,7 @@ export {
   type LoadedRunnelGrpc,
   type RunnelGrpc,
 } from './grpc-loader.ts';
+export { loadDescriptorSetFiles, descriptorFileName, descriptorSetServices, DESCRIPTOR_SET_PATH } from './descriptor-set.ts';
 
 // gRPC service types: clients, server handler interfaces, service definitions.
 export type { LogClient, LogHandlers, LogDefinition } from './generated/runnel/v1/Log.ts';
@@ -72,6 +74,11 @@ export type { DescribeClusterRequest, DescribeClusterRequest__Output } from './g
 export type { DescribeClusterResponse, DescribeClusterResponse__Output } from './generated/runnel/v1/DescribeClusterResponse.ts';
 export type { DescribeTopicsRequest, DescribeTopicsRequest__Output } from './generated/runnel/v1/DescribeTopicsRequest.ts';
 export type { DescribeTopicsResponse, DescribeTopicsResponse__Output } from './generated/runnel/v1/DescribeTopicsResponse.ts';
+export type { PartitionAtRisk, PartitionAtRisk__Output } from './generated/runnel/v1/PartitionAtRisk.ts';
+export type { PreRestartCheckRequest, PreRestartCheckRequest__Output } from './generated/runnel/v1/PreRestartCheckRequest.ts';
+export type { PreRestartCheckResponse, PreRestartCheckResponse__Output } from './generated/runnel/v1/PreRestartCheckResponse.ts';
+export type { PostRestartCheckRequest, PostRestartCheckRequest__Output } from './generated/runnel/v1/PostRestartCheckRequest.ts';
+export type { PostRestartCheckResponse, PostRestartCheckResponse__Output } from './generated/runnel/v1/PostRestartCheckResponse.ts';
 export type { FetchPartition, FetchPartition__Output } from './generated/runnel/v1/FetchPartition.ts';
 export type { FetchPartitionResponse, FetchPartitionResponse__Output } from './generated/runnel/v1/FetchPartitionResponse.ts';
 export type { FetchRequest, FetchRequest__Output } from './generated/runnel/v1/FetchRequest.ts';

@@ -99,6 +99,23 @@ export interface DecodedRecordBatch {
  */
 export function decodeRecordBatch(buf: Buffer, position = 0): DecodedRecordBatch {
   const header = readBatchHeader(buf, position);
+  const records: ConsumedRecord[] = [];
+  readBatchRecords(buf, position, header, -Infinity, undefined, records);
+  return { header, records };
+}
+
+/** Where consumed records came from, stamped into each record by {@link decodeRecords}. */
+export interface RecordOrigin {
+  topic: string;
+  partition: number;
+}
+
+/**
+ * Verifies the CRC of the batch at `position`, decompresses it, and appends its records at or
+ * above `fromOffset` to `out` (with `origin`'s fields when given: built into each record at once,
+ * so every record has one shape and no later property writes).
+ */
+function readBatchRecords(buf: Buffer, position: number, header: RecordBatchHeader, fromOffset: number, origin: RecordOrigin | undefined, out: ConsumedRecord[]): void {
   verifyBatchCrc(buf, position);
   const size = BATCH_LOG_OVERHEAD + header.batchLength;
   const section = buf.subarray(position + RECORD_BATCH_HEADER_BYTES, position + size);
@@ -110,7 +127,6 @@ export function decodeRecordBatch(buf: Buffer, position = 0): DecodedRecordBatch
     throw reader.corrupt(`recordCount ${recordCount} is not possible in ${reader.end} bytes of records`);
   }
   const logAppendTime = header.timestampType === 'logAppend' ? header.maxTimestamp : -1;
-  const records: ConsumedRecord[] = new Array<ConsumedRecord>(recordCount);
   for (let i = 0; i < recordCount; i++) {
     const length = reader.varint();
     const recordStart = reader.pos;
@@ -138,19 +154,16 @@ export function decodeRecordBatch(buf: Buffer, position = 0): DecodedRecordBatch
       throw reader.corrupt(`record ${i} declares ${length} bytes but its fields take ${reader.pos - recordStart}`);
     }
     reader.end = saved;
-    records[i] = {
-      offset: baseOffset + offsetDelta,
-      timestamp: logAppendTime >= 0 ? logAppendTime : header.baseTimestamp + timestampDelta,
-      key,
-      value,
-      headers,
-      leaderEpoch: partitionLeaderEpoch,
-    };
+    const offset = baseOffset + offsetDelta;
+    if (offset < fromOffset) continue;
+    const timestamp = logAppendTime >= 0 ? logAppendTime : header.baseTimestamp + timestampDelta;
+    out.push(origin === undefined
+      ? { offset, timestamp, key, value, headers, leaderEpoch: partitionLeaderEpoch }
+      : ({ topic: origin.topic, partition: origin.partition, offset, timestamp, key, value, headers, leaderEpoch: partitionLeaderEpoch } as ConsumedRecord));
   }
   if (reader.pos !== reader.end) {
     throw reader.corrupt(`${reader.end - reader.pos} bytes follow the ${recordCount} declared records`);
   }
-  return { header, records };
 }
 
 /**
@@ -158,18 +171,17 @@ export function decodeRecordBatch(buf: Buffer, position = 0): DecodedRecordBatch
  * (a fetch may start inside a batch) and control batches. A partial batch at the end (a fetch
  * cut by maxBytes) is ignored; corruption anywhere else throws CorruptBatchError.
  */
-export function decodeRecords(buf: Buffer, fromOffset = 0): ConsumedRecord[] {
+export function decodeRecords(buf: Buffer, fromOffset?: number): ConsumedRecord[];
+/** As above, each record also carrying `origin`'s topic and partition. */
+export function decodeRecords(buf: Buffer, fromOffset: number, origin: RecordOrigin): Array<ConsumedRecord & RecordOrigin>;
+export function decodeRecords(buf: Buffer, fromOffset = 0, origin?: RecordOrigin): ConsumedRecord[] {
   const out: ConsumedRecord[] = [];
   let position = 0;
   while (buf.length - position >= RECORD_BATCH_HEADER_BYTES) {
     const size = BATCH_LOG_OVERHEAD + buf.readInt32BE(position + 8);
     if (size > buf.length - position) break; // partial trailing batch
     const header = readBatchHeader(buf, position);
-    if (!header.isControl && header.baseOffset + header.lastOffsetDelta >= fromOffset) {
-      for (const record of decodeRecordBatch(buf, position).records) {
-        if (record.offset >= fromOffset) out.push(record);
-      }
-    }
+    if (!header.isControl && header.baseOffset + header.lastOffsetDelta >= fromOffset) readBatchRecords(buf, position, header, fromOffset, origin, out);
     position += size;
   }
   return out;

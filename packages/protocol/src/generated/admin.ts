@@ -27,8 +27,13 @@ import type { ListOffsetsResponse as _runnel_v1_ListOffsetsResponse, ListOffsets
 import type { LogClient as _runnel_v1_LogClient, LogDefinition as _runnel_v1_LogDefinition } from './runnel/v1/Log.ts';
 import type { MetadataRequest as _runnel_v1_MetadataRequest, MetadataRequest__Output as _runnel_v1_MetadataRequest__Output } from './runnel/v1/MetadataRequest.ts';
 import type { MetadataResponse as _runnel_v1_MetadataResponse, MetadataResponse__Output as _runnel_v1_MetadataResponse__Output } from './runnel/v1/MetadataResponse.ts';
+import type { PartitionAtRisk as _runnel_v1_PartitionAtRisk, PartitionAtRisk__Output as _runnel_v1_PartitionAtRisk__Output } from './runnel/v1/PartitionAtRisk.ts';
 import type { PartitionDescription as _runnel_v1_PartitionDescription, PartitionDescription__Output as _runnel_v1_PartitionDescription__Output } from './runnel/v1/PartitionDescription.ts';
 import type { PartitionMetadata as _runnel_v1_PartitionMetadata, PartitionMetadata__Output as _runnel_v1_PartitionMetadata__Output } from './runnel/v1/PartitionMetadata.ts';
+import type { PostRestartCheckRequest as _runnel_v1_PostRestartCheckRequest, PostRestartCheckRequest__Output as _runnel_v1_PostRestartCheckRequest__Output } from './runnel/v1/PostRestartCheckRequest.ts';
+import type { PostRestartCheckResponse as _runnel_v1_PostRestartCheckResponse, PostRestartCheckResponse__Output as _runnel_v1_PostRestartCheckResponse__Output } from './runnel/v1/PostRestartCheckResponse.ts';
+import type { PreRestartCheckRequest as _runnel_v1_PreRestartCheckRequest, PreRestartCheckRequest__Output as _runnel_v1_PreRestartCheckRequest__Output } from './runnel/v1/PreRestartCheckRequest.ts';
+import type { PreRestartCheckResponse as _runnel_v1_PreRestartCheckResponse, PreRestartCheckResponse__Output as _runnel_v1_PreRestartCheckResponse__Output } from './runnel/v1/PreRestartCheckResponse.ts';
 import type { ProducePartition as _runnel_v1_ProducePartition, ProducePartition__Output as _runnel_v1_ProducePartition__Output } from './runnel/v1/ProducePartition.ts';
 import type { ProducePartitionResponse as _runnel_v1_ProducePartitionResponse, ProducePartitionResponse__Output as _runnel_v1_ProducePartitionResponse__Output } from './runnel/v1/ProducePartitionResponse.ts';
 import type { ProduceRequest as _runnel_v1_ProduceRequest, ProduceRequest__Output as _runnel_v1_ProduceRequest__Output } from './runnel/v1/ProduceRequest.ts';
@@ -73,8 +78,13 @@ export interface ProtoGrpcType {
       MetadataRequest: MessageTypeDefinition<_runnel_v1_MetadataRequest, _runnel_v1_MetadataRequest__Output>
       MetadataResponse: MessageTypeDefinition<_runnel_v1_MetadataResponse, _runnel_v1_MetadataResponse__Output>
       OffsetSpec: EnumTypeDefinition
+      PartitionAtRisk: MessageTypeDefinition<_runnel_v1_PartitionAtRisk, _runnel_v1_PartitionAtRisk__Output>
       PartitionDescription: MessageTypeDefinition<_runnel_v1_PartitionDescription, _runnel_v1_PartitionDescription__Output>
       PartitionMetadata: MessageTypeDefinition<_runnel_v1_PartitionMetadata, _runnel_v1_PartitionMetadata__Output>
+      PostRestartCheckRequest: MessageTypeDefinition<_runnel_v1_PostRestartCheckRequest, _runnel_v1_PostRestartCheckRequest__Output>
+      PostRestartCheckResponse: MessageTypeDefinition<_runnel_v1_PostRestartCheckResponse, _runnel_v1_PostRestartCheckResponse__Output>
+      PreRestartCheckRequest: MessageTypeDefinition<_runnel_v1_PreRestartCheckRequest, _runnel_v1_PreRestartCheckRequest__Output>
+      PreRestartCheckResponse: MessageTypeDefinition<_runnel_v1_PreRestartCheckResponse, _runnel_v1_PreRestartCheckResponse__Output>
       ProducePartition: MessageTypeDefinition<_runnel_v1_ProducePartition, _runnel_v1_ProducePartition__Output>
       ProducePartitionResponse: MessageTypeDefinition<_runnel_v1_ProducePartitionResponse, _runnel_v1_ProducePartitionResponse__Output>
       ProduceRequest: MessageTypeDefinition<_runnel_v1_ProduceRequest, _runnel_v1_ProduceRequest__Output>

@@ -10,6 +10,10 @@ import type { DescribeClusterRequest as _runnel_v1_DescribeClusterRequest, Descr
 import type { DescribeClusterResponse as _runnel_v1_DescribeClusterResponse, DescribeClusterResponse__Output as _runnel_v1_DescribeClusterResponse__Output } from '../../runnel/v1/DescribeClusterResponse.ts';
 import type { DescribeTopicsRequest as _runnel_v1_DescribeTopicsRequest, DescribeTopicsRequest__Output as _runnel_v1_DescribeTopicsRequest__Output } from '../../runnel/v1/DescribeTopicsRequest.ts';
 import type { DescribeTopicsResponse as _runnel_v1_DescribeTopicsResponse, DescribeTopicsResponse__Output as _runnel_v1_DescribeTopicsResponse__Output } from '../../runnel/v1/DescribeTopicsResponse.ts';
+import type { PostRestartCheckRequest as _runnel_v1_PostRestartCheckRequest, PostRestartCheckRequest__Output as _runnel_v1_PostRestartCheckRequest__Output } from '../../runnel/v1/PostRestartCheckRequest.ts';
+import type { PostRestartCheckResponse as _runnel_v1_PostRestartCheckResponse, PostRestartCheckResponse__Output as _runnel_v1_PostRestartCheckResponse__Output } from '../../runnel/v1/PostRestartCheckResponse.ts';
+import type { PreRestartCheckRequest as _runnel_v1_PreRestartCheckRequest, PreRestartCheckRequest__Output as _runnel_v1_PreRestartCheckRequest__Output } from '../../runnel/v1/PreRestartCheckRequest.ts';
+import type { PreRestartCheckResponse as _runnel_v1_PreRestartCheckResponse, PreRestartCheckResponse__Output as _runnel_v1_PreRestartCheckResponse__Output } from '../../runnel/v1/PreRestartCheckResponse.ts';
 
 export interface AdminClient extends grpc.Client {
   CreateTopics(argument: _runnel_v1_CreateTopicsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_CreateTopicsResponse__Output>): grpc.ClientUnaryCall;
@@ -54,6 +58,42 @@ export interface AdminClient extends grpc.Client {
   describeTopics(argument: _runnel_v1_DescribeTopicsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_DescribeTopicsResponse__Output>): grpc.ClientUnaryCall;
   describeTopics(argument: _runnel_v1_DescribeTopicsRequest, callback: grpc.requestCallback<_runnel_v1_DescribeTopicsResponse__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * Whether this broker, after a restart, is back in the ISR (with its current broker epoch) of
+   * every partition it replicates.
+   */
+  PostRestartCheck(argument: _runnel_v1_PostRestartCheckRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_PostRestartCheckResponse__Output>): grpc.ClientUnaryCall;
+  PostRestartCheck(argument: _runnel_v1_PostRestartCheckRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_PostRestartCheckResponse__Output>): grpc.ClientUnaryCall;
+  PostRestartCheck(argument: _runnel_v1_PostRestartCheckRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_PostRestartCheckResponse__Output>): grpc.ClientUnaryCall;
+  PostRestartCheck(argument: _runnel_v1_PostRestartCheckRequest, callback: grpc.requestCallback<_runnel_v1_PostRestartCheckResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Whether this broker, after a restart, is back in the ISR (with its current broker epoch) of
+   * every partition it replicates.
+   */
+  postRestartCheck(argument: _runnel_v1_PostRestartCheckRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_PostRestartCheckResponse__Output>): grpc.ClientUnaryCall;
+  postRestartCheck(argument: _runnel_v1_PostRestartCheckRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_PostRestartCheckResponse__Output>): grpc.ClientUnaryCall;
+  postRestartCheck(argument: _runnel_v1_PostRestartCheckRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_PostRestartCheckResponse__Output>): grpc.ClientUnaryCall;
+  postRestartCheck(argument: _runnel_v1_PostRestartCheckRequest, callback: grpc.requestCallback<_runnel_v1_PostRestartCheckResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Whether this broker can stop now: no partition it is in the ISR of would drop below its
+   * min.insync.replicas or lose its last in-sync replica. Read from the partition states the
+   * broker follows; the operator asks it before restarting the broker.
+   */
+  PreRestartCheck(argument: _runnel_v1_PreRestartCheckRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_PreRestartCheckResponse__Output>): grpc.ClientUnaryCall;
+  PreRestartCheck(argument: _runnel_v1_PreRestartCheckRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_PreRestartCheckResponse__Output>): grpc.ClientUnaryCall;
+  PreRestartCheck(argument: _runnel_v1_PreRestartCheckRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_PreRestartCheckResponse__Output>): grpc.ClientUnaryCall;
+  PreRestartCheck(argument: _runnel_v1_PreRestartCheckRequest, callback: grpc.requestCallback<_runnel_v1_PreRestartCheckResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Whether this broker can stop now: no partition it is in the ISR of would drop below its
+   * min.insync.replicas or lose its last in-sync replica. Read from the partition states the
+   * broker follows; the operator asks it before restarting the broker.
+   */
+  preRestartCheck(argument: _runnel_v1_PreRestartCheckRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_PreRestartCheckResponse__Output>): grpc.ClientUnaryCall;
+  preRestartCheck(argument: _runnel_v1_PreRestartCheckRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_PreRestartCheckResponse__Output>): grpc.ClientUnaryCall;
+  preRestartCheck(argument: _runnel_v1_PreRestartCheckRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_PreRestartCheckResponse__Output>): grpc.ClientUnaryCall;
+  preRestartCheck(argument: _runnel_v1_PreRestartCheckRequest, callback: grpc.requestCallback<_runnel_v1_PreRestartCheckResponse__Output>): grpc.ClientUnaryCall;
+  
 }
 
 export interface AdminHandlers extends grpc.UntypedServiceImplementation {
@@ -68,6 +108,19 @@ export interface AdminHandlers extends grpc.UntypedServiceImplementation {
    */
   DescribeTopics: grpc.handleUnaryCall<_runnel_v1_DescribeTopicsRequest__Output, _runnel_v1_DescribeTopicsResponse>;
   
+  /**
+   * Whether this broker, after a restart, is back in the ISR (with its current broker epoch) of
+   * every partition it replicates.
+   */
+  PostRestartCheck: grpc.handleUnaryCall<_runnel_v1_PostRestartCheckRequest__Output, _runnel_v1_PostRestartCheckResponse>;
+  
+  /**
+   * Whether this broker can stop now: no partition it is in the ISR of would drop below its
+   * min.insync.replicas or lose its last in-sync replica. Read from the partition states the
+   * broker follows; the operator asks it before restarting the broker.
+   */
+  PreRestartCheck: grpc.handleUnaryCall<_runnel_v1_PreRestartCheckRequest__Output, _runnel_v1_PreRestartCheckResponse>;
+  
 }
 
 export interface AdminDefinition extends grpc.ServiceDefinition {
@@ -75,4 +128,6 @@ export interface AdminDefinition extends grpc.ServiceDefinition {
   DeleteTopics: MethodDefinition<_runnel_v1_DeleteTopicsRequest, _runnel_v1_DeleteTopicsResponse, _runnel_v1_DeleteTopicsRequest__Output, _runnel_v1_DeleteTopicsResponse__Output>
   DescribeCluster: MethodDefinition<_runnel_v1_DescribeClusterRequest, _runnel_v1_DescribeClusterResponse, _runnel_v1_DescribeClusterRequest__Output, _runnel_v1_DescribeClusterResponse__Output>
   DescribeTopics: MethodDefinition<_runnel_v1_DescribeTopicsRequest, _runnel_v1_DescribeTopicsResponse, _runnel_v1_DescribeTopicsRequest__Output, _runnel_v1_DescribeTopicsResponse__Output>
+  PostRestartCheck: MethodDefinition<_runnel_v1_PostRestartCheckRequest, _runnel_v1_PostRestartCheckResponse, _runnel_v1_PostRestartCheckRequest__Output, _runnel_v1_PostRestartCheckResponse__Output>
+  PreRestartCheck: MethodDefinition<_runnel_v1_PreRestartCheckRequest, _runnel_v1_PreRestartCheckResponse, _runnel_v1_PreRestartCheckRequest__Output, _runnel_v1_PreRestartCheckResponse__Output>
 }
