@@ -17,6 +17,8 @@ export interface AssignContext {
   config: LogConfig;
   /** The next offset to hand out. */
   nextOffset: number;
+  /** One past the last written offset (below `nextOffset` while appends are being written). */
+  logEndOffset: number;
   /** The latest epoch in the leader-epoch cache (-1 if none). */
   latestEpoch: number;
 }
@@ -81,7 +83,10 @@ export function assignOffsets(buffer: Buffer, options: { leaderEpoch: number; as
     let latest = ctx.latestEpoch;
     for (const b of framed) {
       if (b.baseOffset < next || (!gapsAllowed && b.baseOffset !== next)) {
-        throw new RunnelError('INVALID_REQUEST', `Cannot append to ${name} as follower: batch base offset ${b.baseOffset} does not continue the log at offset ${next}`);
+        const inFlight = next === ctx.nextOffset && ctx.logEndOffset !== next
+          ? ` (the log ends at ${ctx.logEndOffset}; offsets up to ${next - 1} are handed out to appends still being written)`
+          : '';
+        throw new RunnelError('INVALID_REQUEST', `Cannot append to ${name} as follower: batch base offset ${b.baseOffset} does not continue the log at offset ${next}${inFlight}`);
       }
       if (b.epoch < latest) {
         throw new RunnelError('INVALID_REQUEST', `Cannot append to ${name} as follower: batch at offset ${b.baseOffset} has leader epoch ${b.epoch}, older than the log's latest epoch ${latest}; truncate first`);

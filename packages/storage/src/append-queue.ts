@@ -36,6 +36,8 @@ export interface AppendQueueHost {
   fail(what: string, cause: unknown): RunnelError;
   /** The bytes up to `logEndOffset` are written. */
   advanceLogEnd(logEndOffset: number): void;
+  /** Called with each run of appends once written, before the log end moves past them. */
+  written?(run: readonly PendingAppend[]): void;
   /** Unwritten appends were rejected: hand out offsets from the log end again. */
   rewind(): void;
   /** After a failed write: drop epochs that start past the log end. */
@@ -155,6 +157,7 @@ export class AppendQueue {
     }
     seg.recordBatches(booked, this.#host.config().indexIntervalBytes);
     seg.firstAppendAt ??= now;
+    this.#host.written?.(run);
     this.#host.advanceLogEnd(run.at(-1)!.lastOffset + 1);
     for (const e of run) e.written.resolve();
     return undefined;

@@ -4,7 +4,7 @@
  */
 import { batchSizeAt, decodeRecordBatch, readBatchHeader } from '@runnel/protocol';
 import { scanBatches } from './batch-scanner.ts';
-import type { LogSegment } from './log-segment.ts';
+import type { LogSegment, ReadAllocator } from './log-segment.ts';
 
 /** Where a batch sits in a segment. */
 export interface BatchLocation {
@@ -30,11 +30,12 @@ export async function locateBatch(segment: LogSegment, offset: number, end = seg
 /**
  * Reads whole batches of `segment` from `location`: as many as fit in `maxBytes` (at least the
  * first, however large), stopping before any batch whose last offset reaches `maxOffset`.
- * Returns the bytes exactly as stored (a view of one fs read; nothing is re-encoded).
+ * Returns the bytes exactly as stored (a view of one fs read, into a buffer from `allocate` when
+ * given; nothing is re-encoded).
  */
-export async function readBatchesFrom(segment: LogSegment, location: BatchLocation, maxBytes: number, maxOffset: number): Promise<Buffer> {
+export async function readBatchesFrom(segment: LogSegment, location: BatchLocation, maxBytes: number, maxOffset: number, allocate?: ReadAllocator): Promise<Buffer> {
   if (location.lastOffset >= maxOffset) return Buffer.alloc(0);
-  const buf = await segment.read(location.position, Math.max(maxBytes, location.size));
+  const buf = await segment.read(location.position, Math.max(maxBytes, location.size), allocate);
   let end = 0;
   while (end < buf.length) {
     const size = batchSizeAt(buf, end);
@@ -65,12 +66,12 @@ export function segmentIndexFor(segments: readonly LogSegment[], offset: number)
  * compaction gap): see {@link readBatchesFrom}. Undefined when no batch holds `offset` or later.
  * Each segment is pinned while read, so retention or truncation cannot close it underneath.
  */
-export async function readFromSegments(segments: readonly LogSegment[], offset: number, maxBytes: number, maxOffset: number): Promise<{ records: Buffer; firstOffset: number } | undefined> {
+export async function readFromSegments(segments: readonly LogSegment[], offset: number, maxBytes: number, maxOffset: number, allocate?: ReadAllocator): Promise<{ records: Buffer; firstOffset: number } | undefined> {
   for (let i = segmentIndexFor(segments, offset); i < segments.length; i++) {
     const seg = segments[i]!;
     const found = await seg.use(async () => {
       const location = await locateBatch(seg, offset);
-      return location === undefined ? undefined : { location, records: await readBatchesFrom(seg, location, maxBytes, maxOffset) };
+      return location === undefined ? undefined : { location, records: await readBatchesFrom(seg, location, maxBytes, maxOffset, allocate) };
     });
     if (found === undefined) continue;
     return found.records.length === 0 ? undefined : { records: found.records, firstOffset: found.location.baseOffset };

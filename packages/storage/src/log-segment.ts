@@ -20,6 +20,12 @@ export interface SegmentBatch {
   maxTimestamp: number;
 }
 
+/**
+ * Gives a read a buffer of at least `length` bytes to read into (e.g. from a pool): the caller
+ * then owns when it is reused.
+ */
+export type ReadAllocator = (length: number) => Buffer;
+
 /** `<baseOffset padded to 20 digits>.<ext>`, Kafka's file naming. */
 export function segmentFileName(baseOffset: number, ext: 'log' | 'index' | 'timeindex' | 'log.cleaned'): string {
   return `${String(baseOffset).padStart(20, '0')}.${ext}`;
@@ -197,11 +203,15 @@ export class LogSegment {
     }
   }
 
-  /** Reads `length` bytes at `position` (clamped to `size`), safe against a concurrent delete. */
-  read(position: number, length: number): Promise<Buffer> {
+  /**
+   * Reads `length` bytes at `position` (clamped to `size`), safe against a concurrent delete; into
+   * a buffer from `allocate` when given (the result is then a view of it), else into a new one.
+   */
+  read(position: number, length: number, allocate?: ReadAllocator): Promise<Buffer> {
     const len = Math.max(0, Math.min(length, this.size - position));
     if (len === 0) return Promise.resolve(Buffer.alloc(0));
-    return this.use(() => readAt(this.#file, position, len));
+    const target = allocate?.(len).subarray(0, len);
+    return this.use(() => readAt(this.#file, position, len, target));
   }
 
   /** Cuts the file at `position` (a batch boundary) and rebuilds the in-memory indexes. */

@@ -121,6 +121,30 @@ describe('PartitionLog append and read', () => {
     await removeDir(leaderDir);
   });
 
+  it('refuses a follower append while an append of its own is being written, naming the log end and the offsets handed out', async () => {
+    const otherDir = await makeTempDir();
+    const other = await PartitionLog.open({ dir: otherDir, config: testConfig() });
+    await other.append(batchOf(2, 'a'), { leaderEpoch: 3, assignOffsets: true });
+    await other.append(batchOf(2, 'new'), { leaderEpoch: 4, assignOffsets: true });
+    const { records } = await other.read(2, { maxBytes: 1 << 20 });
+    const log = await PartitionLog.open({ dir, config: testConfig() });
+    await log.append(batchOf(2, 'a'), { leaderEpoch: 3, assignOffsets: true });
+    // Offsets 2..3 are handed out at once; the write completes later.
+    const own = log.append(batchOf(2, 'own'), { leaderEpoch: 3, assignOffsets: true });
+    await expect(log.append(Buffer.from(records), { leaderEpoch: 4, assignOffsets: false })).rejects.toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: expect.stringContaining('does not continue the log at offset 4 (the log ends at 2; offsets up to 3 are handed out to appends still being written)') as string,
+    });
+    await expect(own).resolves.toMatchObject({ baseOffset: 2, lastOffset: 3 });
+    // Once written, offset assignment and the log end agree again: truncation (here, to the divergence) works.
+    await log.truncateTo(2);
+    await log.append(Buffer.from(records), { leaderEpoch: 4, assignOffsets: false });
+    expect(values((await log.read(0, { maxBytes: 1 << 20 })).records)).toEqual(['a-0', 'a-1', 'new-0', 'new-1']);
+    await other.close();
+    await log.close();
+    await removeDir(otherDir);
+  });
+
   it('fences a leader append with an epoch older than the log holds', async () => {
     const log = await PartitionLog.open({ dir, config: testConfig() });
     await log.append(batchOf(1, 'a'), { leaderEpoch: 7, assignOffsets: true });

@@ -17,8 +17,9 @@ import { GroupCommit } from './group-commit.ts';
 import { LeaderEpochCache } from './leader-epoch-cache.ts';
 import { loadSegments, type RecoveryTruncation } from './log-loader.ts';
 import { findOffsetForTimestamp, locateBatch, readFromSegments } from './log-reader.ts';
-import { LogSegment } from './log-segment.ts';
+import { LogSegment, type ReadAllocator } from './log-segment.ts';
 import { SerialLane } from './serial-lane.ts';
+import { TailCache } from './tail-cache.ts';
 import { fsyncChannel, stderrLogger, type StorageLogger } from './storage-events.ts';
 import { nodeStorageIo, type StorageIo } from './storage-io.ts';
 import { readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint-file.ts';
@@ -26,6 +27,10 @@ import { selectRetainedPrefix } from './log-retention.ts';
 import { compactSegments } from './log-compactor.ts';
 import type { LogConfig } from './log-config.ts';
 import { verifySegments, type IntegrityReport } from './log-verifier.ts';
+
+/** Bytes of recent small appends each log keeps in memory for tail readers, and the largest append kept. */
+const TAIL_CACHE_BYTES = 256 * 1024;
+const TAIL_CACHE_MAX_APPEND_BYTES = 64 * 1024;
 
 /** Checkpoint file names inside a partition directory. */
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
@@ -51,6 +56,8 @@ export interface AppendOptions {
   leaderEpoch: number;
   /** true: leader, stamp offsets and epoch. false: follower, batches carry offsets that must continue the log. */
   assignOffsets: boolean;
+  /** Called once the batches are written (readable), before an `fsync`-mode append waits for the sync. */
+  onWritten?: () => void;
 }
 
 /** What an append wrote. */
@@ -67,6 +74,7 @@ interface PreparedAppend {
   appendTime: number;
   durability: LogConfig['durability'];
   timestampType: LogConfig['timestampType'];
+  onWritten: (() => void) | undefined;
 }
 
 /** The log of one partition replica. */
@@ -102,6 +110,8 @@ export class PartitionLog {
   /** Serializes high-watermark checkpoint writes (they share one temporary file name). */
   readonly #checkpointLane = new SerialLane();
   #checkpointedHighWatermark: number;
+  /** The latest small appends, for readers at the log end (see tail-cache.ts). */
+  readonly #tail = new TailCache({ maxBytes: TAIL_CACHE_BYTES, maxAppendBytes: TAIL_CACHE_MAX_APPEND_BYTES });
 
   private constructor(options: PartitionLogOptions & { io: StorageIo; logger: StorageLogger; name: string }, segments: LogSegment[], epochs: LeaderEpochCache, hw: number, truncations: RecoveryTruncation[]) {
     this.name = options.name;
@@ -125,6 +135,9 @@ export class PartitionLog {
       fail: (what, cause) => this.#fail(what, cause),
       advanceLogEnd: (offset) => {
         this.#logEndOffset = offset;
+      },
+      written: (run) => {
+        for (const e of run) this.#tail.add(e.buffer, e.batches);
       },
       rewind: () => {
         this.#nextOffset = this.#logEndOffset;
@@ -275,19 +288,20 @@ export class PartitionLog {
     if (this.#failure !== undefined) throw this.#failure;
     if (this.#closed) throw new RunnelError('STORAGE_ERROR', `Cannot append to ${this.name}: the log is closed`);
     if (this.#truncating) throw new RunnelError('INVALID_REQUEST', `Cannot append to ${this.name}: the log is being truncated`);
-    const assigned = assignOffsets(buffer, options, { name: this.name, config: this.config, nextOffset: this.#nextOffset, latestEpoch: this.leaderEpochs.latestEpoch });
+    const assigned = assignOffsets(buffer, options, { name: this.name, config: this.config, nextOffset: this.#nextOffset, logEndOffset: this.#logEndOffset, latestEpoch: this.leaderEpochs.latestEpoch });
     // The epoch cache changes in memory at once (the next append sees it); the file write is awaited below.
     const epochWrites = assigned.newEpochs.map((e) => this.leaderEpochs.assign(e.epoch, e.startOffset));
     const entry: PendingAppend = { buffer, batches: assigned.batches, baseOffset: assigned.baseOffset, lastOffset: assigned.lastOffset, written: Promise.withResolvers<void>() };
     this.#nextOffset = assigned.lastOffset + 1;
     this.#writer.push(entry);
-    return { entry, epochWrite: Promise.all(epochWrites).then(() => undefined), appendTime: assigned.appendTime, durability: this.#config.durability, timestampType: this.#config.timestampType };
+    return { entry, epochWrite: Promise.all(epochWrites).then(() => undefined), appendTime: assigned.appendTime, durability: this.#config.durability, timestampType: this.#config.timestampType, onWritten: options.onWritten };
   }
 
   async #finish(p: PreparedAppend): Promise<AppendResult> {
     const [written, epochs] = await Promise.allSettled([p.entry.written.promise, p.epochWrite]);
     if (written.status === 'rejected') throw written.reason;
     if (epochs.status === 'rejected') throw this.#fail('the leader-epoch checkpoint could not be written', epochs.reason);
+    p.onWritten?.();
     if (p.durability === 'fsync') await this.#groupCommit.waitFor(p.entry.lastOffset + 1);
     return { baseOffset: p.entry.baseOffset, lastOffset: p.entry.lastOffset, logAppendTime: p.timestampType === 'logAppend' ? p.appendTime : -1 };
   }
@@ -334,11 +348,13 @@ export class PartitionLog {
    * Whole batches from the one containing `offset`, up to `maxBytes` (at least one batch), never
    * a batch whose last offset is at or past `maxOffset` (exclusive bound, e.g. the high
    * watermark). `firstOffset` is the base offset of the first batch returned (it may be below
-   * `offset`, which sits inside it), or `offset` when nothing is returned.
+   * `offset`, which sits inside it), or `offset` when nothing is returned. With `allocate`, bytes
+   * that must be read or assembled go into a buffer it gives (`records` is then a view of it,
+   * valid until the caller reuses that buffer); otherwise into a new buffer.
    *
    * @throws RunnelError OFFSET_OUT_OF_RANGE when offset is below logStartOffset or above logEndOffset
    */
-  async read(offset: number, options: { maxBytes: number; maxOffset?: number }): Promise<{ records: Buffer; firstOffset: number }> {
+  async read(offset: number, options: { maxBytes: number; maxOffset?: number; allocate?: ReadAllocator }): Promise<{ records: Buffer; firstOffset: number }> {
     if (this.#closed) throw new RunnelError('STORAGE_ERROR', `Cannot read ${this.name}: the log is closed`);
     const start = this.logStartOffset;
     const end = this.#logEndOffset;
@@ -348,7 +364,9 @@ export class PartitionLog {
     const limit = Math.min(options.maxOffset ?? end, end);
     const empty = { records: Buffer.alloc(0), firstOffset: offset };
     if (offset >= limit) return empty;
-    return (await readFromSegments(this.#segments, offset, options.maxBytes, limit)) ?? empty;
+    const cached = this.#tail.read(offset, options.maxBytes, limit, options.allocate);
+    if (cached !== undefined) return cached.records.length === 0 ? empty : cached;
+    return (await readFromSegments(this.#segments, offset, options.maxBytes, limit, options.allocate)) ?? empty;
   }
 
   /** The first offset whose record timestamp is >= `timestamp`, with that timestamp; null if none. */
@@ -368,6 +386,7 @@ export class PartitionLog {
       throw new RunnelError('INVALID_REQUEST', `Cannot truncate ${this.name} to ${offset}: appends are in flight`);
     }
     if (offset >= this.#logEndOffset) return;
+    this.#tail.clear();
     this.#truncating = true;
     try {
       await this.#lane.run(() => this.#truncate(offset));
@@ -443,6 +462,8 @@ export class PartitionLog {
         if (i < 0 || this.#closed) return false;
         await commit();
         this.#segments[i] = replacement;
+        // Tail readers see the compacted bytes from now on.
+        this.#tail.clear();
         return true;
       }),
       io: this.#io,
