@@ -44,4 +44,31 @@ describe('assignReplicas', () => {
     expect(() => assignReplicas(0, 1, [0])).toThrow(/partitions must be >= 1/);
     expect(() => assignReplicas(3, 2, [0])).toThrow(/replication factor 2 needs 1..1 brokers/);
   });
+
+  it('with racks, puts the replicas of a partition on different racks and still spreads leaders (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 40 }), fc.nat(), fc.nat(), (rackCount, perRack, partitions, s, r) => {
+        const ids = Array.from({ length: rackCount * perRack }, (_, i) => i);
+        const racks = Object.fromEntries(ids.map((id) => [id, `zone-${id % rackCount}`]));
+        const rf = 1 + (r % Math.min(3, ids.length));
+        const a = assignReplicas(partitions, rf, ids, { startIndex: s % ids.length, replicaShift: r % ids.length, racks });
+        expect(a).toHaveLength(partitions);
+        const leaders = new Map<number, number>();
+        for (const replicas of a) {
+          expect(new Set(replicas).size).toBe(rf);
+          // One replica per rack while there are racks left.
+          expect(new Set(replicas.map((id) => racks[id])).size).toBe(Math.min(rf, rackCount));
+          leaders.set(replicas[0]!, (leaders.get(replicas[0]!) ?? 0) + 1);
+        }
+        const counts = [...leaders.values()];
+        if (partitions >= ids.length) expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+      }),
+      { seed: 20261204 },
+    );
+  });
+
+  it('with racks, the same rack-unaware result when every broker is in one rack', () => {
+    const racks = { 0: 'a', 1: 'a', 2: 'a' };
+    expect(assignReplicas(6, 2, [0, 1, 2], { startIndex: 0, replicaShift: 0, racks })).toEqual(assignReplicas(6, 2, [0, 1, 2], { startIndex: 0, replicaShift: 0 }));
+  });
 });

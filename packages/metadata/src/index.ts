@@ -10,6 +10,8 @@ export {
   partitionStateName,
   brokerRegistrationName,
   initialPartitionState,
+  withSpecConfigs,
+  SPEC_FIELD_CONFIGS,
 } from './topic-model.ts';
 export { validateTopicName, MAX_TOPIC_NAME_LENGTH } from './validate-topic-name.ts';
 export { assignReplicas, type AssignReplicasOptions } from './assign-replicas.ts';
@@ -38,8 +40,13 @@ export {
   topicResourceName,
   dnsSafeTopicName,
   validateClusterName,
+  BROKER_ID_LABEL,
+  TOPIC_ANNOTATION,
+  PARTITION_ANNOTATION,
 } from './kubernetes/kube-names.ts';
 export { BROKER_RBAC_RULES, type PolicyRule } from './kubernetes/rbac-rules.ts';
+export { decodePartitionLease } from './kubernetes/lease-codecs.ts';
+export type { KubeObject } from './kubernetes/kube-object.ts';
 // Custom resources: schemas (the one source of truth), rendered CRDs, and installing them.
 export { TopicSpecSchema, TopicStatusSchema, type TopicSpec, type TopicStatus } from './crds/topic-schema.ts';
 export { ClusterSpecSchema, ClusterStatusSchema, type ClusterSpec, type ClusterStatus } from './crds/cluster-schema.ts';

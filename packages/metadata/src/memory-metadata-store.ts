@@ -1,14 +1,17 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { MetadataStoreError } from './errors.ts';
 import type { MetadataStore, ObjectCollection, Versioned, WatchEvent, WatchOptions } from './metadata-store.ts';
 import type { BrokerRegistration, PartitionState, TopicDefinition } from './topic-model.ts';
 import { writeChannel, type StoreWriteEvent } from './store-diagnostics.ts';
+import { StoreJournal } from './store-journal.ts';
 import { WatchQueue } from './watch-queue.ts';
 
 /** Options of {@link MemoryMetadataStore.open}. */
 export interface MemoryMetadataStoreOptions {
-  /** JSON file that keeps the store across restarts (written atomically after every change). @default none: memory only */
+  /**
+   * JSON file that keeps the store across restarts: a snapshot, plus a journal `<path>.journal`
+   * to which every change is appended (group-committed) before the call resolves.
+   * @default none: memory only
+   */
   readonly path?: string;
   /** Changes kept for watches that resume from an older version. @default 10000 */
   readonly historyLimit?: number;
@@ -34,8 +37,9 @@ interface Snapshot {
  * {@link MetadataStore} in memory, with the semantics of the Kubernetes API: one store-wide
  * revision counter (etcd's), `resourceVersion` = the revision of an object's last write, CAS on
  * update and delete, list-then-watch without gaps from a bounded history. With `path` set, every
- * change is written to a JSON file (temp file, fsync, rename) before the call resolves, so local
- * mode keeps its topics — and partition leader epochs, which must never go back — across restarts.
+ * change is journaled durably before the call resolves ({@link StoreJournal}), so local mode keeps
+ * its topics — and partition leader epochs, which must never go back — across restarts, and
+ * creating n partitions writes O(n) bytes.
  */
 export class MemoryMetadataStore implements MetadataStore {
   readonly kind = 'local' as const;
@@ -51,13 +55,11 @@ export class MemoryMetadataStore implements MetadataStore {
   #compactedRevision = 0;
   readonly #historyLimit: number;
   readonly #watchBufferLimit: number;
-  readonly #path: string | undefined;
-  #dirty = false;
-  #writes: Promise<void> = Promise.resolve();
+  readonly #journal: StoreJournal<Snapshot> | undefined;
   #closed = false;
 
   private constructor(options: MemoryMetadataStoreOptions) {
-    this.#path = options.path;
+    this.#journal = options.path === undefined ? undefined : new StoreJournal({ path: options.path, snapshot: () => this.#snapshot() });
     this.#historyLimit = options.historyLimit ?? 10_000;
     this.#watchBufferLimit = options.watchBufferLimit ?? 10_000;
     this.topics = this.#collection<TopicDefinition>('topics');
@@ -68,7 +70,7 @@ export class MemoryMetadataStore implements MetadataStore {
   /** Opens a store, loading `path` when it exists. A file that does not parse is an error, never silently reset. */
   static async open(options: MemoryMetadataStoreOptions = {}): Promise<MemoryMetadataStore> {
     const store = new MemoryMetadataStore(options);
-    if (options.path !== undefined) await store.#load(options.path);
+    await store.#load();
     return store;
   }
 
@@ -81,29 +83,34 @@ export class MemoryMetadataStore implements MetadataStore {
     if (this.#closed) return;
     this.#closed = true;
     for (const kind of KINDS) for (const w of [...this.#watchers[kind]]) w.end();
-    await this.#writes;
+    if (this.#journal !== undefined) {
+      // Leave one compact snapshot behind, so the next open reads no journal.
+      await this.#journal.compact().catch(() => undefined);
+      await this.#journal.close();
+    }
   }
 
-  async #load(path: string): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
+  async #load(): Promise<void> {
+    if (this.#journal === undefined) return;
+    const { snapshot, entries } = await this.#journal.load((text) => {
+      const parsed = JSON.parse(text) as Snapshot;
+      if (typeof parsed.revision !== 'number' || typeof parsed.objects !== 'object') throw new Error('missing revision or objects');
+      return parsed;
+    });
+    if (snapshot !== undefined) {
+      this.#revision = snapshot.revision;
+      for (const kind of KINDS) {
+        for (const obj of snapshot.objects[kind] ?? []) this.#objects[kind].set(obj.name, obj);
+      }
     }
-    let snapshot: Snapshot;
-    try {
-      snapshot = JSON.parse(text) as Snapshot;
-      if (typeof snapshot.revision !== 'number' || typeof snapshot.objects !== 'object') throw new Error('missing revision or objects');
-    } catch (err) {
-      throw new Error(`Cannot load metadata store ${path}: not a valid store file (${(err as Error).message})`, { cause: err });
+    for (const entry of entries) {
+      const objects = this.#objects[entry.kind as Kind] as Map<string, Versioned<unknown>> | undefined;
+      if (objects === undefined) throw new Error(`Cannot load metadata store journal: unknown kind ${entry.kind} at revision ${entry.revision}`);
+      if (entry.type === 'DELETED') objects.delete(entry.name);
+      else objects.set(entry.name, Object.freeze({ name: entry.name, resourceVersion: String(entry.revision), value: entry.value }));
+      this.#revision = Math.max(this.#revision, entry.revision);
     }
-    this.#revision = snapshot.revision;
-    this.#compactedRevision = snapshot.revision;
-    for (const kind of KINDS) {
-      for (const obj of snapshot.objects[kind] ?? []) this.#objects[kind].set(obj.name, obj);
-    }
+    this.#compactedRevision = this.#revision;
   }
 
   #collection<T>(kind: Kind): ObjectCollection<T> {
@@ -157,7 +164,7 @@ export class MemoryMetadataStore implements MetadataStore {
     // As etcd does, a change is visible to watchers only once it is durable: a watcher never acts
     // on a change that a crash could still undo. (Reads and CAS see it at once, so two writers
     // with the same version cannot both win.)
-    await this.#persist();
+    await this.#journal?.append({ revision, kind, type, name, value });
     this.#history.push({ kind, revision, event });
     if (this.#history.length > this.#historyLimit) {
       const dropped = this.#history.splice(0, this.#history.length - this.#historyLimit);
@@ -193,26 +200,6 @@ export class MemoryMetadataStore implements MetadataStore {
     return queue;
   }
 
-  /** Resolves once a snapshot including every change so far is on disk. Writes coalesce. */
-  #persist(): Promise<void> {
-    const path = this.#path;
-    if (path === undefined) return Promise.resolve();
-    this.#dirty = true;
-    const next = this.#writes.then(async () => {
-      if (!this.#dirty) return;
-      this.#dirty = false;
-      try {
-        await writeFileAtomically(path, JSON.stringify(this.#snapshot()));
-      } catch (err) {
-        this.#dirty = true;
-        throw new Error(`Cannot persist metadata store to ${path}: ${(err as Error).message}`, { cause: err });
-      }
-    });
-    // The chain itself never rejects, so one failed write does not poison later ones.
-    this.#writes = next.catch(() => undefined);
-    return next;
-  }
-
   #snapshot(): Snapshot {
     return {
       revision: this.#revision,
@@ -238,25 +225,5 @@ async function observeWrite<R>(collection: string, name: string, op: StoreWriteE
     throw err;
   } finally {
     writeChannel.publish({ collection, name, op, outcome, ...(code !== undefined ? { code } : {}), durationMs: performance.now() - started, rateLimitedMs: 0 } satisfies StoreWriteEvent);
-  }
-}
-
-/** Writes `path` so a crash leaves either the old or the new content: temp file, fsync, rename, fsync dir. */
-async function writeFileAtomically(path: string, content: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp`;
-  const file = await open(tmp, 'w');
-  try {
-    await file.writeFile(content);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await rename(tmp, path);
-  const dir = await open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
   }
 }

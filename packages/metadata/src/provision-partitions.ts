@@ -11,6 +11,8 @@ export interface ProvisionPartitionsOptions {
   readonly placement?: AssignReplicasOptions;
   /** Compare-and-swap retries of the topic before giving up. @default 10 */
   readonly maxConflicts?: number;
+  /** Partition records created at once (the store's own rate limits still apply). @default 32 */
+  readonly concurrency?: number;
 }
 
 /** What {@link provisionPartitions} did. */
@@ -52,19 +54,28 @@ export async function provisionPartitions(store: MetadataStore, topicName: strin
       if (!(isMetadataStoreError(err, 'CONFLICT') || isMetadataStoreError(err, 'UNKNOWN_OUTCOME')) || conflicts >= maxConflicts) throw err;
     }
   }
+  // Partition records are independent, so they are created with bounded concurrency: a store that
+  // group-commits (the memory store's journal) or pipelines requests then shares its round trips.
+  const outcome: Array<'created' | 'existing'> = new Array<'created' | 'existing'>(topic.value.partitions);
+  let nextPartition = 0;
+  const createNext = async (): Promise<void> => {
+    for (let p = nextPartition++; p < topic.value.partitions; p = nextPartition++) {
+      const name = partitionStateName(topicName, p);
+      try {
+        await store.partitions.create(name, initialPartitionState(topic.value, p));
+        outcome[p] = 'created';
+      } catch (err) {
+        if (isMetadataStoreError(err, 'ALREADY_EXISTS')) outcome[p] = 'existing';
+        else if (isMetadataStoreError(err, 'UNKNOWN_OUTCOME') && (await store.partitions.get(name)) !== undefined) outcome[p] = 'created';
+        else throw err;
+      }
+    }
+  };
+  const workers = Math.min(options.concurrency ?? 32, topic.value.partitions);
+  await Promise.all(Array.from({ length: workers }, createNext));
   const created: string[] = [];
   const existing: string[] = [];
-  for (let p = 0; p < topic.value.partitions; p++) {
-    const name = partitionStateName(topicName, p);
-    try {
-      await store.partitions.create(name, initialPartitionState(topic.value, p));
-      created.push(name);
-    } catch (err) {
-      if (isMetadataStoreError(err, 'ALREADY_EXISTS')) existing.push(name);
-      else if (isMetadataStoreError(err, 'UNKNOWN_OUTCOME') && (await store.partitions.get(name)) !== undefined) created.push(name);
-      else throw err;
-    }
-  }
+  for (let p = 0; p < topic.value.partitions; p++) (outcome[p] === 'created' ? created : existing).push(partitionStateName(topicName, p));
   return { topic, created, existing };
 }
 

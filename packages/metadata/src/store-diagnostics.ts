@@ -2,8 +2,8 @@ import { channel } from 'node:diagnostics_channel';
 
 /**
  * Instrumentation of the Kubernetes store through `node:diagnostics_channel` (free when nobody
- * subscribes), so the broker can export `runnel_lease_writes_total` and
- * `runnel_lease_conflicts_total` without the store depending on a metrics library.
+ * subscribes), so write and watch outcomes can be measured without the store depending on a
+ * metrics library.
  */
 
 /** Name of the channel that receives one {@link StoreWriteEvent} per write request. */

@@ -17,6 +17,31 @@ export interface TopicDefinition {
   readonly configs: Readonly<Record<string, string>>;
   /** Replica broker ids per partition; the first is the preferred leader. */
   readonly assignments: ReadonlyArray<readonly number[]>;
+  /** `Topic.spec.minInsyncReplicas`; when set, `configs['min.insync.replicas']` carries the same value (see {@link withSpecConfigs}). */
+  readonly minInsyncReplicas?: number;
+  /** `Topic.spec.uncleanLeaderElection`; when set, `configs['unclean.leader.election.enable']` carries the same value. */
+  readonly uncleanLeaderElection?: boolean;
+  /** `Topic.spec.deletionPolicy`: whether deleting the Topic deletes its partitions and data (the operator's finalizer). */
+  readonly deletionPolicy?: 'Delete' | 'Retain';
+}
+
+/** Topic configs that a first-class spec field also sets: field → config key. */
+export const SPEC_FIELD_CONFIGS = { minInsyncReplicas: 'min.insync.replicas', uncleanLeaderElection: 'unclean.leader.election.enable' } as const;
+
+/**
+ * The topic with every first-class spec field also in `configs`, where brokers read it
+ * (`min.insync.replicas`, `unclean.leader.election.enable`): the field wins over a config key of
+ * the same meaning (admission refuses both together). Returns the same object when nothing changes.
+ */
+export function withSpecConfigs(topic: TopicDefinition): TopicDefinition {
+  let configs: Record<string, string> | undefined;
+  for (const [field, key] of Object.entries(SPEC_FIELD_CONFIGS) as Array<[keyof typeof SPEC_FIELD_CONFIGS, string]>) {
+    const value = topic[field];
+    if (value === undefined || topic.configs[key] === String(value)) continue;
+    configs ??= { ...topic.configs };
+    configs[key] = String(value);
+  }
+  return configs === undefined ? topic : { ...topic, configs };
 }
 
 /** A replica identified by broker id and incarnation (KIP-903): a restarted broker is a new member. */

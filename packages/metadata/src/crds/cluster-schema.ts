@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ConditionSchema } from './condition-schema.ts';
-import { StringMap, type CelRule } from './schema-helpers.ts';
+import { AnyObject, StringMap, type CelRule } from './schema-helpers.ts';
 
 /**
  * The `Cluster` resource (runnel.dev/v1alpha1): one Runnel cluster (brokers as a StatefulSet). The
@@ -40,7 +40,33 @@ export const ClusterSpecSchema = Type.Object(
         { description: 'CPU and memory of each broker container.' },
       ),
     ),
-    config: Type.Optional(StringMap(Type.String(), { description: 'Broker configuration (key = value), rendered into the broker ConfigMap.' })),
+    config: Type.Optional(
+      StringMap(Type.String(), { description: 'Broker configuration (key = value), rendered into the broker ConfigMap; a change rolls the brokers one at a time.' }),
+    ),
+    rackAwareness: Type.Optional(
+      Type.Object(
+        {
+          topologyKey: Type.String({
+            description: 'Node label whose value is the rack of the broker running on that node (e.g. topology.kubernetes.io/zone). Replica placement puts each replica of a partition on a different rack when it can.',
+            minLength: 1,
+            maxLength: 317,
+          }),
+        },
+        { description: 'Rack awareness: where brokers run decides where replicas go.' },
+      ),
+    ),
+    podTemplate: Type.Optional(
+      Type.Object(
+        {
+          annotations: Type.Optional(StringMap(Type.String(), { description: 'Annotations added to every broker pod.' })),
+          nodeSelector: Type.Optional(StringMap(Type.String(), { description: 'Node labels a broker pod requires.' })),
+          priorityClassName: Type.Optional(Type.String({ description: 'PriorityClass of the broker pods.', minLength: 1 })),
+          affinity: Type.Optional(AnyObject('Affinity of the broker pods (core/v1 Affinity).')),
+          tolerations: Type.Optional(Type.Array(AnyObject('A core/v1 Toleration.'), { description: 'Tolerations of the broker pods.' })),
+        },
+        { description: 'Overrides of the broker pod template.' },
+      ),
+    ),
   },
   { description: 'Desired state of the cluster.' },
 );
@@ -50,6 +76,20 @@ export const ClusterStatusSchema = Type.Object(
   {
     replicas: Type.Optional(Type.Integer({ description: 'Broker pods that exist.' })),
     readyReplicas: Type.Optional(Type.Integer({ description: 'Broker pods that are ready.' })),
+    readyBrokers: Type.Optional(Type.String({ description: 'Ready brokers over desired brokers, e.g. 3/3 (for kubectl get).' })),
+    underReplicatedPartitions: Type.Optional(Type.Integer({ description: 'Partitions of the cluster whose ISR is smaller than their replica list, from the partition Leases.' })),
+    offlinePartitions: Type.Optional(Type.Integer({ description: 'Partitions of the cluster without a leader, from the partition Leases.' })),
+    brokers: Type.Optional(
+      Type.Array(
+        Type.Object({
+          id: Type.Integer({ description: 'Broker id (the pod ordinal).' }),
+          pod: Type.String({ description: 'Pod name.' }),
+          ready: Type.Boolean({ description: 'Whether the pod is Ready.' }),
+          rack: Type.Optional(Type.String({ description: 'Rack, from the node label named by spec.rackAwareness.topologyKey.' })),
+        }),
+        { description: 'One entry per broker pod.' },
+      ),
+    ),
     observedGeneration: Type.Optional(Type.Integer({ description: 'metadata.generation this status describes.' })),
     conditions: Type.Optional(Type.Array(ConditionSchema, { description: 'Ready and other conditions.' })),
   },

@@ -4,6 +4,7 @@ import { RUNNEL_GROUP } from '../kubernetes/kube-names.ts';
 import { ClusterSpecSchema, ClusterStatusSchema } from './cluster-schema.ts';
 import { toJsonSchema, type CelRule } from './schema-helpers.ts';
 import { TopicSpecSchema, TopicStatusSchema } from './topic-schema.ts';
+import { MAX_TOPIC_NAME_LENGTH } from '../validate-topic-name.ts';
 
 /** One generated CRD file. */
 export interface RenderedCrd {
@@ -47,16 +48,17 @@ const DEFINITIONS: readonly CrdDefinition[] = [
     spec: TopicSpecSchema,
     status: TopicStatusSchema,
     printerColumns: [
-      { name: 'Partitions', type: 'integer', jsonPath: '.spec.partitions', description: 'Desired partitions' },
+      { name: 'Partitions', type: 'integer', jsonPath: '.status.partitions', description: 'Partitions that exist (a partition Lease each)' },
       { name: 'RF', type: 'integer', jsonPath: '.spec.replicationFactor', description: 'Replication factor' },
-      { name: 'Under-Replicated', type: 'integer', jsonPath: '.status.underReplicatedPartitions', description: 'Partitions with ISR smaller than their replicas' },
+      { name: 'Under-Replicated', type: 'integer', jsonPath: '.status.underReplicatedPartitions', description: 'Partitions with ISR smaller than their replicas, live' },
+      { name: 'Offline', type: 'integer', jsonPath: '.status.offlinePartitions', description: 'Partitions without a leader, live' },
       readyColumn,
       ageColumn,
     ],
     rootValidations: [
       {
-        rule: 'has(self.spec.topicName) || self.metadata.name.size() <= 249',
-        message: 'metadata.name longer than 249 characters needs spec.topicName (the Kafka name limit)',
+        rule: `has(self.spec.topicName) || self.metadata.name.size() <= ${MAX_TOPIC_NAME_LENGTH}`,
+        message: `metadata.name longer than ${MAX_TOPIC_NAME_LENGTH} characters needs spec.topicName (the topic name limit)`,
       },
     ],
   },
@@ -68,9 +70,9 @@ const DEFINITIONS: readonly CrdDefinition[] = [
     spec: ClusterSpecSchema,
     status: ClusterStatusSchema,
     printerColumns: [
-      { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas', description: 'Desired brokers' },
-      { name: 'Ready-Replicas', type: 'integer', jsonPath: '.status.readyReplicas', description: 'Ready brokers' },
+      { name: 'Brokers', type: 'string', jsonPath: '.status.readyBrokers', description: 'Ready brokers / desired brokers' },
       readyColumn,
+      { name: 'Under-Replicated', type: 'integer', jsonPath: '.status.underReplicatedPartitions', description: 'Partitions with ISR smaller than their replicas, live' },
       ageColumn,
     ],
   },

@@ -30,3 +30,8 @@ export function StringMap<T extends TSchema>(values: T, options: { description: 
 export function toJsonSchema(schema: TSchema): Record<string, unknown> {
   return JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
 }
+
+/** An object of any shape (a core Kubernetes type embedded as is; the API server validates it where it is used). */
+export function AnyObject(description: string): TUnsafe<Record<string, unknown>> {
+  return Type.Unsafe<Record<string, unknown>>({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true, description });
+}

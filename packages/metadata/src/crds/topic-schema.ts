@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { StringEnum, StringMap, type CelRule } from './schema-helpers.ts';
 import { ConditionSchema } from './condition-schema.ts';
+import { MAX_TOPIC_NAME_LENGTH } from '../validate-topic-name.ts';
 
 /**
  * The `Topic` resource (runnel.dev/v1alpha1): the one source of truth for its schema. The CRD in
@@ -9,7 +10,7 @@ import { ConditionSchema } from './condition-schema.ts';
  */
 
 /** Kafka's topic-name rule (validateTopicName), as a schema pattern. */
-export const TOPIC_NAME_PATTERN = '^[a-zA-Z0-9._-]{1,249}$';
+export const TOPIC_NAME_PATTERN = `^[a-zA-Z0-9._-]{1,${MAX_TOPIC_NAME_LENGTH}}$`;
 
 /** Desired state of a topic, as a user declares it. */
 export const TopicSpecSchema = Type.Object(
@@ -18,7 +19,7 @@ export const TopicSpecSchema = Type.Object(
       Type.String({
         description: 'Kafka topic name when it differs from metadata.name (uppercase and _ are allowed here, not in object names). Immutable.',
         pattern: TOPIC_NAME_PATTERN,
-        maxLength: 249,
+        maxLength: MAX_TOPIC_NAME_LENGTH,
         'x-kubernetes-validations': [{ rule: "self != '.' && self != '..'", message: "topicName must not be '.' or '..'" }] satisfies CelRule[],
       }),
     ),
@@ -45,6 +46,16 @@ export const TopicSpecSchema = Type.Object(
         fieldPath: '.minInsyncReplicas',
       },
       {
+        rule: "!has(self.minInsyncReplicas) || !has(self.configs) || !('min.insync.replicas' in self.configs)",
+        message: "set spec.minInsyncReplicas or spec.configs['min.insync.replicas'], not both",
+        fieldPath: '.minInsyncReplicas',
+      },
+      {
+        rule: "!has(self.uncleanLeaderElection) || !has(self.configs) || !('unclean.leader.election.enable' in self.configs)",
+        message: "set spec.uncleanLeaderElection or spec.configs['unclean.leader.election.enable'], not both",
+        fieldPath: '.uncleanLeaderElection',
+      },
+      {
         rule: 'has(self.topicName) == has(oldSelf.topicName) && (!has(self.topicName) || self.topicName == oldSelf.topicName)',
         message: 'spec.topicName is immutable',
         fieldPath: '.topicName',
@@ -60,6 +71,10 @@ export const TopicStatusSchema = Type.Object(
     partitions: Type.Optional(Type.Integer({ description: 'Partitions that exist (have a partition Lease).' })),
     underReplicatedPartitions: Type.Optional(Type.Integer({ description: 'Partitions whose ISR is smaller than their replica list.' })),
     offlinePartitions: Type.Optional(Type.Integer({ description: 'Partitions without a leader.' })),
+    replicationFactor: Type.Optional(Type.Integer({ description: 'Replicas per partition as placed (the smallest replica list).' })),
+    leaders: Type.Optional(
+      Type.Array(Type.Integer(), { description: 'Leader broker id per partition (-1 without a leader); only for topics of at most 32 partitions.', maxItems: 32 }),
+    ),
     observedGeneration: Type.Optional(Type.Integer({ description: 'metadata.generation this status describes.' })),
     conditions: Type.Optional(Type.Array(ConditionSchema, { description: 'Ready and other conditions.' })),
   },

@@ -145,9 +145,10 @@ describe('KubernetesMetadataStore on the real API server', () => {
   it('writes topic settings into the Topic spec (validated at admission) and store fields into the annotation', async () => {
     const { store, dispose } = await openStore();
     try {
-      const topic = { name: 'Payments_EU', topicId: crypto.randomUUID(), partitions: 2, replicationFactor: 3, configs: {}, assignments: [[0, 1, 2], [1, 2, 0]], minInsyncReplicas: 2, deletionPolicy: 'Retain', uncleanLeaderElection: false, futureField: { x: 1 } };
+      const topic = { name: 'Payments_EU', topicId: crypto.randomUUID(), partitions: 2, replicationFactor: 3, configs: {}, assignments: [[0, 1, 2], [1, 2, 0]], minInsyncReplicas: 2, deletionPolicy: 'Retain' as const, uncleanLeaderElection: false, futureField: { x: 1 } };
       const created = await store.topics.create(topic.name, topic);
-      expect(created.value).toEqual(topic);
+      // The spec fields brokers read as configs come back in configs too (withSpecConfigs).
+      expect(created.value).toEqual({ ...topic, configs: { 'min.insync.replicas': '2', 'unclean.leader.election.enable': 'false' } });
       const raw = await kube.kubectl(['get', 'topic', topicResourceName(topic.name), '-n', store.namespace, '-o', 'json']);
       const object = JSON.parse(raw.stdout) as { spec: Record<string, unknown>; metadata: { annotations: Record<string, string> } };
       expect(object.spec).toEqual({ topicName: 'Payments_EU', partitions: 2, replicationFactor: 3, configs: {}, minInsyncReplicas: 2, deletionPolicy: 'Retain', uncleanLeaderElection: false });

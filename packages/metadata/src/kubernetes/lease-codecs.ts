@@ -130,3 +130,12 @@ function parseHolder(object: KubeObject, holder: unknown): PartitionState['holde
   }
   return { id: Number(match[1]), brokerEpoch: Number(match[2]) };
 }
+
+/**
+ * The partition state of a partition Lease read by other means (an informer's cache): what the
+ * store's `partitions` collection would return for it.
+ * @throws MetadataStoreError INVALID when the Lease is not a Runnel partition Lease.
+ */
+export function decodePartitionLease(object: KubeObject): PartitionState {
+  return partitionLeaseCodec(object.metadata.labels?.[CLUSTER_LABEL] ?? '').decode(object).value;
+}
