@@ -75,7 +75,7 @@ export class Admin {
     }, o, cb), { timeoutMs: this.#timeoutMs, signal: options.signal, what: 'CreateTopics' });
     const ids = new Map<string, string>();
     for (const r of response.topics) {
-      if (r.error) throw prefixed(fromWireError(r.error), `Cannot create topic ${r.name}`);
+      if (r.error) throw prefixed(fromWireError(r.error), `Cannot create topic ${r.name}`, r.name);
       ids.set(r.name, r.topicId);
     }
     return ids;
@@ -85,7 +85,7 @@ export class Admin {
   async deleteTopics(names: readonly string[], options: { signal?: AbortSignal } = {}): Promise<void> {
     const { admin } = await this.#any(options.signal);
     const response = await unaryCall<DeleteTopicsResponse__Output>((o, cb) => admin.DeleteTopics({ names: [...names] }, o, cb), { timeoutMs: this.#timeoutMs, signal: options.signal, what: 'DeleteTopics' });
-    for (const r of response.topics) if (r.error) throw prefixed(fromWireError(r.error), `Cannot delete topic ${r.name}`);
+    for (const r of response.topics) if (r.error) throw prefixed(fromWireError(r.error), `Cannot delete topic ${r.name}`, r.name);
   }
 
   /** Names of every topic, sorted. */
@@ -103,16 +103,23 @@ export class Admin {
     await this.#metadata.refresh([...names], options.signal);
     const merged = new Map<string, TopicDescription>();
     const brokers = this.#metadata.brokers();
-    const answers = await Promise.all(brokers.map(async (b) => {
+    const settled = await Promise.allSettled(brokers.map(async (b) => {
       const { admin } = this.#connections.get(b.address);
       const r = await unaryCall<DescribeTopicsResponse__Output>((o, cb) => admin.DescribeTopics({ names: [...names] }, o, cb), { timeoutMs: this.#timeoutMs, signal: options.signal, what: `DescribeTopics on broker ${b.address}` });
       return { brokerId: b.id, topics: r.topics };
     }));
+    // A broker that is down must not hide the topic: the others describe it (each replica knows
+    // its partitions). Only when no broker answers does the call fail, with the first cause.
+    const answers = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    if (answers.length === 0) {
+      const first = settled.find((s) => s.status === 'rejected');
+      throw first === undefined ? new RunnelError('BROKER_NOT_AVAILABLE', 'Cannot describe topics: the cluster lists no broker') : (first.reason as Error);
+    }
     for (const { brokerId, topics } of answers) {
       for (const t of topics) {
         if (t.error) {
           const err = fromWireError(t.error);
-          if (err.code === 'UNKNOWN_TOPIC') throw prefixed(err, `Cannot describe topic ${t.name}`);
+          if (err.code === 'UNKNOWN_TOPIC') throw prefixed(err, `Cannot describe topic ${t.name}`, t.name);
           continue;
         }
         const known = this.#metadata.topic(t.name);
@@ -156,6 +163,11 @@ function toPartition(p: TopicDescription__Output['partitions'][number]): Partiti
   return { partition: p.partition, leaderId: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr, logStartOffset: p.logStartOffset, logEndOffset: p.logEndOffset, highWatermark: p.highWatermark, sizeBytes: p.sizeBytes, segments: p.segments };
 }
 
-function prefixed(err: RunnelError, what: string): RunnelError {
-  return new RunnelError(err.code, `${what}: ${err.message}`, { cause: err, retriable: err.retriable });
+/**
+ * `err` with a message that says what failed (`Cannot create topic x: ...`), unless the broker's
+ * message already names the topic (its first 40 characters, as long names are cut there).
+ */
+function prefixed(err: RunnelError, what: string, topic: string): RunnelError {
+  const message = err.message.includes(topic.slice(0, 40)) ? err.message : `${what}: ${err.message}`;
+  return new RunnelError(err.code, message, { cause: err, retriable: err.retriable });
 }

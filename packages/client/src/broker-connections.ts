@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { loadRunnelGrpc, fromGrpcError, RunnelError, type AdminClient, type LogClient } from '@runnel/protocol';
+import { loadRunnelGrpc, RunnelError, type AdminClient, type LogClient } from '@runnel/protocol';
+import { callError } from './call-error.ts';
 
 /** gRPC channel options shared by every client connection. */
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {
@@ -68,10 +69,8 @@ export function unaryCall<Res>(start: StartUnary<Res>, options: { timeoutMs: num
       options.signal?.removeEventListener('abort', onAbort);
       if (err) {
         if (options.signal?.aborted) reject(options.signal.reason as Error);
-        else {
-          const mapped = fromGrpcError(err);
-          reject(new RunnelError(mapped.code, `${options.what} failed: ${mapped.message}`, { cause: err, retriable: mapped.retriable, ...(mapped.leaderHint === undefined ? {} : { leaderHint: mapped.leaderHint }) }));
-        }
+        // Only an abort cancels a unary call from this side; any other CANCELLED is a lost connection.
+        else reject(callError(err, options.what, false));
       } else resolve(response!);
     });
     options.signal?.addEventListener('abort', onAbort, { once: true });

@@ -1,5 +1,6 @@
 import { RunnelError, fromWireError, type MetadataResponse__Output } from '@runnel/protocol';
 import { unaryCall, type BrokerConnections } from './broker-connections.ts';
+import { partitionError } from './partition-error.ts';
 
 /** What the client knows of one partition. */
 export interface PartitionInfo {
@@ -9,6 +10,8 @@ export interface PartitionInfo {
   leaderEpoch: number;
   replicas: number[];
   isr: number[];
+  /** Why the partition has no leader, when the broker said (e.g. LEADER_NOT_AVAILABLE, or a non-retriable STORAGE_ERROR). */
+  error?: RunnelError;
 }
 
 /** What the client knows of one topic. */
@@ -131,7 +134,7 @@ export class ClusterMetadata {
       seen.add(t.name);
       const partitions: PartitionInfo[] = [];
       for (const p of t.partitions) {
-        partitions[p.partition] = { partition: p.partition, leaderId: p.error ? -1 : p.leaderId, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr };
+        partitions[p.partition] = { partition: p.partition, leaderId: p.error ? -1 : p.leaderId, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr, ...(p.error ? { error: partitionError(p.error) } : {}) };
       }
       this.#topics.set(t.name, { name: t.name, topicId: t.topicId, partitions });
     }

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RunnelError } from '@runnel/protocol';
 import { Consumer, type ConsumerRecord, type ConsumerStatus } from './consumer.ts';
 import { Producer } from './producer.ts';
 import { FakeCluster } from './testing/fake-cluster.ts';
@@ -93,10 +94,72 @@ describe('Consumer', () => {
     c.seek({ topic: 'r', partition: 0 }, { offset: 99 });
     expect((await take(c, 2)).map((r) => r.offset)).toEqual([0, 1]);
 
+    const statuses = c.status()[Symbol.asyncIterator]();
+    c.seek({ topic: 'r', partition: 0 }, { offset: 50 });
+    expect((await take(c, 1)).map((r) => r.offset)).toEqual([0]);
+    // The reset is announced with the offset that was out of range and what the log held.
+    const resets: ConsumerStatus[] = [];
+    for (;;) {
+      const ev = (await statuses.next()).value as ConsumerStatus;
+      if (ev.type === 'offsetReset') resets.push(ev);
+      if (ev.type === 'offsetReset' && ev.reason === 'outOfRange') break;
+    }
+    expect(resets.at(-1)).toEqual({ type: 'offsetReset', topic: 'r', partition: 0, offset: 0, reason: 'outOfRange', outOfRangeOffset: 50, logStartOffset: 0, logEndOffset: 2 });
+
     const strict = consumer({ autoOffsetReset: 'none' });
     strict.assign([{ topic: 'r', partition: 0 }]);
     strict.seek({ topic: 'r', partition: 0 }, { offset: 99 });
     await expect(take(strict, 1)).rejects.toMatchObject({ code: 'OFFSET_OUT_OF_RANGE' });
+  });
+
+  it('yields nothing more once the signal aborts, even from a batch already fetched', async () => {
+    cluster.createTopic('many', 1);
+    await produce('many', Array.from({ length: 600 }, (_, i) => `v${i}`));
+    const c = consumer();
+    c.assign([{ topic: 'many', partition: 0 }]);
+    c.seek({ topic: 'many', partition: 0 }, 'earliest');
+    const controller = new AbortController();
+    const seen: number[] = [];
+    for await (const r of c.records({ signal: controller.signal })) {
+      seen.push(r.offset);
+      if (r.offset === 500) controller.abort();
+    }
+    expect(seen.at(-1)).toBe(500);
+    expect(seen).toHaveLength(501);
+  });
+
+  it('fails with UNKNOWN_TOPIC when the topic is deleted while it is being read', async () => {
+    cluster.createTopic('gone', 1);
+    await produce('gone', ['a']);
+    const c = consumer();
+    c.assign([{ topic: 'gone', partition: 0 }]);
+    c.seek({ topic: 'gone', partition: 0 }, 'earliest');
+    const seen: string[] = [];
+    const reading = (async () => {
+      for await (const r of c.records()) {
+        seen.push(r.value!.toString());
+        cluster.topics.delete('gone');
+      }
+    })();
+    await expect(reading).rejects.toMatchObject({ code: 'UNKNOWN_TOPIC', retriable: false, message: expect.stringMatching(/Topic gone does not exist/) as unknown });
+    expect(seen).toEqual(['a']);
+  });
+
+  it('fails with UNKNOWN_PARTITION when reading a partition the topic does not have', async () => {
+    cluster.createTopic('two', 2);
+    const c = consumer();
+    c.assign([{ topic: 'two', partition: 5 }]);
+    c.seek({ topic: 'two', partition: 5 }, { offset: 0 });
+    await expect(take(c, 1)).rejects.toMatchObject({ code: 'UNKNOWN_PARTITION', message: expect.stringMatching(/Partition 5 of two does not exist \(the topic has 2\)/) as unknown });
+  });
+
+  it('fails at once with the cause when the cluster reports its partition offline for good', async () => {
+    cluster.createTopic('off', 1);
+    cluster.partition('off', 0).offline = new RunnelError('STORAGE_ERROR', 'Partition off-0 is offline on broker 0: its log could not be opened: boom', { retriable: false });
+    const c = consumer();
+    c.assign([{ topic: 'off', partition: 0 }]);
+    c.seek({ topic: 'off', partition: 0 }, { offset: 0 });
+    await expect(take(c, 1)).rejects.toMatchObject({ code: 'STORAGE_ERROR', retriable: false, message: 'Partition off-0 is offline on broker 0: its log could not be opened: boom' });
   });
 
   it('ends iteration when the signal aborts while waiting for data', async () => {

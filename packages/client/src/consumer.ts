@@ -1,10 +1,11 @@
-import { batchSizeAt, decodeRecords, fromWireError, readBatchHeader, RunnelError, type ConsumedRecord, type FetchPartitionResponse__Output, type FetchResponse__Output } from '@runnel/protocol';
+import { batchSizeAt, decodeRecords, readBatchHeader, RunnelError, type ConsumedRecord, type FetchPartitionResponse__Output, type FetchResponse__Output } from '@runnel/protocol';
 import { BrokerConnections, unaryCall } from './broker-connections.ts';
 import { ClusterMetadata } from './cluster-metadata.ts';
 import { resolveConsumerOptions, type ConsumerOptions, type ResolvedConsumerOptions } from './consumer-options.ts';
 import { delay } from './delay.ts';
 import { Notifier } from './notifier.ts';
 import { OffsetResolver, type SeekTarget } from './offset-resolver.ts';
+import { partitionError } from './partition-error.ts';
 import { fullJitterDelay } from './retry.ts';
 import { StatusChannel } from './status-channel.ts';
 
@@ -37,7 +38,12 @@ export type ConsumerStatus =
   | { type: 'fetchError'; topic: string; partition: number; error: RunnelError }
   | { type: 'requestError'; error: RunnelError }
   | { type: 'metadataRefresh'; reason: string }
-  | { type: 'offsetReset'; topic: string; partition: number; offset: number; reason: 'seek' | 'noPosition' | 'outOfRange' }
+  /**
+   * The partition's fetch position was set: by a seek, by `autoOffsetReset` when it had none, or by
+   * `autoOffsetReset` when its offset was out of range (`outOfRangeOffset` says which offset, and
+   * `logStartOffset`..`logEndOffset` what the partition held): a consumer never resets silently.
+   */
+  | { type: 'offsetReset'; topic: string; partition: number; offset: number; reason: 'seek' | 'noPosition' | 'outOfRange'; outOfRangeOffset?: number; logStartOffset?: number; logEndOffset?: number }
   | { type: 'backpressure'; paused: boolean; bufferedBytes: number };
 
 export type { SeekTarget };
@@ -49,14 +55,30 @@ interface PartitionState extends TopicPartition {
   position: number | undefined;
   generation: number;
   highWatermark: number;
+  /** Why `target` was set, reported with the offsetReset status event. */
+  resetCause: { reason: 'seek' | 'noPosition' } | { reason: 'outOfRange'; outOfRangeOffset: number; logStartOffset: number; logEndOffset: number } | undefined;
 }
 
+/**
+ * One partition's fetched bytes, decoded only when the application reaches them: the next fetch
+ * is already on its way (the broker reads while this process decodes).
+ */
 interface Chunk {
   state: PartitionState;
   generation: number;
-  batch: ConsumerBatch;
-  bytes: number;
+  records: Buffer;
+  /** Records below this offset (inside the first batch) are skipped. */
+  from: number;
+  highWatermark: number;
 }
+
+/**
+ * How long the cluster may keep answering UNKNOWN_TOPIC / UNKNOWN_PARTITION for an assigned
+ * partition before the consumer gives up with that error. Long enough for a just-created topic to
+ * reach every broker's metadata, short enough that a topic deleted under a reader ends its loop
+ * with an error instead of retrying forever.
+ */
+export const MISSING_PARTITION_GRACE_MS = 5_000;
 
 /** Codes after which the leader view is stale. */
 const REFRESH_CODES = new Set(['NOT_LEADER', 'UNKNOWN_TOPIC', 'UNKNOWN_PARTITION', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH', 'LEADER_NOT_AVAILABLE', 'BROKER_NOT_AVAILABLE']);
@@ -96,7 +118,7 @@ export class Consumer {
         throw new RunnelError('INVALID_REQUEST', `Cannot assign ${JSON.stringify(tp)}: expected { topic: non-empty string, partition: integer >= 0 }`);
       }
       const key = `${tp.topic}-${tp.partition}`;
-      next.set(key, this.#partitions.get(key) ?? { topic: tp.topic, partition: tp.partition, fetchOffset: undefined, target: undefined, position: undefined, generation: 0, highWatermark: -1 });
+      next.set(key, this.#partitions.get(key) ?? { topic: tp.topic, partition: tp.partition, fetchOffset: undefined, target: undefined, position: undefined, generation: 0, highWatermark: -1, resetCause: undefined });
     }
     this.#partitions.clear();
     for (const [k, v] of next) this.#partitions.set(k, v);
@@ -118,6 +140,7 @@ export class Consumer {
     if (!valid) throw new RunnelError('INVALID_REQUEST', `Cannot seek ${tp.topic}-${tp.partition} to ${JSON.stringify(target)}: expected 'earliest', 'latest', { offset >= 0 } or { timestamp }`);
     state.generation++;
     state.target = target;
+    state.resetCause = { reason: 'seek' };
     state.fetchOffset = undefined;
     state.position = undefined;
     this.#data.notify();
@@ -134,12 +157,18 @@ export class Consumer {
     return this.#status.iterate(options.signal);
   }
 
-  /** Records one by one, in offset order per partition, until `signal` aborts or close(). */
+  /**
+   * Records one by one, in offset order per partition, until `signal` aborts or close(). Once the
+   * signal aborts (or close() is called) nothing more is yielded, not even the rest of a batch
+   * already fetched.
+   */
   async *records(options: { signal?: AbortSignal } = {}): AsyncGenerator<ConsumerRecord, void, undefined> {
+    const closed = this.#closed.signal;
     for await (const batch of this.batches(options)) {
       const state = this.#partitions.get(`${batch.topic}-${batch.partition}`);
       const generation = state?.generation;
       for (const record of batch.records) {
+        if (options.signal?.aborted || closed.aborted) return;
         if (state?.generation !== generation) break; // a seek during the batch discards the rest
         if (state) state.position = record.offset + 1;
         yield record;
@@ -147,7 +176,13 @@ export class Consumer {
     }
   }
 
-  /** Fetched batches, one partition each, until `signal` aborts or close(). Only one iteration at a time. */
+  /**
+   * Fetched batches, one partition each, until `signal` aborts or close(); nothing is yielded after
+   * either, even when batches are buffered. Only one iteration at a time. Throws when fetching
+   * fails for good: OFFSET_OUT_OF_RANGE with autoOffsetReset 'none', UNKNOWN_TOPIC or
+   * UNKNOWN_PARTITION once the cluster has kept answering that the partition does not exist for
+   * {@link MISSING_PARTITION_GRACE_MS} (deleted while being read), or any non-retriable error.
+   */
   async *batches(options: { signal?: AbortSignal } = {}): AsyncGenerator<ConsumerBatch, void, undefined> {
     if (this.#iterating) throw new RunnelError('INVALID_REQUEST', 'This consumer is already being iterated; use one records()/batches() loop at a time');
     this.#iterating = true;
@@ -159,14 +194,25 @@ export class Consumer {
     });
     try {
       for (;;) {
+        if (signal.aborted) return;
         const chunk = this.#buffer.shift();
         if (chunk) {
-          this.#buffered -= chunk.bytes;
+          this.#buffered -= chunk.records.length;
           this.#space.notify();
-          if (chunk.generation !== chunk.state.generation || !this.#partitions.has(`${chunk.state.topic}-${chunk.state.partition}`)) continue;
-          const last = chunk.batch.records.at(-1);
-          if (last) chunk.state.position = last.offset + 1;
-          yield chunk.batch;
+          const { state } = chunk;
+          if (chunk.generation !== state.generation || !this.#partitions.has(`${state.topic}-${state.partition}`)) continue;
+          let records: ConsumerRecord[];
+          try {
+            records = decodeRecords(chunk.records, chunk.from, state);
+          } catch (err) {
+            // Fetch these bytes again if iteration resumes, and drop what was fetched after them.
+            state.generation++;
+            state.fetchOffset = chunk.from;
+            throw err;
+          }
+          if (records.length === 0) continue;
+          state.position = records[records.length - 1]!.offset + 1;
+          yield { topic: state.topic, partition: state.partition, records, highWatermark: chunk.highWatermark };
           continue;
         }
         if (this.#fatal) {
@@ -194,6 +240,8 @@ export class Consumer {
 
   async #fetchLoop(signal: AbortSignal): Promise<void> {
     let failures = 0;
+    /** When the cluster first said an assigned partition does not exist, in this run of failures. */
+    let missingSince: number | undefined;
     while (!signal.aborted) {
       if (this.#buffered >= this.options.maxPrefetchBytes) {
         this.#status.emit({ type: 'backpressure', paused: true, bufferedBytes: this.#buffered });
@@ -210,11 +258,18 @@ export class Consumer {
         await this.#resolvePositions(states, signal);
         const ok = await this.#fetchRound(states, signal);
         failures = ok ? 0 : failures + 1;
+        if (ok) missingSince = undefined;
       } catch (err) {
         if (signal.aborted) return;
         if (!(err instanceof RunnelError) || !err.retriable) throw err;
         failures++;
         this.#status.emit({ type: 'requestError', error: err });
+        if (err.code === 'UNKNOWN_TOPIC' || err.code === 'UNKNOWN_PARTITION') {
+          missingSince ??= Date.now();
+          if (Date.now() - missingSince >= MISSING_PARTITION_GRACE_MS) {
+            throw new RunnelError(err.code, `${err.message} (the cluster kept saying so for ${MISSING_PARTITION_GRACE_MS} ms; was it deleted?)`, { cause: err, retriable: false });
+          }
+        }
       }
       if (failures > 0) {
         await this.#refresh(`after ${failures} failed fetch round(s)`, signal);
@@ -235,16 +290,18 @@ export class Consumer {
       if (s.target === undefined) {
         if (this.options.autoOffsetReset === 'none') throw new RunnelError('OFFSET_OUT_OF_RANGE', `No position for ${s.topic}-${s.partition}: seek() first or set autoOffsetReset`);
         s.target = this.options.autoOffsetReset;
+        s.resetCause = { reason: 'noPosition' };
       }
     }
     const resolved = await this.#offsets.resolve(todo.map((s) => ({ topic: s.topic, partition: s.partition, target: s.target! })), signal);
     for (const s of todo) {
       const offset = resolved.get(`${s.topic}-${s.partition}`);
       if (offset === undefined) continue;
-      const reason = s.target === this.options.autoOffsetReset && s.position === undefined ? 'noPosition' : 'seek';
+      const cause = s.resetCause ?? { reason: 'seek' };
       s.fetchOffset = offset;
       s.target = undefined;
-      this.#status.emit({ type: 'offsetReset', topic: s.topic, partition: s.partition, offset, reason });
+      s.resetCause = undefined;
+      this.#status.emit({ type: 'offsetReset', topic: s.topic, partition: s.partition, offset, ...cause });
     }
   }
 
@@ -256,7 +313,13 @@ export class Consumer {
       if (s.fetchOffset === undefined) continue;
       const address = this.#metadata.leaderAddress(s.topic, s.partition);
       if (address === undefined) {
-        await this.#metadata.requireTopic(s.topic, signal);
+        const topic = await this.#metadata.requireTopic(s.topic, signal);
+        if (s.partition >= topic.partitions.length) {
+          throw new RunnelError('UNKNOWN_PARTITION', `Partition ${s.partition} of ${s.topic} does not exist (the topic has ${topic.partitions.length})`);
+        }
+        // Offline for a cause a retry cannot fix (the broker marks it not retriable): say so now.
+        const offline = topic.partitions[s.partition]?.error;
+        if (offline !== undefined && !offline.retriable) throw offline;
         ok = false;
         continue;
       }
@@ -296,13 +359,14 @@ export class Consumer {
   /** Applies one partition's fetch result; false when it failed. */
   #accept(state: PartitionState, p: FetchPartitionResponse__Output): boolean {
     if (p.error) {
-      const err = fromWireError(p.error);
+      const err = partitionError(p.error);
       this.#status.emit({ type: 'fetchError', topic: state.topic, partition: state.partition, error: err });
       if (err.code === 'OFFSET_OUT_OF_RANGE') {
         if (this.options.autoOffsetReset === 'none') {
-          throw new RunnelError('OFFSET_OUT_OF_RANGE', `Offset ${state.fetchOffset} is out of range for ${state.topic}-${state.partition} (log ${p.logStartOffset}..${p.logEndOffset}) and autoOffsetReset is 'none'`, { cause: err });
+          throw new RunnelError('OFFSET_OUT_OF_RANGE', `Cannot read ${state.topic}-${state.partition} from offset ${state.fetchOffset}: it is out of range (log start ${p.logStartOffset}, log end ${p.logEndOffset}) and autoOffsetReset is 'none'`, { cause: err });
         }
         state.target = this.options.autoOffsetReset;
+        state.resetCause = { reason: 'outOfRange', outOfRangeOffset: state.fetchOffset!, logStartOffset: p.logStartOffset, logEndOffset: p.logEndOffset };
         state.fetchOffset = undefined;
         return true;
       }
@@ -314,22 +378,22 @@ export class Consumer {
     if (records.length === 0) return true;
     const from = state.fetchOffset!;
     let next = from;
-    for (let pos = 0; ;) {
-      const size = batchSizeAt(records, pos);
-      if (size < 0 || pos + size > records.length) break;
-      const h = readBatchHeader(records, pos);
-      next = Math.max(next, h.baseOffset + h.lastOffsetDelta + 1);
-      pos += size;
-    }
-    const decoded = decodeRecords(records, from) as ConsumerRecord[];
-    for (const r of decoded) {
-      r.topic = state.topic;
-      r.partition = state.partition;
+    let end = 0;
+    let data = false;
+    for (;;) {
+      const size = batchSizeAt(records, end);
+      if (size < 0 || end + size > records.length) break;
+      const h = readBatchHeader(records, end);
+      const last = h.baseOffset + h.lastOffsetDelta;
+      if (!h.isControl && last >= from) data = true;
+      next = Math.max(next, last + 1);
+      end += size;
     }
     state.fetchOffset = next;
-    if (decoded.length > 0) {
-      this.#buffer.push({ state, generation: state.generation, bytes: records.length, batch: { topic: state.topic, partition: state.partition, records: decoded, highWatermark: p.highWatermark } });
-      this.#buffered += records.length;
+    // Only whole batches are kept (a fetch cut by max bytes may end inside one).
+    if (data) {
+      this.#buffer.push({ state, generation: state.generation, records: records.subarray(0, end), from, highWatermark: p.highWatermark });
+      this.#buffered += end;
       this.#data.notify();
     }
     return true;

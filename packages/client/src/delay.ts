@@ -2,7 +2,10 @@
  * Waits `ms` milliseconds, or rejects with `signal.reason` as soon as `signal` aborts.
  *
  * Written on the global `setTimeout` (not `node:timers/promises`) so tests can drive it with fake
- * timers; the timer is unref'd so a pending back-off never keeps a process alive on its own.
+ * timers. The timer keeps the process alive on purpose: a back-off is the client still working for
+ * a caller who awaits its outcome, and a process whose only pending work is a back-off must not
+ * exit as if the caller's `await` had nothing left to wait for. Every wait therefore ends in its
+ * timer firing or its signal aborting (close() aborts the signals of the client's own waits).
  */
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -18,7 +21,6 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
-    if (typeof timer === 'object' && 'unref' in timer) timer.unref();
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

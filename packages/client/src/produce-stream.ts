@@ -1,5 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
-import { RunnelError, fromGrpcError, type ProduceRequest, type ProduceResponse__Output } from '@runnel/protocol';
+import { RunnelError, type ProduceRequest, type ProduceResponse__Output } from '@runnel/protocol';
+import { callError } from './call-error.ts';
 import type { BrokerConnection } from './broker-connections.ts';
 
 interface Pending {
@@ -92,8 +93,8 @@ export class ProduceStream {
       this.#failAll(err);
     };
     call.on('error', (err: grpc.ServiceError) => {
-      const mapped = fromGrpcError(err);
-      broken(new RunnelError(mapped.code, `Produce stream to broker ${this.#connection.address} failed: ${mapped.message}`, { cause: err, retriable: mapped.retriable }));
+      // close() detaches the call before cancelling it, so a CANCELLED here was not the client's doing.
+      broken(callError(err, `Produce stream to broker ${this.#connection.address}`, this.#call !== call));
     });
     call.on('end', () => broken(new RunnelError('BROKER_NOT_AVAILABLE', `Produce stream to broker ${this.#connection.address} ended by the broker`)));
     return call;

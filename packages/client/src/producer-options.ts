@@ -26,7 +26,12 @@ export interface ProducerOptions {
   maxRequestSize?: number;
   /** @default 'none' */
   compression?: CompressionCodec;
-  /** Further attempts of a batch after a retriable error. @default 10 */
+  /**
+   * Further attempts of a batch after a retriable error. As in Kafka (since 2.1), the default is
+   * unbounded and `deliveryTimeoutMs` is what ends the retrying: a rolling restart or a failover
+   * must not exhaust a small count while the cluster is briefly unreachable.
+   * @default Number.MAX_SAFE_INTEGER
+   */
   retries?: number;
   /** Base of the full-jitter back-off between attempts. @default 100 */
   retryBackoffMs?: number;
@@ -99,7 +104,7 @@ export function resolveProducerOptions(o: ProducerOptions): ResolvedProducerOpti
     idempotent,
     maxRequestSize: check('maxRequestSize', o.maxRequestSize ?? 1024 * 1024, 1024),
     compression,
-    retries: Math.floor(check('retries', o.retries ?? 10, 0)),
+    retries: Math.floor(check('retries', o.retries ?? Number.MAX_SAFE_INTEGER, 0)),
     retryBackoffMs: check('retryBackoffMs', o.retryBackoffMs ?? 100, 0),
     retryBackoffMaxMs: check('retryBackoffMaxMs', o.retryBackoffMaxMs ?? 1000, 0),
     requestTimeoutMs: check('requestTimeoutMs', o.requestTimeoutMs ?? 30_000, 1),

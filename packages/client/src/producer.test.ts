@@ -83,6 +83,29 @@ describe('Producer', () => {
     await expect(p.send({ topic: 'strict', value: 'good' })).resolves.toMatchObject({ offset: 0 });
   });
 
+  it('rejects a call with a record too large for a request before queuing anything, naming the record', async () => {
+    cluster.createTopic('big', 1);
+    const p = producer({ maxRequestSize: 1024 });
+    const call = p.sendBatch('big', [{ value: 'ok' }, { value: 'x'.repeat(2000) }, { value: 'ok too' }]);
+    await expect(call).rejects.toMatchObject({ code: 'RECORD_TOO_LARGE', message: expect.stringMatching(/^Cannot send record 1 of 3 \(~20\d\d bytes\) to big: larger than maxRequestSize \(1024\).*nothing of this call was sent$/) as unknown });
+    await p.flush();
+    expect(stored('big', 0)).toEqual([]);
+  });
+
+  it('fails a send at once, with the cause, when the cluster reports its partition offline for good', async () => {
+    cluster.createTopic('off', 2);
+    cluster.partition('off', 0).offline = new RunnelError('STORAGE_ERROR', 'Partition off-0 is offline on broker 0: its log could not be opened: boom', { retriable: false });
+    // A delivery timeout longer than the test's: only failing fast can pass.
+    const p = producer({ deliveryTimeoutMs: 600_000 });
+    await expect(p.send({ topic: 'off', partition: 0, value: 'x' })).rejects.toMatchObject({
+      code: 'STORAGE_ERROR',
+      retriable: false,
+      message: 'Cannot produce 1 record(s) to off-0 after 0 attempt(s): Partition off-0 is offline on broker 0: its log could not be opened: boom',
+    });
+    // The other partition is unaffected, and a retriable leaderless answer is still waited out.
+    expect((await p.send({ topic: 'off', partition: 1, value: 'y' })).offset).toBe(0);
+  });
+
   it('rejects unknown topics and partitions with clear errors', async () => {
     cluster.createTopic('two', 2);
     const p = producer({ retryBackoffMs: 1, retryBackoffMaxMs: 2 });

@@ -104,7 +104,9 @@ export class Producer {
       }
       const size = estimateRecordSize(record);
       if (size + BATCH_OVERHEAD_BYTES > this.options.maxRequestSize || size > this.options.bufferMemory) {
-        throw new RecordTooLargeError(`Cannot send a record of ~${size} bytes to ${topic}: larger than maxRequestSize (${this.options.maxRequestSize}) or bufferMemory (${this.options.bufferMemory})`);
+        // Checked before anything is queued, so the call fails as a whole, naming the record.
+        const which = messages.length > 1 ? `record ${i} of ${messages.length}` : 'a record';
+        throw new RecordTooLargeError(`Cannot send ${which} (~${size} bytes) to ${topic}: larger than maxRequestSize (${this.options.maxRequestSize}) or bufferMemory (${this.options.bufferMemory}); nothing of this call was sent`);
       }
       let g = groups.get(partition);
       if (!g) groups.set(partition, (g = { records: [], indexes: [], size: 0 }));

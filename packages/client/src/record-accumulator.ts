@@ -179,6 +179,16 @@ export class RecordAccumulator {
     return out;
   }
 
+  /** Removes and returns the queued (not in-flight) batches of one partition (it failed for good). */
+  abortPartition(topic: string, partition: number): ProducerBatch[] {
+    const q = this.#queues.get(`${topic}\u0000${partition}`);
+    if (!q) return [];
+    const out = q.batches;
+    q.batches = [];
+    this.#gc(q);
+    return out;
+  }
+
   /** Removes and returns every queued batch (close without flush, fatal errors). */
   abortAll(): ProducerBatch[] {
     const out: ProducerBatch[] = [];

@@ -3,6 +3,7 @@ import { unaryCall, type BrokerConnections } from './broker-connections.ts';
 import type { BufferMemory } from './buffer-memory.ts';
 import type { ClusterMetadata } from './cluster-metadata.ts';
 import { IdempotenceState, type ProducerIdentity } from './idempotence.ts';
+import { partitionError } from './partition-error.ts';
 import { ProduceStream } from './produce-stream.ts';
 import { BATCH_OVERHEAD_BYTES, type ProducerBatch } from './producer-batch.ts';
 import { MAX_IDEMPOTENT_IN_FLIGHT, type ResolvedProducerOptions } from './producer-options.ts';
@@ -109,6 +110,8 @@ export class Sender {
     if (this.#closed) return;
     const building = new Map<string, Request[]>();
     let leaderMissing = false;
+    /** Partitions whose metadata says they cannot get a leader without an operator (non-retriable). */
+    const failed = new Map<string, { topic: string; partition: number; error: RunnelError }>();
     let identityMissing = false;
     const accept = (batch: ProducerBatch): boolean => {
       // A batch never sent waits for a producer id (first send, or a new id after a sequence gap).
@@ -121,6 +124,9 @@ export class Sender {
       }
       const address = this.#metadata.leaderAddress(batch.topic, batch.partition);
       if (address === undefined) {
+        const error = this.#metadata.topic(batch.topic)?.partitions[batch.partition]?.error;
+        if (error !== undefined && !error.retriable) failed.set(`${batch.topic}\u0000${batch.partition}`, { topic: batch.topic, partition: batch.partition, error });
+        // Refreshed either way, so a partition repaired since is seen by the next send.
         leaderMissing = true;
         return false;
       }
@@ -151,9 +157,23 @@ export class Sender {
     this.#expire();
     const { nextReadyInMs } = this.#acc.drain(accept, this.#closing || this.#memory.waiting > 0);
     for (const [address, requests] of building) for (const r of requests) this.#send(address, r);
+    for (const f of failed.values()) this.#failPartition(f.topic, f.partition, f.error);
     if (leaderMissing) this.#refreshLeaders();
     if (identityMissing) this.#initIdentity();
     this.#arm(this.#acc.hasPending ? Math.min(nextReadyInMs, this.#o.deliveryTimeoutMs) : nextReadyInMs);
+  }
+
+  /**
+   * Fails the queued batches of a partition that the cluster reports offline for a cause a retry
+   * cannot fix (a log that cannot be opened): at once, with that cause, not after deliveryTimeoutMs.
+   */
+  #failPartition(topic: string, partition: number, error: RunnelError): void {
+    for (const b of this.#acc.abortPartition(topic, partition)) {
+      b.fail(new RunnelError(error.code, `Cannot produce ${b.records.length} record(s) to ${topic}-${partition} after ${b.attempts} attempt(s): ${error.message}`, { cause: error, retriable: false }));
+      this.#idem?.failed(b);
+      this.#memory.release(b.sizeBytes - BATCH_OVERHEAD_BYTES);
+    }
+    if (!this.#acc.hasPending) for (const resolve of this.#idle.splice(0)) resolve();
   }
 
   /** Fails queued batches older than the delivery timeout. */
@@ -228,7 +248,7 @@ export class Sender {
       if (!list) continue;
       answered.add(key);
       if (p.error) {
-        this.#onError(list, fromWireError(p.error));
+        this.#onError(list, partitionError(p.error));
         continue;
       }
       let offset = p.baseOffset;

@@ -27,10 +27,17 @@ export class StatusChannel<E> {
     for (const l of this.#listeners) l.wake?.();
   }
 
-  /** Events from now on, until close or `signal` aborts. */
-  async *iterate(signal?: AbortSignal): AsyncGenerator<E, void, undefined> {
+  /**
+   * Events from this call on, until close or `signal` aborts. The listener is registered here, not
+   * at the first `next()`, so events emitted between `status()` and the start of the loop are kept.
+   */
+  iterate(signal?: AbortSignal): AsyncGenerator<E, void, undefined> {
     const listener: { queue: E[]; wake: (() => void) | undefined } = { queue: [], wake: undefined };
     this.#listeners.add(listener);
+    return this.#drain(listener, signal);
+  }
+
+  async *#drain(listener: { queue: E[]; wake: (() => void) | undefined }, signal?: AbortSignal): AsyncGenerator<E, void, undefined> {
     const onAbort = (): void => listener.wake?.();
     signal?.addEventListener('abort', onAbort);
     try {

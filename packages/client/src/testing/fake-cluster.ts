@@ -22,6 +22,8 @@ interface FakePartition {
   logEnd: number;
   faults: ErrorCode[];
   stalled: boolean;
+  /** Set: the partition has no leader and Metadata answers this error for it (an offline partition). */
+  offline?: RunnelError;
   /** Successful appends whose reply is then dropped (the client times out not knowing it was written). */
   loseReplies: number;
   producers: Map<number, FakeProducerState>;
@@ -141,7 +143,13 @@ export class FakeCluster {
           topics: names.map((name) => {
             const parts = this.topics.get(name);
             if (!parts) return { name, error: toWireError(new RunnelError('UNKNOWN_TOPIC', `Topic ${name} does not exist`)) };
-            return { name, topicId: `id-${name}`, partitions: parts.map((p, i) => ({ partition: i, leaderId: p.leader, leaderEpoch: p.epoch, replicas: [p.leader], isr: [p.leader] })) };
+            return {
+              name,
+              topicId: `id-${name}`,
+              partitions: parts.map((p, i) => (p.offline
+                ? { partition: i, leaderId: -1, leaderEpoch: p.epoch, replicas: [p.leader], isr: [], error: toWireError(p.offline) }
+                : { partition: i, leaderId: p.leader, leaderEpoch: p.epoch, replicas: [p.leader], isr: [p.leader] })),
+            };
           }),
         });
       },
@@ -173,7 +181,11 @@ export class FakeCluster {
           const partitions: FetchPartitionResponse[] = call.request.partitions.map((fp) => {
             try {
               const p = this.#check(id, fp.topic, fp.partition);
-              if (fp.offset > p.logEnd || fp.offset < 0) throw new RunnelError('OFFSET_OUT_OF_RANGE', `Offset ${fp.offset} is outside 0..${p.logEnd} of ${fp.topic}-${fp.partition}`);
+              if (fp.offset > p.logEnd || fp.offset < 0) {
+                // As the broker does: the log's range comes with the error.
+                const error = toWireError(new RunnelError('OFFSET_OUT_OF_RANGE', `Offset ${fp.offset} is outside 0..${p.logEnd} of ${fp.topic}-${fp.partition}`));
+                return { topic: fp.topic, partition: fp.partition, error, highWatermark: p.logEnd, logStartOffset: 0, logEndOffset: p.logEnd };
+              }
               const out: Buffer[] = [];
               let bytes = 0;
               for (const b of p.batches) {
@@ -228,6 +240,9 @@ export class FakeCluster {
 
   #admin(id: number): AdminHandlers {
     return {
+      // The fake has no replication: a broker is always safe to restart and always caught up.
+      PreRestartCheck: (_call, cb) => cb(null, { safe: true, atRisk: [], leaderships: 0 }),
+      PostRestartCheck: (_call, cb) => cb(null, { caughtUp: true, partitions: 0, inSync: 0, lagging: [] }),
       DescribeCluster: (_call, cb) => cb(null, { clusterId: 'fake', brokerId: id, brokers: this.ports.map((port, i) => ({ id: i, host: '127.0.0.1', port })), metadataStore: 'local' }),
       CreateTopics: (call, cb) => {
         cb(null, {
