@@ -10,15 +10,20 @@ import {
 import { partitionError, requestError, type BrokerContext } from './broker-context.ts';
 import { createTopic, deleteTopic, planTopic } from './topic-admin.ts';
 import { MAX_PARTITIONS_PER_REQUEST, requireIntInRange } from './request-validation.ts';
+import { restartCheckHandlers } from './restart-checks.ts';
 
 /** How long CreateTopics waits for the new partitions to have leaders before answering anyway. */
 const LEADER_WAIT_MS = 10_000;
 
-/** Resolves once every partition of the topic incarnation has a leader in the view, or after `timeoutMs`. */
+/**
+ * Resolves once every partition of the topic incarnation has a leader in the view or is offline on
+ * this broker (its log could not be opened: no leader will come), or after `timeoutMs`.
+ */
 export function waitForLeaders(ctx: BrokerContext, name: string, topicId: string, partitions: number, timeoutMs: number): Promise<void> {
   const ready = (): boolean => {
     for (let p = 0; p < partitions; p++) {
       const state = ctx.view.partition(name, p);
+      if (ctx.partitions.offlineError(name, p) !== undefined) continue;
       if (state?.topicId !== topicId || state.holder === null) return false;
     }
     return true;
@@ -28,11 +33,15 @@ export function waitForLeaders(ctx: BrokerContext, name: string, topicId: string
     const done = (): void => {
       clearTimeout(timer);
       unsubscribe();
+      unsubscribeOffline();
       resolve();
     };
     const timer = setTimeout(done, timeoutMs);
     const unsubscribe = ctx.view.onChange((change) => {
       if (change.kind === 'partition' && ready()) done();
+    });
+    const unsubscribeOffline = ctx.partitions.onOffline(() => {
+      if (ready()) done();
     });
   });
 }
@@ -40,7 +49,7 @@ export function waitForLeaders(ctx: BrokerContext, name: string, topicId: string
 async function createOne(ctx: BrokerContext, spec: TopicSpec__Output, validateOnly: boolean): Promise<CreateTopicResult> {
   try {
     const brokerIds = [...ctx.view.brokers.values()].map((b) => b.value.id);
-    const topic = planTopic({ name: spec.name, partitions: spec.partitions, replicationFactor: spec.replicationFactor, configs: spec.configs }, brokerIds, { replicated: ctx.replicated === true });
+    const topic = planTopic({ name: spec.name, partitions: spec.partitions, replicationFactor: spec.replicationFactor, configs: spec.configs }, brokerIds);
     if (ctx.view.topics.has(spec.name)) throw new RunnelError('TOPIC_ALREADY_EXISTS', `Topic ${spec.name} already exists`);
     if (validateOnly) return { name: spec.name, topicId: '' };
     await createTopic(ctx.store, topic);
@@ -69,7 +78,7 @@ function describeOne(ctx: BrokerContext, name: string): TopicDescription {
   }
   const partitions: PartitionDescription[] = Array.from({ length: topic.partitions }, (_, partition) => {
     const state = ctx.view.partition(name, partition);
-    const replica = ctx.registry.get(name, partition);
+    const replica = ctx.partitions.get(name, partition);
     const log = replica?.topicId === topic.topicId ? replica.log : undefined;
     return {
       partition,
@@ -90,6 +99,7 @@ function describeOne(ctx: BrokerContext, name: string): TopicDescription {
 /** The Admin service's handlers for one broker (local mode: topics live in the MetadataStore). */
 export function adminServiceHandlers(ctx: BrokerContext): AdminHandlers {
   return {
+    ...restartCheckHandlers(ctx),
     DescribeCluster(_call, callback) {
       const stop = ctx.metrics.startTimer('DescribeCluster');
       const brokers = [...ctx.view.brokers.values()].map(({ value: b }) => ({ id: b.id, host: b.host, port: b.port, rack: b.rack }));

@@ -3,18 +3,7 @@ import type { MetadataStore } from '@runnel/metadata';
 import type { Logger } from 'pino';
 import type { BrokerMetrics, RpcName } from './broker-metrics.ts';
 import type { ClusterView } from './cluster-view.ts';
-import type { PartitionReplica } from './partition-replica.ts';
-
-/**
- * The partitions request handlers can reach: the {@link PartitionRegistry} of a single-replica
- * broker, or the replication node's partitions (replication/replicated-directory.ts).
- */
-export interface ReplicaDirectory {
-  /** The replica that can serve a client request as leader, or the error to answer. */
-  leaderFor(topic: string, partition: number): PartitionReplica | RunnelError;
-  /** The local replica of a partition, if open. */
-  get(topic: string, partition: number): PartitionReplica | undefined;
-}
+import type { PartitionDirectory } from './replication/partition-directory.ts';
 
 /** What every request handler of one broker shares. */
 export interface BrokerContext {
@@ -22,15 +11,14 @@ export interface BrokerContext {
   readonly clusterId: string;
   readonly store: MetadataStore;
   readonly view: ClusterView;
-  readonly registry: ReplicaDirectory;
+  /** The one partition directory: leader lookup, the one produce entry and the one fetch entry. */
+  readonly partitions: PartitionDirectory;
   readonly metrics: BrokerMetrics;
   readonly logger: Logger;
   /** Aborted when the broker begins shutting down: long-polls answer, tails end. */
   readonly shutdownSignal: AbortSignal;
-  /** Whether this broker runs replication (topics with RF > 1 may be created). */
-  readonly replicated?: boolean;
-  /** Idempotent producer ids of this incarnation (InitProducerId); unset until registered. */
-  readonly producerIds?: { next(): { producerId: number; producerEpoch: number } };
+  /** Idempotent producer ids of this incarnation (InitProducerId). */
+  readonly producerIds: { next(): { producerId: number; producerEpoch: number } };
 }
 
 /**
@@ -56,10 +44,4 @@ export function requestError(ctx: BrokerContext, rpc: RpcName, err: unknown): Re
   }
   ctx.metrics.countError(rpc, runnelError.code);
   return toGrpcStatus(runnelError);
-}
-
-/** Re-labels an error from a lower layer with the partition it concerns, keeping its code. */
-export function inPartition(name: string, action: string, err: unknown): unknown {
-  if (err instanceof RunnelError) return new RunnelError(err.code, `${action} ${name}: ${err.message}`, { cause: err, ...(err.leaderHint === undefined ? {} : { leaderHint: err.leaderHint }) });
-  return err;
 }

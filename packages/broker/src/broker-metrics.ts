@@ -1,10 +1,12 @@
+import type { StatsFs } from 'node:fs';
+import { statfs } from 'node:fs/promises';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ReplicationMetrics } from './replication/replication-metrics.ts';
 import type { ReplicationObserver } from './replication/replication-node-api.ts';
 
 /** What the per-partition gauges read at scrape time (never on the hot path). */
 export interface PartitionGaugeSource {
-  /** Hosted partitions whose log could not be opened. */
+  /** Hosted partitions that cannot serve: the log could not be opened, or (replicated) no leader. */
   readonly offlineCount: number;
   /** Hosted partitions with their current log state. */
   partitions(): Iterable<PartitionGauge>;
@@ -16,6 +18,8 @@ export type PartitionGauge = {
     readonly partition: number;
     readonly isLeader: boolean;
     readonly underReplicated: boolean;
+    /** ISR size compared with `min.insync.replicas`. */
+    readonly minIsr: 'under' | 'at' | 'above';
     readonly sizeBytes: number;
     readonly logStartOffset: number;
     readonly logEndOffset: number;
@@ -23,21 +27,26 @@ export type PartitionGauge = {
   };
 
 /**
- * The gauge of a hosted replica, for either mode (the RF=1 registry's replicas and the replication
- * node's partitions have the same role, state and log).
+ * The gauge of a hosted replica (a replicated partition of the partition directory: its role,
+ * state and log).
  */
 export function partitionGauge(r: {
   readonly topic: string;
   readonly partition: number;
   readonly role: 'leader' | 'follower';
+  /** `min.insync.replicas`; a single-replica partition has 1. */
+  readonly minIsr?: number;
   readonly state: { readonly isr: readonly unknown[]; readonly replicas: readonly unknown[] };
   readonly log: { readonly sizeBytes: number; readonly logStartOffset: number; readonly logEndOffset: number; readonly highWatermark: number };
 }): PartitionGauge {
+  const isr = r.state.isr.length;
+  const minIsr = r.minIsr ?? 1;
   return {
     topic: r.topic,
     partition: r.partition,
     isLeader: r.role === 'leader',
-    underReplicated: r.state.isr.length < r.state.replicas.length,
+    underReplicated: isr < r.state.replicas.length,
+    minIsr: isr < minIsr ? 'under' : isr === minIsr ? 'at' : 'above',
     sizeBytes: r.log.sizeBytes,
     logStartOffset: r.log.logStartOffset,
     logEndOffset: r.log.logEndOffset,
@@ -57,10 +66,25 @@ export interface TopicCounters {
   readonly recordsOut: Counter.Internal;
 }
 
+/** Options of {@link BrokerMetrics}. */
+export interface BrokerMetricsOptions {
+  readonly brokerId: number;
+  readonly source: PartitionGaugeSource;
+  /** Register prom-client's Node.js process metrics. @default true */
+  readonly defaultMetrics?: boolean;
+  /** The data directory, whose file system's free and total bytes are exported. Omitted: not exported. */
+  readonly dataDir?: string;
+}
+
+/** Latency buckets of the request histograms (seconds). */
+const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
 /**
  * The broker's Prometheus metrics (DESIGN.md §8), in a registry of its own so several brokers can
- * share a process (local mode). Counters are incremented per request partition, never per record;
- * log gauges are computed at scrape time from {@link PartitionGaugeSource}.
+ * share a process (local mode). Every name is `runnel_broker_*` (the operator's are
+ * `runnel_operator_*`), and each is exported once, in both modes; the table in the package README
+ * lists them and a test keeps it in step. Counters are incremented per request partition, never per
+ * record; partition and disk gauges are computed at scrape time from {@link PartitionGaugeSource}.
  */
 export class BrokerMetrics {
   /** The registry served on `/metrics`. */
@@ -70,13 +94,13 @@ export class BrokerMetrics {
   readonly #bytesOut: Counter;
   readonly #recordsOut: Counter;
   readonly #requestDuration: Histogram;
+  readonly #fetchServeDuration: Histogram;
   readonly #errors: Counter;
   /** fdatasync latency of partition logs, fed by the storage engine's flush hook. */
   readonly fsyncDuration: Histogram;
-  readonly #source: PartitionGaugeSource;
   #replication: ReplicationMetrics | undefined;
 
-  constructor(options: { brokerId: number; source: PartitionGaugeSource; defaultMetrics?: boolean }) {
+  constructor(options: BrokerMetricsOptions) {
     const registers = [this.registry];
     this.registry.setDefaultLabels({ broker: String(options.brokerId) });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -86,9 +110,15 @@ export class BrokerMetrics {
     this.#recordsOut = new Counter({ name: 'runnel_broker_records_out_total', help: 'Records sent by Fetch and Tail (from batch headers).', labelNames: ['topic'], registers });
     this.#requestDuration = new Histogram({
       name: 'runnel_broker_request_duration_seconds',
-      help: 'Time from receiving a request to answering it, by RPC (Fetch includes its long-poll wait).',
+      help: 'Time from receiving a request to answering it, by RPC (Fetch includes its long-poll wait; acks=all Produce includes replication).',
       labelNames: ['rpc'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      buckets: REQUEST_BUCKETS,
+      registers,
+    });
+    this.#fetchServeDuration = new Histogram({
+      name: 'runnel_broker_fetch_serve_duration_seconds',
+      help: 'Time to answer a Fetch without its long-poll wait for new data: reading the partitions and building the answer.',
+      buckets: REQUEST_BUCKETS,
       registers,
     });
     this.#errors = new Counter({ name: 'runnel_broker_errors_total', help: 'Errors answered, per RPC and error code (per partition or per request).', labelNames: ['rpc', 'code'], registers });
@@ -99,24 +129,24 @@ export class BrokerMetrics {
       registers,
     });
     const source = options.source;
-    this.#source = source;
+    const count = (name: string, help: string, counted: (p: PartitionGauge) => boolean): void => {
+      new Gauge({
+        name, help, registers,
+        collect() { let n = 0; for (const p of source.partitions()) if (counted(p)) n++; this.set(n); },
+      });
+    };
+    count('runnel_broker_partitions', 'Partition replicas hosted by this broker (leaders and followers).', () => true);
+    count('runnel_broker_leader_partitions', 'Partitions this broker leads.', (p) => p.isLeader);
+    count('runnel_broker_under_replicated_partitions', 'Partitions led by this broker whose ISR is smaller than their replica set.', (p) => p.isLeader && p.underReplicated);
+    count('runnel_broker_under_min_isr_partitions', 'Partitions led by this broker whose ISR is smaller than min.insync.replicas: produce to them is refused.', (p) => p.isLeader && p.minIsr === 'under');
+    count('runnel_broker_at_min_isr_partitions', 'Partitions led by this broker whose ISR equals min.insync.replicas: one more replica lost refuses produce.', (p) => p.isLeader && p.minIsr === 'at');
     new Gauge({
-      name: 'runnel_broker_partitions', help: 'Partitions hosted by this broker.', registers,
-      collect() { let n = 0; for (const _ of source.partitions()) n++; this.set(n); },
-    });
-    new Gauge({
-      name: 'runnel_broker_leader_partitions', help: 'Partitions this broker leads.', registers,
-      collect() { let n = 0; for (const p of source.partitions()) if (p.isLeader) n++; this.set(n); },
-    });
-    new Gauge({
-      name: 'runnel_broker_offline_partitions', help: 'Hosted partitions whose log could not be opened (see the broker log).', registers,
+      name: 'runnel_broker_offline_partitions',
+      help: 'Hosted partitions that cannot serve: their log could not be opened here (see the broker log), or, with replication, they have no leader. Each hosting broker counts a leaderless partition.',
+      registers,
       collect() { this.set(source.offlineCount); },
     });
-    new Gauge({
-      name: 'runnel_broker_under_replicated_partitions', help: 'Led partitions whose ISR is smaller than their replica set.', registers,
-      collect() { let n = 0; for (const p of source.partitions()) if (p.isLeader && p.underReplicated) n++; this.set(n); },
-    });
-    const perPartition = (name: string, help: string, read: (p: ReturnType<PartitionGaugeSource['partitions']> extends Iterable<infer P> ? P : never) => number): void => {
+    const perPartition = (name: string, help: string, read: (p: PartitionGauge) => number): void => {
       new Gauge({
         name, help, labelNames: ['topic', 'partition'], registers,
         collect() {
@@ -128,12 +158,36 @@ export class BrokerMetrics {
     perPartition('runnel_broker_log_size_bytes', 'Bytes on disk of a partition log.', (p) => p.sizeBytes);
     perPartition('runnel_broker_log_start_offset', 'First offset held by a partition log.', (p) => p.logStartOffset);
     perPartition('runnel_broker_log_end_offset', 'Next offset to be written to a partition log.', (p) => p.logEndOffset);
-    perPartition('runnel_broker_high_watermark', 'High watermark (committed end) of a partition.', (p) => p.highWatermark);
+    perPartition('runnel_broker_high_watermark', 'High watermark (committed end) of a partition on this replica.', (p) => p.highWatermark);
+    new Gauge({
+      name: 'runnel_broker_uncommitted_records',
+      help: 'Per partition led by this broker: records written but not yet committed (log end − high watermark); it grows while the ISR falls behind.',
+      labelNames: ['topic', 'partition'], registers,
+      collect() {
+        this.reset();
+        for (const p of source.partitions()) if (p.isLeader) this.set({ topic: p.topic, partition: String(p.partition) }, p.logEndOffset - p.highWatermark);
+      },
+    });
+    const dataDir = options.dataDir;
+    if (dataDir !== undefined) {
+      // statfs at scrape time: what a PVC's kubelet volume stats would show, from inside the broker.
+      const disk = (name: string, help: string, read: (s: StatsFs) => number): void => {
+        new Gauge({
+          name, help, registers,
+          async collect() {
+            const stats = await statfs(dataDir);
+            this.set(read(stats));
+          },
+        });
+      };
+      disk('runnel_broker_data_dir_available_bytes', 'Bytes available to the broker on the file system of its data directory.', (s) => s.bavail * s.bsize);
+      disk('runnel_broker_data_dir_capacity_bytes', 'Total bytes of the file system of the data directory.', (s) => s.blocks * s.bsize);
+    }
   }
 
   /** The replication metrics (registered on first call), as the replication node's observer. */
-  replicationObserver(): ReplicationObserver {
-    this.#replication ??= new ReplicationMetrics(this.registry, this.#source);
+  replicationObserver(timing: { readonly renewDeadlineMs: number }): ReplicationObserver {
+    this.#replication ??= new ReplicationMetrics(this.registry, timing);
     return this.#replication.observer;
   }
 
@@ -155,6 +209,11 @@ export class BrokerMetrics {
   /** A timer for one request; call the result with nothing when the request is answered. */
   startTimer(rpc: RpcName): () => void {
     return this.#requestDuration.startTimer({ rpc }) as () => void;
+  }
+
+  /** Records the part of one Fetch that was not its long-poll wait. */
+  observeFetchServe(seconds: number): void {
+    this.#fetchServeDuration.observe(seconds);
   }
 
   /** Counts an error answered by `rpc`. */

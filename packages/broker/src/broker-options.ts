@@ -39,9 +39,9 @@ export interface BrokerOptions {
   /** File-I/O seam of the data directory (tests inject faults such as ENOSPC). @default node:fs */
   readonly storageIo?: StorageIo;
   /**
-   * Replication (DESIGN.md §6): a broker Lease, Lease-based leader elections, followers fetching
-   * over the `Replica` service. Required for topics with RF > 1 and on Kubernetes. Omitted: the
-   * single-replica mode (the first replica leads). Timings default to DEFAULT_REPLICATION_TIMING.
+   * Replication (DESIGN.md §6) always runs: a broker Lease, Lease-based leader elections (RF=1
+   * partitions are replicated partitions with one replica), followers fetching over the `Replica`
+   * service. Its timings default to DEFAULT_REPLICATION_TIMING.
    */
   readonly replication?: { readonly timing?: Partial<ReplicationTiming> };
 }

@@ -1,41 +1,13 @@
 import {
-  RunnelError,
   type FetchPartition__Output,
   type FetchPartitionResponse,
   type FetchRequest__Output,
   type FetchResponse,
 } from '@runnel/protocol';
-import { batchStats } from './batch-stats.ts';
 import { partitionError, type BrokerContext } from './broker-context.ts';
 import type { RpcName } from './broker-metrics.ts';
 import { DEFAULT_FETCH_MAX_BYTES, DEFAULT_PARTITION_FETCH_MAX_BYTES, MAX_FETCH_RESPONSE_BYTES } from './grpc-limits.ts';
-import type { PartitionReplica } from './partition-replica.ts';
 import { MAX_FETCH_WAIT_MS, MAX_PARTITIONS_PER_REQUEST, requireIntInRange, requireNonEmpty } from './request-validation.ts';
-
-/**
- * Checks a fetch partition's leader epoch (KIP-320): an older epoch than the leader's means the
- * client follows a deposed leader (FENCED_LEADER_EPOCH), a newer one that this broker is behind
- * (UNKNOWN_LEADER_EPOCH); -1 skips the check.
- */
-export function checkLeaderEpoch(replica: PartitionReplica, requested: number): RunnelError | undefined {
-  if (requested < 0 || requested === replica.leaderEpoch) return undefined;
-  if (requested < replica.leaderEpoch) {
-    return new RunnelError('FENCED_LEADER_EPOCH', `Fetch from ${replica.name} at leader epoch ${requested} is fenced: the current leader epoch is ${replica.leaderEpoch}`, {
-      leaderHint: replica.leaderId,
-    });
-  }
-  return new RunnelError('UNKNOWN_LEADER_EPOCH', `Fetch from ${replica.name} at leader epoch ${requested}: this broker knows only epoch ${replica.leaderEpoch} so far`);
-}
-
-/** The OFFSET_OUT_OF_RANGE error for `offset`, or undefined when the log holds it (or it is the log end). */
-export function checkOffsetInRange(replica: PartitionReplica, offset: number): RunnelError | undefined {
-  const { logStartOffset, logEndOffset } = replica.log;
-  if (offset >= logStartOffset && offset <= logEndOffset) return undefined;
-  return new RunnelError(
-    'OFFSET_OUT_OF_RANGE',
-    `Offset ${offset} is out of range for ${replica.name}: the log holds offsets ${logStartOffset}..${logEndOffset - 1} (log end ${logEndOffset})`,
-  );
-}
 
 interface CheckedFetch {
   readonly maxWaitMs: number;
@@ -59,8 +31,76 @@ function checkFetchRequest(request: FetchRequest__Output): CheckedFetch {
 }
 
 /**
- * Reads one partition up to its high watermark (never uncommitted data), at most `budget` bytes
- * unless nothing was read yet (then at least one whole batch, as Kafka does).
+ * Reusable read buffers for Fetch and Tail. A response's record bytes are needed only until
+ * grpc-js has serialized it, which it does synchronously when the handler answers; reading into a
+ * buffer taken from here and giving it back right after the answer spares V8 a large new buffer
+ * per fetch (every ~64 MB of those forces a full GC). Buffers come in power-of-two sizes from
+ * 64 KiB; at most `maxRetainedBytes` are kept between requests.
+ */
+export class ReadBuffers {
+  readonly #free = new Map<number, Buffer[]>();
+  readonly #maxRetainedBytes: number;
+  #retained = 0;
+
+  constructor(maxRetainedBytes = 32 * 1024 * 1024) {
+    this.#maxRetainedBytes = maxRetainedBytes;
+  }
+
+  /** Bytes kept for reuse now. */
+  get retainedBytes(): number {
+    return this.#retained;
+  }
+
+  /** A buffer of at least `size` bytes (its contents are stale). */
+  acquire(size: number): Buffer {
+    const cls = sizeClass(size);
+    const buf = this.#free.get(cls)?.pop();
+    if (buf !== undefined) {
+      this.#retained -= buf.length;
+      return buf;
+    }
+    return Buffer.allocUnsafeSlow(cls);
+  }
+
+  /** Gives back buffers from {@link acquire}; the caller must hold no view of them any more. */
+  release(buffers: readonly Buffer[]): void {
+    for (const buf of buffers) {
+      if (this.#retained + buf.length > this.#maxRetainedBytes) continue;
+      let list = this.#free.get(buf.length);
+      if (list === undefined) this.#free.set(buf.length, (list = []));
+      list.push(buf);
+      this.#retained += buf.length;
+    }
+  }
+}
+
+function sizeClass(size: number): number {
+  let n = 64 * 1024;
+  while (n < size) n *= 2;
+  return n;
+}
+
+/** The read buffers of this process's Fetch and Tail handlers. */
+export const readBuffers = new ReadBuffers();
+
+/** Smaller reads are not worth pooling (Node's own pool serves those under 4 KiB). */
+const MIN_POOLED_READ_BYTES = 64 * 1024;
+
+/** An allocator for storage reads that takes large buffers from {@link readBuffers} and notes them in `leased`. */
+function leaseFrom(leased: Buffer[]): (length: number) => Buffer {
+  return (length) => {
+    if (length < MIN_POOLED_READ_BYTES) return Buffer.allocUnsafe(length);
+    const buf = readBuffers.acquire(length);
+    leased.push(buf);
+    return buf;
+  };
+}
+
+/**
+ * Reads one partition through the partition directory's one fetch entry: committed data only, at
+ * most `budget` bytes unless nothing was read yet (then at least one whole batch, as Kafka does).
+ * With `leased`, large reads go into a buffer from {@link readBuffers} that is appended to
+ * `leased`: the caller gives it back once the response is serialized.
  */
 export async function readPartition(
   ctx: BrokerContext,
@@ -68,32 +108,22 @@ export async function readPartition(
   p: { topic: string; partition: number; offset: number; maxBytes: number; currentLeaderEpoch: number },
   budget: number,
   mustProgress: boolean,
+  leased?: Buffer[],
 ): Promise<FetchPartitionResponse & { bytes: number }> {
-  const base = { topic: p.topic, partition: p.partition, highWatermark: -1, logStartOffset: -1, logEndOffset: -1, records: EMPTY, bytes: 0 };
-  const replica = ctx.registry.leaderFor(p.topic, p.partition);
-  if (replica instanceof RunnelError) return { ...base, error: partitionError(ctx, rpc, replica) };
-  const log = replica.log;
-  const state = { ...base, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset };
-  const problem = checkLeaderEpoch(replica, p.currentLeaderEpoch) ?? checkOffsetInRange(replica, p.offset);
-  if (problem !== undefined) return { ...state, error: partitionError(ctx, rpc, problem) };
-  const hw = log.highWatermark;
-  if (p.offset >= hw || (budget <= 0 && !mustProgress)) return state;
-  const maxBytes = Math.max(1, Math.min(p.maxBytes === 0 ? DEFAULT_PARTITION_FETCH_MAX_BYTES : p.maxBytes, budget));
-  try {
-    const { records } = await log.read(p.offset, { maxBytes, maxOffset: hw });
-    if (records.length === 0) {
-      // Committed offsets must be readable; answering empty would stall the consumer (and spin a tail) silently.
-      throw new RunnelError('STORAGE_ERROR', `Cannot read offset ${p.offset} of ${replica.name}: the log returned no batch below the high watermark ${hw}`);
-    }
-    // Storage returns at least one whole batch; only the first partition with data may exceed the budget.
-    if (!mustProgress && records.length > budget) return state;
-    const { recordCount } = batchStats(records);
-    replica.counters.bytesOut.inc(records.length);
-    replica.counters.recordsOut.inc(recordCount);
-    return { ...state, records, bytes: records.length };
-  } catch (err) {
-    return { ...state, error: partitionError(ctx, rpc, err) };
-  }
+  const maxBytes = Math.min(p.maxBytes === 0 ? DEFAULT_PARTITION_FETCH_MAX_BYTES : p.maxBytes, budget);
+  const read = await ctx.partitions.fetch({
+    topic: p.topic,
+    partition: p.partition,
+    offset: p.offset,
+    maxBytes,
+    currentLeaderEpoch: p.currentLeaderEpoch,
+    strict: !mustProgress,
+    ...(leased === undefined ? {} : { allocate: leaseFrom(leased) }),
+  });
+  const { error, records, ...positions } = read;
+  const response = { topic: p.topic, partition: p.partition, ...positions, records: records.length > 0 ? records : EMPTY, bytes: records.length };
+  if (error !== undefined) return { ...response, error: partitionError(ctx, rpc, error) };
+  return response;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -103,28 +133,40 @@ const EMPTY = Buffer.alloc(0);
  * failed, waits until an append moves the HW of one of them (woken by the partitions, never by
  * polling), `max_wait_ms` passes, the call is cancelled or the broker shuts down; then reads again.
  * `max_bytes` bounds the whole response; the first partition with data may exceed it by one batch.
+ * Records may be views of buffers appended to `leased` (see {@link readPartition}).
  * @throws RunnelError INVALID_REQUEST for malformed whole-request fields
  */
-export async function serveFetch(ctx: BrokerContext, request: FetchRequest__Output, signal: AbortSignal): Promise<FetchResponse> {
+export async function serveFetch(ctx: BrokerContext, request: FetchRequest__Output, signal: AbortSignal, leased: Buffer[] = []): Promise<FetchResponse> {
   const checked = checkFetchRequest(request);
-  const deadline = performance.now() + checked.maxWaitMs;
+  const started = performance.now();
+  const deadline = started + checked.maxWaitMs;
+  let waitedMs = 0;
   for (;;) {
-    const partitions = await readAll(ctx, request.partitions, checked.maxBytes);
+    const partitions = await readAll(ctx, request.partitions, checked.maxBytes, leased);
     const total = partitions.reduce((sum, p) => sum + p.bytes, 0);
     const failed = partitions.some((p) => p.error != null);
     const remaining = deadline - performance.now();
+    const response = { partitions: partitions.map(({ bytes: _bytes, ...rest }) => rest) };
     if (total >= checked.minBytes || failed || remaining <= 0 || signal.aborted || ctx.shutdownSignal.aborted) {
-      return { partitions: partitions.map(({ bytes: _bytes, ...rest }) => rest) };
+      ctx.metrics.observeFetchServe((performance.now() - started - waitedMs) / 1000);
+      return response;
     }
+    const waitStarted = performance.now();
     await waitForAppend(ctx, request.partitions, remaining, signal);
+    waitedMs += performance.now() - waitStarted;
+    // A broker shutting down answers with what it read (its partitions are being closed); its
+    // buffers stay leased until the caller has serialized it.
+    if (ctx.shutdownSignal.aborted) return response;
+    // What was read is dropped: read again after the wait.
+    readBuffers.release(leased.splice(0));
   }
 }
 
-async function readAll(ctx: BrokerContext, partitions: FetchPartition__Output[], maxBytes: number): Promise<Array<FetchPartitionResponse & { bytes: number }>> {
+async function readAll(ctx: BrokerContext, partitions: FetchPartition__Output[], maxBytes: number, leased: Buffer[]): Promise<Array<FetchPartitionResponse & { bytes: number }>> {
   const out: Array<FetchPartitionResponse & { bytes: number }> = [];
   let budget = maxBytes;
   for (const p of partitions) {
-    const result = await readPartition(ctx, 'Fetch', p, budget, budget === maxBytes);
+    const result = await readPartition(ctx, 'Fetch', p, budget, budget === maxBytes, leased);
     budget -= result.bytes;
     out.push(result);
   }
@@ -144,7 +186,7 @@ function waitForAppend(ctx: BrokerContext, partitions: FetchPartition__Output[],
     };
     const timer = setTimeout(done, timeoutMs);
     for (const p of partitions) {
-      const replica = ctx.registry.get(p.topic, p.partition);
+      const replica = ctx.partitions.get(p.topic, p.partition);
       if (replica !== undefined) unlisteners.push(replica.listen(done));
     }
     signal.addEventListener('abort', done, { once: true });

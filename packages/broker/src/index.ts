@@ -1,4 +1,4 @@
-// Public entry of @runnel/broker: the single-broker data plane and the embedded local cluster.
+// Public entry of @runnel/broker: the broker's data plane and the embedded local cluster.
 export { startBroker } from './start-broker.ts';
 export type { Broker, BrokerOptions } from './broker-options.ts';
 export { startLocalCluster, type LocalCluster, type LocalClusterOptions } from './local-cluster.ts';
@@ -38,8 +38,10 @@ export type {
   NodeProduceRequest,
   NodeProduceResult,
   NodeFetchRequest,
+  NodeFetchResult,
   NodeReplicaStatus,
 } from './replication/replication-node-api.ts';
+export type { PartitionDirectory } from './replication/partition-directory.ts';
 export { createReplicationNode } from './replication/replication-node.ts';
 export { InProcessReplicaNetwork } from './replication/in-process-replica-transport.ts';
 export { ProducerIdAllocator } from './replication/producer-id-allocator.ts';

@@ -29,13 +29,12 @@ export interface LocalClusterOptions {
   /** File-I/O seam for every broker's data directory (fault-injection tests). @default node:fs */
   readonly storageIo?: StorageIo;
   /**
-   * Replication factor of the demo topic (1..brokers); min.insync.replicas is min(2, RF). Above 1,
-   * every broker runs replication (Lease elections, the Replica service) and topics of any RF up to
-   * the broker count can be created.
+   * Replication factor of the demo topic (1..brokers); min.insync.replicas is min(2, RF). Topics
+   * of any RF up to the broker count can be created.
    * @default 1
    */
   readonly replicationFactor?: number;
-  /** Protocol timings (DESIGN.md §6) of every broker; setting it turns replication on. @default DEFAULT_REPLICATION_TIMING */
+  /** Protocol timings (DESIGN.md §6) of every broker. @default DEFAULT_REPLICATION_TIMING */
   readonly replicationTiming?: Partial<ReplicationTiming>;
 }
 
@@ -57,7 +56,8 @@ export interface LocalCluster {
 /**
  * Starts N brokers in this process on consecutive ports, sharing one memory metadata store that is
  * persisted under `dataDir`, so a restart keeps topics, leader epochs and data. Creates the demo
- * topic on first start. Partitions (RF=1) spread over the brokers by the usual assignment.
+ * topic on first start. Every broker runs the one replicated data plane; partitions spread over
+ * the brokers by the usual assignment.
  */
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
   if (!Number.isInteger(options.brokers) || options.brokers < 1) throw new RangeError(`Invalid broker count ${options.brokers}: expected >= 1`);
@@ -70,14 +70,13 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const brokers: Broker[] = [];
   const ports = new Map<number, number>();
   const rf = options.replicationFactor ?? 1;
-  const replication = rf > 1 || options.replicationTiming !== undefined;
   if (!Number.isInteger(rf) || rf < 1 || rf > options.brokers) throw new RangeError(`Invalid replication factor ${rf}: expected 1..${options.brokers} (the broker count)`);
   const start = async (id: number): Promise<Broker> => {
     const broker = await startBroker({
           brokerId: id,
           host,
           port: ports.get(id) ?? (options.port === 0 ? 0 : options.port + id),
-          ...(replication ? { replication: { timing: options.replicationTiming ?? {} } } : {}),
+          ...(options.replicationTiming === undefined ? {} : { replication: { timing: options.replicationTiming } }),
           dataDir: join(options.dataDir, `broker-${id}`),
           clusterId,
           metadataStore: store,
@@ -93,7 +92,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     for (let id = 0; id < options.brokers; id++) brokers.push(await start(id));
     const demo = options.demoTopic === undefined ? { name: 'demo', partitions: 3 } : options.demoTopic;
     if (demo !== null && firstStart) {
-      const topic = planTopic({ name: demo.name, partitions: demo.partitions, replicationFactor: rf, configs: { 'min.insync.replicas': String(Math.min(2, rf)) } }, brokers.map((b) => b.id), { replicated: replication });
+      const topic = planTopic({ name: demo.name, partitions: demo.partitions, replicationFactor: rf, configs: { 'min.insync.replicas': String(Math.min(2, rf)) } }, brokers.map((b) => b.id));
       await createTopic(store, topic);
       logger.info({ topic: topic.name, partitions: topic.partitions }, 'demo topic created');
     }

@@ -1,37 +1,41 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PartitionState } from '@runnel/metadata';
 import { decodeRecords, encodeRecordBatch } from '@runnel/protocol';
 import { PartitionLog, parseLogConfig } from '@runnel/storage';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BrokerMetrics } from './broker-metrics.ts';
-import { LogMaintenance } from './log-maintenance.ts';
-import { PartitionReplica } from './partition-replica.ts';
+import { LogMaintenance, type MaintainedPartition } from './log-maintenance.ts';
 
 const cleanup: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-const leader: PartitionState = {
-  topic: 't', partition: 0, topicId: 'id', holder: { id: 0, brokerEpoch: 1 }, leaderEpoch: 0, partitionEpoch: 0,
-  replicas: [0], isr: [{ id: 0, brokerEpoch: 1 }], epochStartOffset: 0, proposalId: null, handoverTo: null,
-};
+/** A leader's log: appends stamp offsets, as the produce entry's do. */
+interface Replica extends MaintainedPartition {
+  append(records: Buffer): Promise<unknown>;
+}
 
-async function replica(configs: Record<string, string>): Promise<PartitionReplica> {
+async function replica(configs: Record<string, string>): Promise<Replica> {
   const dir = await mkdtemp(join(tmpdir(), 'runnel-maint-'));
   cleanup.push(() => rm(dir, { recursive: true, force: true }));
   const config = parseLogConfig(configs);
   const log = await PartitionLog.open({ dir, config, name: 't-0' });
-  const r = new PartitionReplica({ brokerId: 0, log, config, state: leader, counters: new BrokerMetrics({ brokerId: 0, defaultMetrics: false, source: { partitions: () => [], offlineCount: 0 } }).topicCounters('t') });
-  cleanup.push(() => r.close());
-  return r;
+  cleanup.push(() => log.close());
+  return {
+    name: 't-0',
+    closed: false,
+    log,
+    append: async (records) => {
+      await log.append(records, { leaderEpoch: 0, assignOffsets: true });
+      log.highWatermark = log.logEndOffset;
+    },
+  };
 }
 
 /** Every record from `from` to the log end (a read stops at a segment boundary). */
-async function readAll(r: PartitionReplica, from: number) {
+async function readAll(r: MaintainedPartition, from: number) {
   const out = [];
   let offset = from;
   while (offset < r.log.logEndOffset) {
@@ -48,7 +52,7 @@ const record = (key: string, value: string) => encodeRecordBatch([{ key: Buffer.
 describe('LogMaintenance', () => {
   it('deletes whole segments past retention.bytes and advances the log start offset', async () => {
     const r = await replica({ 'segment.bytes': '200', 'retention.bytes': '300' });
-    for (let i = 0; i < 12; i++) await r.append(record('k', `value-${i}`), 1);
+    for (let i = 0; i < 12; i++) await r.append(record('k', `value-${i}`));
     expect(r.log.segmentCount).toBeGreaterThan(3);
     const maintenance = new LogMaintenance({ replicas: () => [r], logger: pino({ level: 'silent' }) });
     const { deletedSegments } = await maintenance.runOnce();
@@ -62,7 +66,7 @@ describe('LogMaintenance', () => {
 
   it('compacts compacted topics, keeping the latest value per key', async () => {
     const r = await replica({ 'segment.bytes': '200', 'cleanup.policy': 'compact' });
-    for (let i = 0; i < 12; i++) await r.append(record(`k${i % 2}`, `v${i}`), 1);
+    for (let i = 0; i < 12; i++) await r.append(record(`k${i % 2}`, `v${i}`));
     const maintenance = new LogMaintenance({ replicas: () => [r], logger: pino({ level: 'silent' }) });
     const { removedRecords } = await maintenance.runOnce();
     expect(removedRecords).toBeGreaterThan(0);

@@ -1,5 +1,14 @@
 import type { Logger } from 'pino';
-import type { PartitionReplica } from './partition-replica.ts';
+import type { PartitionLog } from '@runnel/storage';
+
+/** A partition log maintenance may work on. */
+export interface MaintainedPartition {
+  /** `<topic>-<partition>`, for logs. */
+  readonly name: string;
+  /** Set once the partition is closing: it is skipped. */
+  readonly closed: boolean;
+  readonly log: PartitionLog;
+}
 
 /** Default period of retention and compaction passes (Kafka's log.retention.check.interval.ms). */
 export const DEFAULT_LOG_MAINTENANCE_INTERVAL_MS = 5 * 60_000;
@@ -11,14 +20,14 @@ export const DEFAULT_LOG_MAINTENANCE_INTERVAL_MS = 5 * 60_000;
  * Passes never overlap; close() waits for the one running.
  */
 export class LogMaintenance {
-  readonly #replicas: () => Iterable<PartitionReplica>;
+  readonly #replicas: () => Iterable<MaintainedPartition>;
   readonly #logger: Logger;
   readonly #intervalMs: number;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> | undefined;
   #closed = false;
 
-  constructor(options: { replicas: () => Iterable<PartitionReplica>; logger: Logger; intervalMs?: number }) {
+  constructor(options: { replicas: () => Iterable<MaintainedPartition>; logger: Logger; intervalMs?: number }) {
     this.#replicas = options.replicas;
     this.#logger = options.logger;
     this.#intervalMs = options.intervalMs ?? DEFAULT_LOG_MAINTENANCE_INTERVAL_MS;

@@ -8,18 +8,26 @@ import {
 } from '@runnel/protocol';
 import { validateTopicName } from '@runnel/metadata';
 import { partitionError, requestError, type BrokerContext } from './broker-context.ts';
-import { serveFetch } from './fetch-handler.ts';
+import { readBuffers, serveFetch } from './fetch-handler.ts';
 import { checkProduceRequest, runProduce } from './produce-handler.ts';
 import { serveProduceStream } from './produce-stream.ts';
 import { MAX_PARTITIONS_PER_REQUEST, requireIntInRange, requireNonEmpty } from './request-validation.ts';
 import { serveTail } from './tail-handler.ts';
 
-/** An AbortSignal that fires when a gRPC call is cancelled by the client (or its deadline passes). */
-function callSignal(call: NodeJS.EventEmitter & { readonly cancelled: boolean }): AbortSignal {
+/** The abort reason of a cancelled call: one shared object, so aborting captures no stack. */
+const CALL_CANCELLED = new RunnelError('CANCELLED', 'The call was cancelled by the client or its deadline passed');
+
+/**
+ * An AbortSignal that fires when a gRPC call is cancelled by the client (or its deadline passes),
+ * and `done`, to call once the call is answered: grpc-js emits 'cancelled' after every status it
+ * sends, so a listener left in place would abort (and allocate) once per completed call.
+ */
+function callSignal(call: NodeJS.EventEmitter & { readonly cancelled: boolean }): { signal: AbortSignal; done: () => void } {
   const controller = new AbortController();
-  if (call.cancelled) controller.abort();
-  else call.once('cancelled', () => controller.abort());
-  return controller.signal;
+  const onCancel = (): void => controller.abort(CALL_CANCELLED);
+  if (call.cancelled) controller.abort(CALL_CANCELLED);
+  else call.once('cancelled', onCancel);
+  return { signal: controller.signal, done: () => call.off('cancelled', onCancel) };
 }
 
 /** The brokers, topics and partitions this broker knows, from its metadata view. */
@@ -44,14 +52,20 @@ export function describeMetadata(ctx: BrokerContext, topics: readonly string[]):
           error: partitionError(ctx, 'Metadata', new RunnelError('LEADER_NOT_AVAILABLE', `Partition ${name}-${partition} is being created`)) };
       }
       const leaderId = state.holder?.id ?? -1;
+      // A replica here whose log cannot be opened: clients fail fast on its STORAGE_ERROR instead of waiting for a leader.
+      const offline = ctx.partitions.offlineError(name, partition);
+      const offlineReplicas = state.replicas.filter((id) => !ctx.view.brokers.has(String(id)) || (offline !== undefined && id === ctx.brokerId));
+      let error;
+      if (offline !== undefined && (leaderId < 0 || leaderId === ctx.brokerId)) error = partitionError(ctx, 'Metadata', offline);
+      else if (leaderId < 0) error = partitionError(ctx, 'Metadata', new RunnelError('LEADER_NOT_AVAILABLE', `Partition ${name}-${partition} has no leader yet`));
       return {
         partition,
         leaderId,
         leaderEpoch: state.leaderEpoch,
         replicas: [...state.replicas],
         isr: state.isr.map((r) => r.id),
-        offlineReplicas: state.replicas.filter((id) => !ctx.view.brokers.has(String(id))),
-        ...(leaderId < 0 ? { error: partitionError(ctx, 'Metadata', new RunnelError('LEADER_NOT_AVAILABLE', `Partition ${name}-${partition} has no leader yet`)) } : {}),
+        offlineReplicas,
+        ...(error === undefined ? {} : { error }),
       };
     });
     return { name, topicId: topic.topicId, partitions };
@@ -61,22 +75,23 @@ export function describeMetadata(ctx: BrokerContext, topics: readonly string[]):
 
 async function listOffset(ctx: BrokerContext, p: ListOffsetsPartition__Output): Promise<ListOffsetsPartitionResponse> {
   const base = { topic: p.topic, partition: p.partition, offset: -1, timestamp: -1, leaderEpoch: -1 };
-  const replica = ctx.registry.leaderFor(p.topic, p.partition);
+  const replica = ctx.partitions.leaderForRead(p.topic, p.partition);
   if (replica instanceof RunnelError) return { ...base, error: partitionError(ctx, 'ListOffsets', replica) };
-  const leaderEpoch = replica.leaderEpoch;
+  const leaderEpoch = replica.state.leaderEpoch;
+  const log = replica.log;
   switch (String(p.spec)) {
     case 'OFFSET_SPEC_EARLIEST':
-      return { ...base, offset: replica.log.logStartOffset, leaderEpoch };
+      return { ...base, offset: log.logStartOffset, leaderEpoch };
     case 'OFFSET_SPEC_LATEST':
       // Latest is the HW: consumers never see uncommitted offsets.
-      return { ...base, offset: replica.highWatermark, leaderEpoch };
+      return { ...base, offset: log.highWatermark, leaderEpoch };
     case 'OFFSET_SPEC_TIMESTAMP': {
       if (!Number.isSafeInteger(p.timestamp) || p.timestamp < 0) {
         return { ...base, error: partitionError(ctx, 'ListOffsets', new RunnelError('INVALID_REQUEST', `Invalid timestamp ${p.timestamp} for ${replica.name}: expected milliseconds since the epoch, >= 0`)) };
       }
       try {
-        const found = await replica.log.offsetForTimestamp(p.timestamp);
-        if (found === null || found.offset >= replica.highWatermark) return { ...base, leaderEpoch };
+        const found = await log.offsetForTimestamp(p.timestamp);
+        if (found === null || found.offset >= log.highWatermark) return { ...base, leaderEpoch };
         return { ...base, offset: found.offset, timestamp: found.timestamp, leaderEpoch };
       } catch (err) {
         return { ...base, error: partitionError(ctx, 'ListOffsets', err) };
@@ -129,13 +144,20 @@ export function logServiceHandlers(ctx: BrokerContext): LogHandlers {
 
     Fetch(call, callback) {
       const stop = ctx.metrics.startTimer('Fetch');
-      serveFetch(ctx, call.request, callSignal(call)).then(
+      const leased: Buffer[] = [];
+      const cancel = callSignal(call);
+      serveFetch(ctx, call.request, cancel.signal, leased).then(
         (response) => {
           stop();
+          cancel.done();
           callback(null, response);
+          // grpc-js has serialized (copied) the response within callback(): the buffers are free.
+          readBuffers.release(leased);
         },
         (err: unknown) => {
           stop();
+          cancel.done();
+          readBuffers.release(leased);
           callback(requestError(ctx, 'Fetch', err));
         },
       );
@@ -169,7 +191,6 @@ export function logServiceHandlers(ctx: BrokerContext): LogHandlers {
       const stop = ctx.metrics.startTimer('InitProducerId');
       try {
         if (call.request.transactionalId !== '') throw new RunnelError('NOT_SUPPORTED', 'Transactions are not supported: transactional_id must be empty');
-        if (ctx.producerIds === undefined) throw new RunnelError('BROKER_NOT_AVAILABLE', `Broker ${ctx.brokerId} is not registered yet; retry`);
         callback(null, ctx.producerIds.next());
       } catch (err) {
         callback(requestError(ctx, 'InitProducerId', err));

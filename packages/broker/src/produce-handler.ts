@@ -1,12 +1,11 @@
 import {
   RunnelError,
-  validateBatches,
   type ProducePartition__Output,
   type ProducePartitionResponse,
   type ProduceRequest__Output,
   type ProduceResponse,
 } from '@runnel/protocol';
-import { inPartition, partitionError, type BrokerContext } from './broker-context.ts';
+import { partitionError, type BrokerContext } from './broker-context.ts';
 import type { RpcName } from './broker-metrics.ts';
 import {
   DEFAULT_PRODUCE_TIMEOUT_MS,
@@ -41,11 +40,11 @@ export function checkProduceRequest(request: ProduceRequest__Output): CheckedPro
 }
 
 /**
- * Runs a checked produce request: validates each partition's batches (framing and CRC only, no
- * record decoding), appends them with one storage call per partition, and waits as `acks` says.
- * Appends are issued synchronously, in the order of the request, before this function first
- * yields, so calls made in arrival order keep per-partition order. Never rejects: every
- * partition failure is in that partition's `error`.
+ * Runs a checked produce request through the partition directory's one produce entry, one call
+ * per request partition, in the order of the request. Each call issues its append synchronously
+ * (validating the batches once: framing and CRC, no record decoding), so calls made in arrival
+ * order keep per-partition order. Never rejects: every partition failure is in that partition's
+ * `error`.
  */
 export function runProduce(ctx: BrokerContext, rpc: RpcName, request: ProduceRequest__Output, checked: CheckedProduce): Promise<ProduceResponse> {
   const partitions = request.partitions.map((p) => producePartition(ctx, rpc, p, checked));
@@ -54,39 +53,16 @@ export function runProduce(ctx: BrokerContext, rpc: RpcName, request: ProduceReq
 
 async function producePartition(ctx: BrokerContext, rpc: RpcName, p: ProducePartition__Output, checked: CheckedProduce): Promise<ProducePartitionResponse> {
   const base = { topic: p.topic, partition: p.partition, baseOffset: -1, logAppendTime: -1, logStartOffset: -1 };
-  const replica = ctx.registry.leaderFor(p.topic, p.partition);
-  if (replica instanceof RunnelError) return { ...base, error: partitionError(ctx, rpc, replica) };
-  let recordCount = 0;
-  try {
-    const batches = validateBatches(p.records, { maxBatchBytes: replica.config.maxBatchBytes });
-    if (batches.length === 0) throw new RunnelError('INVALID_REQUEST', 'the request carries no record batch');
-    for (const batch of batches) {
-      if (batch.header.isControl) throw new RunnelError('INVALID_RECORD', `the batch at byte ${batch.position} is a control batch; producers may not write control batches`);
-      recordCount += batch.header.recordCount;
-    }
-  } catch (err) {
-    const named = err instanceof RunnelError && err.code === 'RECORD_TOO_LARGE'
-      ? new RunnelError(err.code, `${err.message} (the topic's max.message.bytes)`, { cause: err })
-      : err;
-    return { ...base, logStartOffset: replica.log.logStartOffset, error: partitionError(ctx, rpc, inPartition(replica.name, 'Cannot append to', named)) };
+  const produced = ctx.partitions.produce({ topic: p.topic, partition: p.partition, records: p.records, acks: checked.acks, timeoutMs: checked.timeoutMs }, ctx.shutdownSignal);
+  if (checked.acks === 'none') {
+    // Nobody waits for the answer; a failure is still counted.
+    produced.catch((err: unknown) => partitionError(ctx, rpc, err));
+    return { ...base };
   }
   try {
-    const appended = replica.append(p.records, recordCount);
-    if (checked.acks === 'none') {
-      // Nobody waits for the answer; a failure is still counted.
-      appended.catch((err: unknown) => partitionError(ctx, rpc, err));
-      return { ...base };
-    }
-    const result = await appended;
-    if (checked.acks === 'all') await replica.waitForHighWatermark(result.lastOffset, checked.timeoutMs, ctx.shutdownSignal);
-    return {
-      topic: p.topic,
-      partition: p.partition,
-      baseOffset: result.baseOffset,
-      logAppendTime: replica.config.timestampType === 'logAppend' ? result.logAppendTime : -1,
-      logStartOffset: replica.log.logStartOffset,
-    };
+    const result = await produced;
+    return { topic: p.topic, partition: p.partition, baseOffset: result.baseOffset, logAppendTime: result.logAppendTime, logStartOffset: result.logStartOffset };
   } catch (err) {
-    return { ...base, logStartOffset: replica.log.logStartOffset, error: partitionError(ctx, rpc, inPartition(replica.name, 'Cannot append to', err)) };
+    return { ...base, logStartOffset: ctx.partitions.get(p.topic, p.partition)?.log.logStartOffset ?? -1, error: partitionError(ctx, rpc, err) };
   }
 }

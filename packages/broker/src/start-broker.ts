@@ -1,29 +1,25 @@
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
-import { isMetadataStoreError, brokerRegistrationName, openKubernetesMetadataStore, type BrokerRegistration, type MetadataStore } from '@runnel/metadata';
+import { HealthImplementation } from 'grpc-health-check';
+import { openKubernetesMetadataStore, type MetadataStore } from '@runnel/metadata';
 import { RunnelError, loadRunnelGrpc } from '@runnel/protocol';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { DataDirectory, storageChannels, type FsyncEvent } from '@runnel/storage';
 import { pino, type Logger } from 'pino';
 import { adminServiceHandlers } from './admin-service.ts';
-import type { BrokerContext, ReplicaDirectory } from './broker-context.ts';
+import { addServerReflection } from './server-reflection.ts';
+import type { BrokerContext } from './broker-context.ts';
 import { BrokerMetrics } from './broker-metrics.ts';
 import type { Broker, BrokerOptions } from './broker-options.ts';
 import { ClusterView } from './cluster-view.ts';
 import { GRPC_SERVER_OPTIONS } from './grpc-limits.ts';
-import { FirstReplicaLeadership } from './leadership.ts';
 import { LogMaintenance } from './log-maintenance.ts';
 import { logServiceHandlers } from './log-service.ts';
 import { startMetricsServer } from './metrics-server.ts';
-import { PartitionRegistry } from './partition-registry.ts';
 import { gatedHandlers } from './starting-gate.ts';
-import { ProducerIdAllocator } from './replication/producer-id-allocator.ts';
 import { systemClock } from './replication/clock.ts';
 import { GrpcReplicaTransport, replicaServiceHandlers } from './replication/grpc-replica-transport.ts';
-import { createReplicationNode, replicatedDirectory } from './replication/replication-node.ts';
-import type { ReplicatedDirectory } from './replication/replicated-directory.ts';
+import type { PartitionDirectory } from './replication/partition-directory.ts';
+import { createReplicationNode } from './replication/replication-node.ts';
 import type { ReplicationNode } from './replication/replication-node-api.ts';
 import { DEFAULT_REPLICATION_TIMING } from './replication/replication-timing.ts';
 
@@ -33,35 +29,12 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /** The service names health reports on ('' is the whole server, as Kubernetes probes ask). */
 const HEALTH_SERVICES = ['', 'runnel.v1.Log', 'runnel.v1.Admin'] as const;
 
-/**
- * Registers this broker incarnation: creates its record or bumps `brokerEpoch` by CAS (a
- * conflict means a concurrent write; re-read and retry). Returns the new brokerEpoch.
- */
-async function registerBroker(store: MetadataStore, registration: Omit<BrokerRegistration, 'brokerEpoch'>): Promise<number> {
-  const name = brokerRegistrationName(registration.id);
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const current = await store.brokers.get(name);
-    try {
-      if (current === undefined) {
-        await store.brokers.create(name, { ...registration, brokerEpoch: 1 });
-        return 1;
-      }
-      const brokerEpoch = current.value.brokerEpoch + 1;
-      await store.brokers.update(name, { ...registration, brokerEpoch }, current.resourceVersion);
-      return brokerEpoch;
-    } catch (err) {
-      if (!isMetadataStoreError(err, 'CONFLICT') && !isMetadataStoreError(err, 'ALREADY_EXISTS')) throw err;
-    }
-  }
-  throw new Error(`Cannot register broker ${registration.id}: its registration keeps changing under concurrent writes`);
-}
-
-let healthDefinition: protoLoader.PackageDefinition | undefined;
 
 /**
- * Starts one broker: opens its data directory, serves Log and Admin (proto/runnel/v1), gRPC
- * health and server reflection on `host:port`, registers itself in the metadata store, opens the
- * partitions it hosts and then reports SERVING. Optional HTTP `/metrics`.
+ * Starts one broker: opens its data directory, serves Log, Admin and Replica (proto/runnel/v1),
+ * gRPC health and server reflection on `host:port`, starts its replication node (which takes the
+ * broker Lease and opens the partitions it hosts, RF=1 ones included), and then reports SERVING.
+ * Optional HTTP `/metrics`.
  */
 export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const host = options.host ?? '127.0.0.1';
@@ -69,11 +42,10 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const logger: Logger = baseLogger.child({ broker: options.brokerId });
   if (!Number.isInteger(options.brokerId) || options.brokerId < 0) throw new RangeError(`Invalid broker id ${options.brokerId}: expected an integer >= 0`);
 
-  // On Kubernetes the broker opens (and owns) its store; replication is then always on (DESIGN.md §6).
+  // On Kubernetes the broker opens (and owns) its store.
   const ownStore = options.metadataStore === undefined;
   if (ownStore && options.kubernetes === undefined) throw new RangeError('startBroker needs metadataStore or kubernetes options');
   const store: MetadataStore = options.metadataStore ?? (await openKubernetesMetadataStore(options.kubernetes!));
-  const replication = options.replication ?? (options.kubernetes !== undefined ? {} : undefined);
   const dataDirectory = await DataDirectory.open({
     path: options.dataDir,
     clusterId: options.clusterId,
@@ -87,17 +59,16 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
 
   const shutdown = new AbortController();
   const view = new ClusterView(logger);
-  // The registry (its leadership needs the brokerEpoch, known only after registration) comes later; metrics read it lazily.
-  let registry: PartitionRegistry | undefined;
-  // With replication (RF > 1 or Kubernetes), the replication node's partitions replace the registry.
-  let replicated: ReplicatedDirectory | undefined;
+  // The node's partition directory exists once the node is built (below); metrics read it lazily.
+  let directory: PartitionDirectory | undefined;
   const metrics = new BrokerMetrics({
     brokerId: options.brokerId,
     defaultMetrics: options.defaultMetrics ?? true,
+    dataDir: options.dataDir,
     source: {
-      partitions: () => replicated?.partitions() ?? registry?.partitions() ?? [],
+      partitions: () => directory?.partitions() ?? [],
       get offlineCount() {
-        return replicated?.offlineCount ?? registry?.offlineCount ?? 0;
+        return directory?.offlineCount ?? 0;
       },
     },
   });
@@ -106,7 +77,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   // so each counts only the logs it hosts.
   const onFsync = (message: unknown): void => {
     const event = message as FsyncEvent;
-    if (registry?.hosts(event.log) === true || (replicated !== undefined && replicated.hosts(event.log))) metrics.fsyncDuration.observe(event.durationMs / 1000);
+    if (directory?.hosts(event.log) === true) metrics.fsyncDuration.observe(event.durationMs / 1000);
   };
   diagnosticsChannel.subscribe(storageChannels.fsync, onFsync);
 
@@ -119,91 +90,71 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   let node: ReplicationNode | undefined;
   let transport: GrpcReplicaTransport | undefined;
   try {
-    const { runnel, packageDefinition } = loadRunnelGrpc();
-    healthDefinition ??= protoLoader.loadSync(healthProtoPath, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+    const { runnel } = loadRunnelGrpc();
     health.addToServer(server);
-    new ReflectionService({ ...packageDefinition, ...healthDefinition }).addToServer(server);
+    addServerReflection(server, ['grpc.health.v1.Health', 'runnel.v1.Log', 'runnel.v1.Admin', 'runnel.v1.Replica']);
     // Every service exists before the port is bound; until the broker has started (which may
     // take a lease duration), Log and Admin answer a retriable BROKER_NOT_AVAILABLE.
     const gate: { log?: grpc.UntypedServiceImplementation; admin?: grpc.UntypedServiceImplementation; replica?: grpc.UntypedServiceImplementation } = {};
     const starting = (): RunnelError => new RunnelError('BROKER_NOT_AVAILABLE', `Broker ${options.brokerId} is starting; retry shortly`);
     server.addService(runnel.v1.Log.service, gatedHandlers(runnel.v1.Log.service, () => gate.log, starting));
     server.addService(runnel.v1.Admin.service, gatedHandlers(runnel.v1.Admin.service, () => gate.admin, starting));
-    if (replication !== undefined) {
-      server.addService(runnel.v1.Replica.service, gatedHandlers(runnel.v1.Replica.service, () => gate.replica, starting));
-    }
+    server.addService(runnel.v1.Replica.service, gatedHandlers(runnel.v1.Replica.service, () => gate.replica, starting));
 
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err === null ? resolve(bound) : reject(err)));
     });
-    let brokerEpoch: number;
-    let directory: ReplicaDirectory;
-    let producerIds: BrokerContext['producerIds'];
-    if (replication !== undefined) {
-      // DESIGN.md §6: the broker Lease replaces the registration; Lease elections replace FirstReplicaLeadership.
-      transport = new GrpcReplicaTransport(store);
-      const created = createReplicationNode({
-        brokerId: options.brokerId,
-        clock: systemClock,
-        store: store,
-        transport,
-        openLog: (p) => dataDirectory.openPartition(p.topic, p.partition, p.topicId, p.config),
-        deleteLog: (p) => dataDirectory.deletePartition(p.topic, p.partition, p.topicId),
-        cleanStart: dataDirectory.wasCleanShutdown,
-        registration: { host: options.advertisedHost ?? host, port, rack: options.rack ?? '', brokerUuid: dataDirectory.brokerUuid },
-        timing: { ...DEFAULT_REPLICATION_TIMING, ...replication.timing },
-        logger,
-        observer: {
-          ...metrics.replicationObserver(),
-          fenced: (err) => {
-            // Another incarnation holds our broker Lease: this one must stop serving (the process should exit).
-            setHealth('NOT_SERVING');
-            logger.fatal({ err }, 'broker fenced: another incarnation holds the broker Lease; serving nothing');
-          },
+    // DESIGN.md §6: the broker Lease registers this incarnation; Lease elections decide every leader (RF=1 included).
+    transport = new GrpcReplicaTransport(store);
+    const timing = { ...DEFAULT_REPLICATION_TIMING, ...options.replication?.timing };
+    const created = createReplicationNode({
+      brokerId: options.brokerId,
+      clock: systemClock,
+      store: store,
+      transport,
+      openLog: (p) => dataDirectory.openPartition(p.topic, p.partition, p.topicId, p.config),
+      deleteLog: (p) => dataDirectory.deletePartition(p.topic, p.partition, p.topicId),
+      cleanStart: dataDirectory.wasCleanShutdown,
+      registration: { host: options.advertisedHost ?? host, port, rack: options.rack ?? '', brokerUuid: dataDirectory.brokerUuid },
+      timing,
+      // The memory store lives in this process: a Lease left by a crash is no live incarnation's.
+      exclusiveStore: store.kind === 'local',
+      metrics,
+      logger,
+      observer: {
+        ...metrics.replicationObserver(timing),
+        fenced: (err) => {
+          // Another incarnation holds our broker Lease: this one must stop serving (the process should exit).
+          setHealth('NOT_SERVING');
+          logger.fatal({ err }, 'broker fenced: another incarnation holds the broker Lease; serving nothing');
         },
-      });
-      node = created;
-      // Peers may fetch as soon as the node has its broker Lease (start() needs their answers).
-      gate.replica = replicaServiceHandlers(created, shutdown.signal) as unknown as grpc.UntypedServiceImplementation;
-      await created.start(shutdown.signal);
-      brokerEpoch = created.brokerEpoch;
-      replicated = replicatedDirectory(created, metrics);
-      directory = replicated;
-      producerIds = { next: () => created.initProducerId() };
-    } else {
-      brokerEpoch = await registerBroker(store, {
-        id: options.brokerId,
-        host: options.advertisedHost ?? host,
-        port,
-        rack: options.rack ?? '',
-        brokerUuid: dataDirectory.brokerUuid,
-      });
-      const leadership = new FirstReplicaLeadership({ brokerId: options.brokerId, brokerEpoch, store: store });
-      registry = new PartitionRegistry({ brokerId: options.brokerId, dataDirectory, view, metrics, logger, leadership });
-      directory = registry;
-      producerIds = new ProducerIdAllocator(options.brokerId, brokerEpoch);
-    }
+      },
+    });
+    node = created;
+    // Peers may fetch as soon as the node has its broker Lease (start() needs their answers).
+    gate.replica = replicaServiceHandlers(created, shutdown.signal) as unknown as grpc.UntypedServiceImplementation;
+    await created.start(shutdown.signal);
+    const brokerEpoch = created.brokerEpoch;
+    directory = created.directory;
+    await removeStrayDirectories(dataDirectory, store, directory, logger);
     const ctx: BrokerContext = {
       brokerId: options.brokerId,
       clusterId: options.clusterId,
       store: store,
       view,
-      registry: directory,
+      partitions: directory,
       metrics,
       logger,
       shutdownSignal: shutdown.signal,
-      producerIds,
-      replicated: replication !== undefined,
+      producerIds: { next: () => created.initProducerId() },
     };
     await view.start(store);
-    await registry?.start();
     gate.log = logServiceHandlers(ctx) as unknown as grpc.UntypedServiceImplementation;
     gate.admin = adminServiceHandlers(ctx) as unknown as grpc.UntypedServiceImplementation;
-    const openRegistry = registry;
-    const openNode = node;
+    const openNode = created;
+    const openDirectory = directory;
     const maintenance = new LogMaintenance({
-      // Retention on replicated partitions is not wired yet (followers must follow the leader's log start).
-      replicas: () => openRegistry?.replicas() ?? [],
+      replicas: () => openDirectory.maintained(),
       logger,
       ...(options.logMaintenanceIntervalMs === undefined ? {} : { intervalMs: options.logMaintenanceIntervalMs }),
     });
@@ -218,11 +169,10 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       setHealth('NOT_SERVING');
       shutdown.abort();
       // Rule 12 first (hand over leaderships while followers can still fetch from us), then drain.
-      await openNode?.close();
+      await maintenance.close();
+      await openNode.close();
       transport?.close();
       await drainServer(server, closeOptions.signal);
-      await maintenance.close();
-      await openRegistry?.close();
       await view.close();
       await dataDirectory.close({ clean: true });
       if (ownStore) await store.close();
@@ -242,11 +192,10 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
         closing ??= (async () => {
           setHealth('NOT_SERVING');
           shutdown.abort();
-          openNode?.crash();
+          openNode.crash();
           transport?.close();
           server.forceShutdown();
           await maintenance.close();
-          await openRegistry?.close();
           await view.close();
           await dataDirectory.close({ clean: false });
           if (ownStore) await store.close();
@@ -262,7 +211,6 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     server.forceShutdown();
     node?.crash();
     transport?.close();
-    await registry?.close();
     await view.close();
     await metricsServer?.close();
     await dataDirectory.close({ clean: false });
@@ -270,6 +218,31 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     diagnosticsChannel.unsubscribe(storageChannels.fsync, onFsync);
     throw err;
   }
+}
+
+/**
+ * Deletes partition directories of earlier incarnations of a topic (deleted and recreated while
+ * this broker was down). Directories of topics the metadata does not know at all are kept and
+ * reported: a lost or wrong metadata store must never make a broker wipe its data.
+ */
+async function removeStrayDirectories(dataDirectory: DataDirectory, store: MetadataStore, partitions: PartitionDirectory, logger: Logger): Promise<void> {
+  const topics = new Map((await store.topics.list()).items.map((t) => [t.value.name, t.value.topicId]));
+  for (const dir of await dataDirectory.listPartitions()) {
+    const hosted = partitions.get(dir.topic, dir.partition);
+    if (hosted !== undefined && topicIdPrefix(hosted.topicId) === dir.topicIdPrefix) continue;
+    const topicId = topics.get(dir.topic);
+    if (topicId !== undefined && topicIdPrefix(topicId) !== dir.topicIdPrefix) {
+      await dataDirectory.deletePartition(dir.topic, dir.partition, dir.topicIdPrefix);
+      logger.info({ dir: dir.dir }, 'deleted the partition directory of an earlier incarnation of the topic');
+    } else if (topicId === undefined) {
+      logger.warn({ dir: dir.dir }, 'partition directory of a topic unknown to the metadata store; kept');
+    }
+  }
+}
+
+/** The 8 hex digits of a topic id used in directory names. */
+function topicIdPrefix(topicId: string): string {
+  return topicId.replaceAll('-', '').slice(0, 8).toLowerCase();
 }
 
 /** Stops accepting calls and waits for running ones (bounded by a grace period or `signal`), then cuts the rest off. */

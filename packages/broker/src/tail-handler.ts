@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { type FetchPartitionResponse, type TailRequest__Output } from '@runnel/protocol';
 import type { BrokerContext } from './broker-context.ts';
-import { readPartition } from './fetch-handler.ts';
+import { readBuffers, readPartition } from './fetch-handler.ts';
 import { batchStats } from './batch-stats.ts';
 import { DEFAULT_PARTITION_FETCH_MAX_BYTES, MAX_FETCH_RESPONSE_BYTES } from './grpc-limits.ts';
 import { requireIntInRange } from './request-validation.ts';
@@ -26,6 +26,7 @@ export async function serveTail(ctx: BrokerContext, call: grpc.ServerWritableStr
   ctx.shutdownSignal.addEventListener('abort', stop, { once: true });
   try {
     let offset = request.offset;
+    const leased: Buffer[] = [];
     while (!cancel.signal.aborted) {
       const response = await readPartition(
         ctx,
@@ -33,18 +34,29 @@ export async function serveTail(ctx: BrokerContext, call: grpc.ServerWritableStr
         { topic: request.topic, partition: request.partition, offset, maxBytes, currentLeaderEpoch: -1 },
         maxBytes,
         true,
+        leased,
       );
-      if (cancel.signal.aborted) break;
+      if (cancel.signal.aborted) {
+        readBuffers.release(leased.splice(0));
+        break;
+      }
       const { bytes, ...message } = response;
       if (message.error != null) {
         call.write(message);
+        readBuffers.release(leased.splice(0));
         break;
       }
       if (bytes > 0) {
         offset = Math.max(offset, batchStats(message.records as Buffer).nextOffset);
-        if (!call.write(message)) await waitFor(call, 'drain', cancel.signal);
+        // The stream may queue the message and serialize (copy) it later: the read buffer is
+        // free once write() calls back. A stream destroyed first never calls back, and its
+        // buffer is simply left to the GC.
+        const lease = leased.splice(0);
+        const flowing = call.write(message, () => readBuffers.release(lease));
+        if (!flowing) await waitFor(call, 'drain', cancel.signal);
         continue;
       }
+      readBuffers.release(leased.splice(0));
       await waitForHighWatermark(ctx, request.topic, request.partition, offset, cancel.signal);
     }
   } finally {
@@ -68,7 +80,7 @@ function waitFor(emitter: NodeJS.EventEmitter, event: string, signal: AbortSigna
 
 /** Resolves when the partition's HW passes `offset`, its role or state changes, or `signal` aborts. */
 function waitForHighWatermark(ctx: BrokerContext, topic: string, partition: number, offset: number, signal: AbortSignal): Promise<void> {
-  const replica = ctx.registry.get(topic, partition);
+  const replica = ctx.partitions.get(topic, partition);
   // Gone meanwhile: the next read answers the right error.
   if (replica === undefined || replica.closed) return Promise.resolve();
   return new Promise((resolve) => {
@@ -77,7 +89,7 @@ function waitForHighWatermark(ctx: BrokerContext, topic: string, partition: numb
       signal.removeEventListener('abort', done);
       resolve();
     };
-    if (signal.aborted || replica.highWatermark > offset) return resolve();
+    if (signal.aborted || replica.log.highWatermark > offset) return resolve();
     const unlisten = replica.listen(done);
     signal.addEventListener('abort', done, { once: true });
   });

@@ -32,7 +32,8 @@ describe('planTopic', () => {
     expect(plan({ partitions: 1.5 })).toMatchObject({ code: 'INVALID_PARTITIONS' });
     expect(plan({ replicationFactor: -1 })).toMatchObject({ code: 'INVALID_REPLICATION_FACTOR', message: expect.stringContaining('at least 1') });
     expect(plan({ replicationFactor: 3 })).toMatchObject({ code: 'INVALID_REPLICATION_FACTOR', message: expect.stringContaining('only 2 broker(s)') });
-    expect(plan({ replicationFactor: 2 })).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringContaining('runs without replication') });
+    // RF is limited only by the number of brokers: every broker replicates.
+    expect(planTopic({ name: 't', partitions: 1, replicationFactor: 2, configs: {} }, [0, 1]).assignments[0]).toHaveLength(2);
     expect(plan({ configs: { 'segment.bytes': '12' } })).toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringContaining('segment.bytes') });
     expect(plan({ configs: { 'cleanup.policy': 'shred' } })).toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringContaining('cleanup.policy') });
     expect(plan({ configs: { colour: 'blue' } })).toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringContaining('unknown config key "colour"') });

@@ -20,7 +20,7 @@ export const MAX_TOPIC_PARTITIONS = 10_000;
 export interface TopicRequest {
   readonly name: string;
   readonly partitions: number;
-  /** 0 means the cluster default (1 in this build). */
+  /** 0 means the cluster default (1). */
   readonly replicationFactor: number;
   readonly configs: Readonly<Record<string, string>>;
 }
@@ -28,10 +28,10 @@ export interface TopicRequest {
 /**
  * Checks a topic request and returns its complete definition (with a fresh topicId and a
  * balanced replica placement over `brokerIds`).
- * @throws RunnelError INVALID_TOPIC_NAME, INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR,
- *   NOT_SUPPORTED (RF > 1 before replication lands) or INVALID_CONFIG, naming what is wrong
+ * @throws RunnelError INVALID_TOPIC_NAME, INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR (RF
+ *   below 1 or above the number of brokers) or INVALID_CONFIG, naming what is wrong
  */
-export function planTopic(request: TopicRequest, brokerIds: readonly number[], options: { replicated?: boolean } = {}): TopicDefinition {
+export function planTopic(request: TopicRequest, brokerIds: readonly number[]): TopicDefinition {
   validateTopicName(request.name);
   const { name, partitions } = request;
   if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_TOPIC_PARTITIONS) {
@@ -43,9 +43,6 @@ export function planTopic(request: TopicRequest, brokerIds: readonly number[], o
   }
   if (rf > brokerIds.length) {
     throw new RunnelError('INVALID_REPLICATION_FACTOR', `Cannot create topic ${name} with replication factor ${rf}: the cluster has only ${brokerIds.length} broker(s)`);
-  }
-  if (rf > 1 && options.replicated !== true) {
-    throw new RunnelError('NOT_SUPPORTED', `Cannot create topic ${name} with replication factor ${rf}: this broker runs without replication (start it with the replication option)`);
   }
   const known = new Set([...storageConfigKeys, ...brokerConfigKeys]);
   for (const key of Object.keys(request.configs)) {

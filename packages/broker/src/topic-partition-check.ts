@@ -4,8 +4,8 @@ import { validateTopicName, type TopicDefinition } from '@runnel/metadata';
 /**
  * The topic's definition when `topic`/`partition` exists, else why a client request for it cannot
  * be served whatever this broker's role: INVALID_TOPIC_NAME for a name no topic can have,
- * UNKNOWN_TOPIC, or UNKNOWN_PARTITION naming the valid range. One rule for the RF=1 registry and
- * the replicated directory, so clients see the same answers in either mode.
+ * UNKNOWN_TOPIC, or UNKNOWN_PARTITION naming the valid range. The first step of the partition
+ * directory's one leader lookup.
  */
 export function existingTopicPartition(definition: TopicDefinition | undefined, topic: string, partition: number): TopicDefinition | RunnelError {
   if (definition === undefined) {

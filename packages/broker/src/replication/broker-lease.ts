@@ -13,6 +13,8 @@ export interface BrokerLeaseOptions {
   readonly timing: ReplicationTiming;
   readonly registration: Omit<BrokerRegistration, 'id' | 'brokerEpoch' | 'incarnation' | 'renewals' | 'released'>;
   readonly incarnation: string;
+  /** The store lives in this process: another incarnation's Lease is from a stopped one and is taken without waiting LD. */
+  readonly exclusiveStore?: boolean;
   readonly logger: ReplicationLogger;
   readonly observer: ReplicationObserver;
 }
@@ -20,8 +22,9 @@ export interface BrokerLeaseOptions {
 /**
  * This incarnation's broker Lease (DESIGN.md §6 rules 1, 2, 12).
  *
- * - Acquire: if another incarnation holds it, wait LD after last seeing it change, then CAS with
- *   brokerEpoch + 1 (the brokerEpoch is the Lease's leaseTransitions; it only grows).
+ * - Acquire: if another incarnation holds it, wait LD after last seeing it change (not with an
+ *   exclusive, in-process store: that incarnation has stopped), then CAS with brokerEpoch + 1 (the
+ *   brokerEpoch is the Lease's leaseTransitions; it only grows).
  * - Renew by CAS every RP. `validUntil` = send time of the last successful renewal + RD, on the
  *   monotonic clock (H6): checked on use, not by a timer (an event-loop stall must not extend it).
  * - A renewal that finds a foreign incarnation fences this node for good.
@@ -68,11 +71,11 @@ export class BrokerLease {
   async #write(fn: () => Promise<Versioned<BrokerRegistration>>, signal: AbortSignal | undefined): Promise<Versioned<BrokerRegistration>> {
     try {
       const written = await withTimeout(this.#o.clock, this.#o.timing.requestTimeoutMs, `Broker Lease write of broker ${this.#o.brokerId}`, signal, fn);
-      this.#o.observer.leaseWrite?.({ conflict: false });
+      this.#o.observer.leaseWrite?.({ lease: 'broker', outcome: 'ok' });
       return written;
     } catch (err) {
-      if (isMetadataStoreError(err, 'CONFLICT') || isMetadataStoreError(err, 'ALREADY_EXISTS')) this.#o.observer.leaseWrite?.({ conflict: true });
-      else this.#o.observer.leaseWrite?.({ conflict: false });
+      const conflict = isMetadataStoreError(err, 'CONFLICT') || isMetadataStoreError(err, 'ALREADY_EXISTS');
+      this.#o.observer.leaseWrite?.({ lease: 'broker', outcome: conflict ? 'conflict' : 'failed' });
       throw err;
     }
   }
@@ -96,7 +99,7 @@ export class BrokerLease {
         continue;
       }
       const other = current !== undefined && current.value.released !== true && current.value.incarnation !== this.#o.incarnation;
-      if (current !== undefined && other) {
+      if (current !== undefined && other && this.#o.exclusiveStore !== true) {
         if (seen === undefined || seen.rv !== current.resourceVersion) seen = { rv: current.resourceVersion, at: clock.now() };
         const waited = clock.now() - seen.at;
         if (waited < timing.leaseDurationMs) {

@@ -34,14 +34,14 @@ describe('partition Lease CAS (rule 7)', () => {
 
   it('reports a lost race (409) with the winner\'s state, writes nothing, and counts both writes (one conflict)', async () => {
     const { store, name, state, rv } = await partitionFixture();
-    const writes: boolean[] = [];
-    const ctx = { store, clock: systemClock, timing, newId: randomUUID, observer: { leaseWrite: (o: { conflict: boolean }) => writes.push(o.conflict) } };
+    const writes: string[] = [];
+    const ctx = { store, clock: systemClock, timing, newId: randomUUID, observer: { leaseWrite: (o: { lease: string; outcome: string }) => writes.push(`${o.lease}:${o.outcome}`) } };
     await casPartition(ctx, name, claim(state, 1), rv, new AbortController().signal);
     const out = await casPartition(ctx, name, claim(state, 0), rv, new AbortController().signal);
     expect(out.applied).toBe(false);
     expect(out.current!.value.holder?.id).toBe(1);
-    // runnel_lease_writes_total / runnel_lease_conflicts_total see partition Lease writes too.
-    expect(writes).toEqual([false, true]);
+    // runnel_broker_lease_writes_total{lease="partition"} counts both, one as a conflict.
+    expect(writes).toEqual(['partition:ok', 'partition:conflict']);
   });
 
   it('settles a write whose reply was lost by re-reading: applied, recognised by its proposalId', async () => {
@@ -79,7 +79,7 @@ describe('partition Lease CAS (rule 7)', () => {
   });
 });
 
-function lease(store: MemoryMetadataStore | ReturnType<typeof faultyStore>['store'], incarnation: string, observer: { fenced?: (e: Error) => void; leaseWrite?: (o: { conflict: boolean }) => void } = {}): BrokerLease {
+function lease(store: MemoryMetadataStore | ReturnType<typeof faultyStore>['store'], incarnation: string, observer: { fenced?: (e: Error) => void; leaseWrite?: (o: { lease: string; outcome: string }) => void } = {}): BrokerLease {
   return new BrokerLease({ brokerId: 3, store, clock: systemClock, timing, registration: { host: 'h', port: 1, rack: '', brokerUuid: 'u' }, incarnation, logger: quiet, observer });
 }
 
@@ -107,8 +107,8 @@ describe('broker Lease (rules 1, 2, 12)', () => {
   it('fences itself for good when a renewal finds another incarnation (409 then a foreign holder)', async () => {
     const store = await MemoryMetadataStore.open();
     const fenced: Error[] = [];
-    const conflicts: boolean[] = [];
-    const old = lease(store, 'a', { fenced: (e) => fenced.push(e), leaseWrite: (o) => conflicts.push(o.conflict) });
+    const writes: string[] = [];
+    const old = lease(store, 'a', { fenced: (e) => fenced.push(e), leaseWrite: (o) => writes.push(`${o.lease}:${o.outcome}`) });
     await old.acquire();
     const current = (await store.brokers.get('3'))!;
     await store.brokers.update('3', { ...current.value, incarnation: 'b', brokerEpoch: 2 }, current.resourceVersion);
@@ -116,7 +116,7 @@ describe('broker Lease (rules 1, 2, 12)', () => {
     expect(old.fenced?.message).toMatch(/lost its broker Lease to b/);
     expect(old.valid).toBe(false);
     expect(fenced).toHaveLength(1);
-    expect(conflicts.at(-1)).toBe(true);
+    expect(writes).toEqual(['broker:ok', 'broker:conflict']);
   });
 
   it('settles a renewal whose reply was lost by re-reading, and stays valid', async () => {

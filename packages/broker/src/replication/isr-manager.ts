@@ -101,7 +101,8 @@ export class IsrManager {
    * or as the previous incarnation on the same data directory whose disk still holds everything committed — after a clean
    * shutdown (everything flushed), or in `fsync` durability, where every ISR member's position
    * counted only flushed data, so a crash lost nothing committed. A `recovering` replica of a
-   * `replicated`-durability topic is never eligible on its old entry (KIP-966's lost unflushed tail).
+   * `replicated`-durability topic is eligible on its old entry only as the partition's sole replica
+   * (otherwise never: KIP-966's lost unflushed tail).
    */
   #eligible(p: ReplicatedPartition, state: PartitionState): boolean {
     const self = this.#ctx.self;
@@ -110,7 +111,10 @@ export class IsrManager {
     // replaced disk gets a new UUID: KIP-903's empty-disk restart must never lead).
     const previous = this.#ctx.lease.previous;
     const sameDisk = previous !== undefined && previous.brokerUuid === this.#ctx.options.registration.brokerUuid;
-    const diskHoldsCommitted = sameDisk && (!this.#ctx.recovering || p.config.durability === 'fsync');
+    // A sole replica is the best copy there is: after a crash it leads on what it recovered (as Kafka
+    // re-elects the last ISR member), so `replicated` durability with RF=1 keeps only what reached the disk.
+    const sole = state.replicas.length === 1 && state.replicas[0] === self.id;
+    const diskHoldsCommitted = sameDisk && (!this.#ctx.recovering || p.config.durability === 'fsync' || sole);
     return state.isr.some((m) => m.id === self.id && (m.brokerEpoch === self.brokerEpoch || (diskHoldsCommitted && m.brokerEpoch === previous.brokerEpoch)));
   }
 
@@ -146,6 +150,8 @@ export class IsrManager {
     p.fetching = false;
     p.fetchGeneration++; // late fetch responses are dropped from here on
     try {
+      // Appends of an earlier leadership of this replica land before the log end is taken as E.
+      await p.settleAppends();
       await p.log.flush();
       // Decide on a consistent read, never on the watch cache (H1).
       const fresh = await readUntilAnswered(ctx.options, p.name, ctx.signal);
@@ -171,6 +177,7 @@ export class IsrManager {
     await p.exclusive(async () => {
       if (p.role === 'leader' || p.closed || !p.isHolder()) return;
       p.fetchGeneration++;
+      await p.settleAppends();
       await p.log.flush();
       await p.log.leaderEpochs.assign(p.state.leaderEpoch, p.log.logEndOffset);
       await p.producers.rebuild(p.log);

@@ -1,4 +1,6 @@
+import type { RunnelError } from '@runnel/protocol';
 import type { PartitionState, TopicDefinition, Versioned } from '@runnel/metadata';
+import type { TopicCounters } from '../broker-metrics.ts';
 import type { BrokerLease } from './broker-lease.ts';
 import type { IsrManager } from './isr-manager.ts';
 import type { LeaderLiveness } from './leader-liveness.ts';
@@ -26,7 +28,11 @@ export interface NodeContext {
   readonly fetchers: Map<number, ReplicaFetcher>;
   readonly wakeFetcher: (leaderId: number) => void;
   /** Hosted partitions whose log could not be opened, with the error clients get. */
-  readonly offline: Map<string, { topicId: string; error: Error }>;
+  readonly offline: Map<string, { topicId: string; error: RunnelError }>;
+  /** Leaders of partitions not hosted here (for NOT_LEADER hints), by `<topic>-<partition>`. */
+  readonly leaders: Map<string, { topicId: string; leader: number }>;
+  /** The produce/fetch counters of a topic, when the node has metrics. */
+  readonly counters: (topic: string) => TopicCounters | undefined;
   /** Partitions being opened. */
   readonly opening: Set<string>;
   /** Partition states that arrived before their topic. */

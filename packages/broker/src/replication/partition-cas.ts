@@ -31,11 +31,11 @@ export async function casPartition(
   const value: PartitionState = { ...next, proposalId };
   try {
     const written = await withTimeout(ctx.clock, ctx.timing.requestTimeoutMs, `Partition Lease write of ${name}`, signal, () => ctx.store.partitions.update(name, value, resourceVersion));
-    ctx.observer?.leaseWrite?.({ conflict: false });
+    ctx.observer?.leaseWrite?.({ lease: 'partition', outcome: 'ok' });
     return { applied: true, current: written, settled: false };
   } catch (err) {
-    // Every attempt is a write the API server may have seen (runnel_lease_writes_total), a 409 a conflict.
-    ctx.observer?.leaseWrite?.({ conflict: isMetadataStoreError(err, 'CONFLICT') });
+    // Every attempt is a write the API server may have seen (runnel_broker_lease_writes_total), a 409 a conflict.
+    ctx.observer?.leaseWrite?.({ lease: 'partition', outcome: isMetadataStoreError(err, 'CONFLICT') ? 'conflict' : 'failed' });
     if (signal.aborted) throw err;
     if (isMetadataStoreError(err, 'CONFLICT') || isMetadataStoreError(err, 'NOT_FOUND')) {
       const current = await readUntilAnswered(ctx, name, signal);

@@ -1,8 +1,23 @@
+import { readBatchHeader } from '@runnel/protocol';
 import { readUntilAnswered } from './partition-cas.ts';
 import type { NodeContext } from './node-context.ts';
 import type { ReplicaFetchPartitionResponse } from './replica-transport.ts';
 import type { ReplicatedPartition } from './replicated-partition.ts';
 import { withTimeout } from './with-timeout.ts';
+
+/** One partition of a replica fetch as sent: the log it was asked for. */
+interface Sent {
+  p: ReplicatedPartition;
+  generation: number;
+  epoch: number;
+  fetchOffset: number;
+  lastFetchedEpoch: number;
+}
+
+/** The base offset of the first batch in `records`. */
+function firstBaseOffset(records: Buffer): number {
+  return readBatchHeader(records, 0).baseOffset;
+}
 
 /** Bytes per partition per replica fetch. */
 const PARTITION_FETCH_BYTES = 1 << 20;
@@ -34,21 +49,21 @@ export class ReplicaFetcher {
     while (!ctx.signal.aborted) {
       const followed = this.#followed();
       if (followed.length === 0) return;
-      const sent = followed.map((p) => ({ p, generation: p.fetchGeneration, epoch: p.state.leaderEpoch }));
+      const sent = followed.map((p) => ({ p, generation: p.fetchGeneration, epoch: p.state.leaderEpoch, fetchOffset: p.log.logEndOffset, lastFetchedEpoch: p.log.leaderEpochs.latestEpoch }));
       const request = {
         replicaId: ctx.self.id,
         brokerEpoch: ctx.self.brokerEpoch,
         maxWaitMs: timing.replicaFetchWaitMs,
         maxBytes: 8 << 20,
-        partitions: sent.map(({ p }) => ({
+        partitions: sent.map(({ p, fetchOffset, lastFetchedEpoch }) => ({
           topic: p.topic,
           partition: p.partition,
           topicId: p.topicId,
           leaderEpoch: p.state.leaderEpoch,
-          lastFetchedEpoch: p.log.leaderEpochs.latestEpoch,
+          lastFetchedEpoch,
           // Appends resolve only once durable per the topic's mode, and the next fetch waits for them,
           // so the log end sent here is flushed in fsync durability (rule 4).
-          fetchOffset: p.log.logEndOffset,
+          fetchOffset,
           maxBytes: PARTITION_FETCH_BYTES,
         })),
       };
@@ -61,10 +76,11 @@ export class ReplicaFetcher {
         continue;
       }
       let backoff = false;
-      await Promise.all(sent.map(async ({ p, generation, epoch }, i) => {
+      await Promise.all(sent.map(async (s, i) => {
+        const { p } = s;
         const r = response.partitions[i];
         if (r === undefined || r.topic !== p.topic || r.partition !== p.partition) return;
-        const outcome = await p.exclusive(() => this.#apply(p, generation, epoch, r)).catch((err: unknown) => {
+        const outcome = await p.exclusive(() => this.#apply(s, r)).catch((err: unknown) => {
           ctx.logger.warn({ err, partition: p.name }, 'could not apply a replica fetch response');
           return 'backoff' as const;
         });
@@ -74,11 +90,21 @@ export class ReplicaFetcher {
     }
   }
 
-  /** Applies one partition's answer: truncate on divergence, else persist epochs and append (rule 3). */
-  async #apply(p: ReplicatedPartition, generation: number, epoch: number, r: ReplicaFetchPartitionResponse): Promise<'ok' | 'backoff'> {
+  /**
+   * Applies one partition's answer: truncate on divergence, else persist epochs and append (rule 3).
+   * The answer is about the log as it was sent (its end and latest epoch). Appends of this replica's
+   * time as leader that were still being written then are waited for first: one that landed since
+   * changed the log, so the answer is dropped and the next fetch asks again from the new end (where
+   * the leader finds the divergence, if any).
+   */
+  async #apply(sent: Sent, r: ReplicaFetchPartitionResponse): Promise<'ok' | 'backoff'> {
     const ctx = this.#ctx;
+    const { p, generation, epoch } = sent;
+    const late = (): boolean => p.fetchGeneration !== generation || p.state.leaderEpoch !== epoch || p.role !== 'follower' || p.closed || !p.fetching;
     // Late answer: a failover, epoch change or close happened since the request was sent.
-    if (p.fetchGeneration !== generation || p.state.leaderEpoch !== epoch || p.role !== 'follower' || p.closed || !p.fetching) return 'ok';
+    if (late()) return 'ok';
+    await p.settleAppends();
+    if (late() || p.log.logEndOffset !== sent.fetchOffset || p.log.leaderEpochs.latestEpoch !== sent.lastFetchedEpoch) return 'ok';
     if (r.error !== undefined) {
       const code = r.error.code;
       if (code === 'FENCED_LEADER_EPOCH' || code === 'NOT_LEADER' || code === 'UNKNOWN_TOPIC' || code === 'LEADER_NOT_AVAILABLE') {
@@ -96,6 +122,16 @@ export class ReplicaFetcher {
       const leaderEnd = r.divergingEpoch.endOffset;
       const target = Math.max(p.log.logStartOffset, local.endOffset < 0 ? leaderEnd : Math.min(local.endOffset, leaderEnd));
       ctx.logger.warn({ partition: p.name, from: p.log.logEndOffset, to: target, divergingEpoch: r.divergingEpoch }, 'log diverges from the leader: truncating before appending');
+      await p.truncateTo(target);
+      return 'ok';
+    }
+    const overlap = r.records.length > 0 ? firstBaseOffset(r.records) : undefined;
+    if (overlap !== undefined && overlap < sent.fetchOffset) {
+      // The leader's batch holding our log end starts below it: our batches there are not the leader's
+      // (copies keep the leader's batch boundaries) although our epoch cache did not show it. Cut to
+      // the leader's batch and fetch it again.
+      const target = Math.max(p.log.logStartOffset, overlap);
+      ctx.logger.warn({ partition: p.name, from: p.log.logEndOffset, to: target }, 'the leader\'s batch starts below the log end: truncating before appending');
       await p.truncateTo(target);
       return 'ok';
     }

@@ -4,6 +4,9 @@ import type { LogConfig, PartitionLog } from '@runnel/storage';
 import type { Clock } from './clock.ts';
 import { batchHeaders, ProducerStateTable } from './producer-state.ts';
 
+/** The reason a finished wait cancels its timer with: nobody reads it, and a given reason spares creating a DOMException per wait. */
+const SETTLED = new Error('settled');
+
 /** What the leader knows of one follower, learned ONLY from its fetch requests (H4). */
 interface FollowerPosition {
   brokerEpoch: number;
@@ -60,6 +63,8 @@ export class ReplicatedPartition {
   readonly #listeners = new Set<() => void>();
   #lane: Promise<unknown> = Promise.resolve();
   #closed = false;
+  /** Leader appends not settled yet; the log is closed only after them. */
+  readonly #appends = new Set<Promise<unknown>>();
 
   constructor(options: { self: Self; clock: Clock; log: PartitionLog; config: LogConfig; minIsr: number; state: Versioned<PartitionState> }) {
     const s = options.state.value;
@@ -217,14 +222,22 @@ export class ReplicatedPartition {
 
   /**
    * Appends batches copied from the leader (rule 3): new epoch-cache entries are persisted
-   * BEFORE the records are appended, then the batches go in with their offsets and epochs.
+   * BEFORE the records are appended, then the batches go in with their offsets and epochs. An
+   * entry whose records could not be appended is removed again: left behind, it would claim the
+   * epoch for whatever the log holds next at that offset, and hide a divergence from the leader.
    */
   async appendFromLeader(records: Buffer): Promise<void> {
     // One response may span epochs (a follower catching up across failovers): append it run by run,
     // each run of one epoch after its epoch-cache entry is on disk, so the cache never runs ahead of the log.
     for (const run of epochRuns(records)) {
-      if (run.epoch > this.log.leaderEpochs.latestEpoch) await this.log.leaderEpochs.assign(run.epoch, run.baseOffset);
-      await this.log.append(run.records, { leaderEpoch: this.state.leaderEpoch, assignOffsets: false });
+      const newEpoch = run.epoch > this.log.leaderEpochs.latestEpoch;
+      if (newEpoch) await this.log.leaderEpochs.assign(run.epoch, run.baseOffset);
+      try {
+        await this.log.append(run.records, { leaderEpoch: this.state.leaderEpoch, assignOffsets: false });
+      } catch (err) {
+        if (newEpoch) await this.log.leaderEpochs.truncateFromEnd(run.baseOffset);
+        throw err;
+      }
       for (const h of batchHeaders(run.records)) this.producers.apply(h);
       this.#notify();
     }
@@ -287,7 +300,7 @@ export class ReplicatedPartition {
       const timer = new AbortController();
       const done = (err?: unknown): void => {
         unlisten();
-        timer.abort();
+        timer.abort(SETTLED);
         signal?.removeEventListener('abort', onAbort);
         if (err === undefined) resolve();
         else reject(err as Error);
@@ -304,6 +317,21 @@ export class ReplicatedPartition {
       });
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /** Tracks a leader append until it settles, so {@link settleAppends} can wait for it. */
+  trackAppend<T>(append: Promise<T>): Promise<T> {
+    this.#appends.add(append);
+    const forget = (): void => {
+      this.#appends.delete(append);
+    };
+    append.then(forget, forget);
+    return append;
+  }
+
+  /** Resolves once every leader append started so far has settled (before the log is closed). */
+  async settleAppends(): Promise<void> {
+    await Promise.allSettled([...this.#appends]);
   }
 
   /** Marks closed and wakes waiters; the caller flushes and closes the log. */

@@ -6,7 +6,9 @@
  */
 import type { MetadataStore, PartitionState } from '@runnel/metadata';
 import type { LogConfig, PartitionLog } from '@runnel/storage';
+import type { TopicCounters } from '../broker-metrics.ts';
 import type { Clock } from './clock.ts';
+import type { PartitionDirectory } from './partition-directory.ts';
 import type { ReplicaService, ReplicaTransport } from './replica-transport.ts';
 import type { ReplicationTiming } from './replication-timing.ts';
 
@@ -25,8 +27,8 @@ export interface ReplicationObserver {
   failover?(o: { partition: string; leaderEpoch: number; durationMs: number }): void;
   /** An ISR change was committed by this leader. */
   isrChange?(o: { partition: string; kind: 'shrink' | 'expand'; isr: readonly number[] }): void;
-  /** A broker Lease write and whether it conflicted (409). */
-  leaseWrite?(o: { conflict: boolean }): void;
+  /** A write of this broker's broker Lease or of a partition Lease, and its outcome (`conflict`: 409; `failed`: any other error, or an unknown outcome). */
+  leaseWrite?(o: { lease: 'broker' | 'partition'; outcome: 'ok' | 'conflict' | 'failed' }): void;
   /** The node fenced itself for good (its broker Lease was taken by another incarnation): exit. */
   fenced?(reason: Error): void;
 }
@@ -50,6 +52,15 @@ export interface ReplicationNodeOptions {
   readonly observer?: ReplicationObserver;
   /** UUID source (the simulation passes a seeded one). @default crypto.randomUUID */
   readonly newId?: () => string;
+  /** Per-topic byte and record counters of produce and fetch (the broker's metrics). @default none */
+  readonly metrics?: { topicCounters(topic: string): TopicCounters; forgetTopic(topic: string): void };
+  /**
+   * The metadata store lives in this process (the memory store of `runnel local` and of a single
+   * `runnel broker`): no other process can renew this broker's Lease, and an earlier incarnation
+   * in this process has stopped before a restart. A Lease left by a crash is then taken at once
+   * instead of after the lease duration. @default false
+   */
+  readonly exclusiveStore?: boolean;
 }
 
 /** A client produce of one or more batches to one partition. */
@@ -65,7 +76,9 @@ export interface NodeProduceRequest {
 export interface NodeProduceResult {
   readonly baseOffset: number;
   readonly lastOffset: number;
+  /** The broker's append time when the topic uses LogAppendTime, else -1. */
   readonly logAppendTime: number;
+  readonly logStartOffset: number;
 }
 
 /** A client fetch, served from the leader up to the high watermark only. */
@@ -76,6 +89,19 @@ export interface NodeFetchRequest {
   readonly maxBytes: number;
   /** -1 skips the KIP-320 check. @default -1 */
   readonly currentLeaderEpoch?: number;
+  /** Return nothing rather than a first batch larger than `maxBytes` (and nothing at all for 0). @default false */
+  readonly strict?: boolean;
+  /** Where the read's bytes go (the broker pools large read buffers). @default a new buffer */
+  readonly allocate?: (length: number) => Buffer;
+}
+
+/** What a fetch read: committed records and the log's positions (-1 when the partition is not served here), or the partition's error. */
+export interface NodeFetchResult {
+  readonly records: Buffer;
+  readonly highWatermark: number;
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+  readonly error?: Error;
 }
 
 /** What a replica says about itself. */
@@ -89,8 +115,10 @@ export interface NodeReplicaStatus {
 
 /**
  * One broker incarnation's replication node. Errors are RunnelErrors with stable codes.
- * `produce` rejects NOT_LEADER / NOT_ENOUGH_REPLICAS / FENCED_LEADER_EPOCH before writing
- * anything (a definite failure); REQUEST_TIMED_OUT when the outcome is unknown.
+ * `produce` and `fetch` are the partition directory's one produce and one fetch entry, the same
+ * the broker's gRPC handlers call. `produce` rejects NOT_LEADER / NOT_ENOUGH_REPLICAS /
+ * FENCED_LEADER_EPOCH / invalid batches before writing anything (a definite failure);
+ * REQUEST_TIMED_OUT when the outcome is unknown.
  */
 export interface ReplicationNode extends ReplicaService {
   readonly brokerId: number;
@@ -98,8 +126,10 @@ export interface ReplicationNode extends ReplicaService {
   readonly brokerEpoch: number;
   /** Acquires the broker Lease (waiting LD if another incarnation holds it), opens hosted partitions, starts replication. */
   start(signal?: AbortSignal): Promise<void>;
+  /** The partitions this broker hosts, as client requests find them. */
+  readonly directory: PartitionDirectory;
   produce(request: NodeProduceRequest, signal?: AbortSignal): Promise<NodeProduceResult>;
-  fetch(request: NodeFetchRequest, signal?: AbortSignal): Promise<{ records: Buffer; highWatermark: number; logStartOffset: number; logEndOffset: number }>;
+  fetch(request: NodeFetchRequest): Promise<NodeFetchResult>;
   /** Allocates a cluster-unique idempotent producer id (InitProducerId). */
   initProducerId(): { producerId: number; producerEpoch: number };
   status(topic: string, partition: number): NodeReplicaStatus | undefined;

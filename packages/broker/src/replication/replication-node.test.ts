@@ -2,7 +2,9 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunnelError } from '@runnel/protocol';
+import { nodeStorageIo, type StorageIo } from '@runnel/storage';
 import { batchOf, ReplicationTestCluster, valuesOf } from './replication-test-cluster.ts';
+import { FAST_REPLICATION_TIMING } from './replication-timing.ts';
 
 let cluster: ReplicationTestCluster | undefined;
 afterEach(async () => {
@@ -166,6 +168,50 @@ describe('replication node (3 brokers, RF=3, minISR=2)', () => {
     await c.until('ISR of 3 again', () => next.status(topic, 0)!.state.isr.length === 3);
     await next.produce({ topic, partition: 0, records: batchOf(['new']), acks: 'all', timeoutMs: 5000 });
     expect(await readAll(c, topic)).toEqual(['new']);
+  });
+
+  it('lets followers copy a batch while the leader is still syncing it, and acknowledges acks=all only once the leader has synced', async () => {
+    // Broker 0's fdatasync waits for the test to release it; the followers' disks sync at once.
+    const held: Array<() => void> = [];
+    let holding = false;
+    const gatedIo: StorageIo = {
+      ...nodeStorageIo,
+      async open(path, flags) {
+        const f = await nodeStorageIo.open(path, flags);
+        return {
+          writev: (b, p) => f.writev(b, p), read: (b, o, l, p) => f.read(b, o, l, p), sync: () => f.sync(), truncate: (l) => f.truncate(l), stat: () => f.stat(), close: () => f.close(),
+          datasync: async () => {
+            if (holding) await new Promise<void>((resolve) => held.push(resolve));
+            await f.datasync();
+          },
+        };
+      },
+    };
+    // Long polls that only data wakes (and no ISR change meanwhile): a follower gets the batch while the leader syncs only if the write itself wakes it.
+    const c = await ReplicationTestCluster.create({ io: (id) => (id === 0 ? gatedIo : undefined), timing: { ...FAST_REPLICATION_TIMING, replicaFetchWaitMs: 60_000, replicaLagMaxMs: 120_000 } });
+    cluster = c;
+    const topic = await c.createTopic({ brokers: [0, 1, 2], minIsr: 2 });
+    await Promise.all([0, 1, 2].map((id) => c.start(id)));
+    const leader = await c.leader(topic);
+    expect(leader.brokerId).toBe(0);
+    await c.until('ISR of 3', () => leader.status(topic, 0)!.state.isr.length === 3);
+    // Settle: a first batch committed by everyone (both followers fetched past it), so their long polls park on data only.
+    await leader.produce({ topic, partition: 0, records: batchOf(['settle']), acks: 'all', timeoutMs: 10_000 });
+    holding = true;
+    let acked = false;
+    const produced = leader.produce({ topic, partition: 0, records: batchOf(['early']), acks: 'all', timeoutMs: 10_000 }).then((r) => {
+      acked = true;
+      return r;
+    });
+    // The followers get the batch although the leader's sync has not finished: the syncs overlap.
+    for (const id of [1, 2]) await c.until(`broker ${id} to copy the batch`, () => (c.nodes.get(id)!.log(topic, 0)?.logEndOffset ?? 0) === 2);
+    expect(leader.log(topic, 0)!.flushedOffset).toBe(1);
+    expect(leader.status(topic, 0)!.highWatermark).toBe(1);
+    expect(acked).toBe(false);
+    holding = false;
+    for (const release of held.splice(0)) release();
+    await expect(produced).resolves.toMatchObject({ baseOffset: 1 });
+    expect(leader.status(topic, 0)!.highWatermark).toBe(2);
   });
 
   it('fences a broker whose Lease another incarnation took: it stops serving and a follower takes over', async () => {

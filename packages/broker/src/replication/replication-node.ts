@@ -9,13 +9,12 @@ import { IsrManager } from './isr-manager.ts';
 import { ReplicaFetcher } from './replica-fetcher.ts';
 import { ReplicatedPartition } from './replicated-partition.ts';
 import { serveReplicaFetch } from './serve-replica-fetch.ts';
-import { leaderProduce } from './leader-produce.ts';
 import type { HandoverRequest, HandoverResponse, OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse, ReplicaFetchRequest, ReplicaFetchResponse } from './replica-transport.ts';
-import type { NodeFetchRequest, NodeProduceRequest, NodeProduceResult, NodeReplicaStatus, ReplicationNode, ReplicationNodeOptions } from './replication-node-api.ts';
+import type { NodeFetchRequest, NodeFetchResult, NodeProduceRequest, NodeProduceResult, NodeReplicaStatus, ReplicationNode, ReplicationNodeOptions } from './replication-node-api.ts';
 import { validateReplicationTiming } from './replication-timing.ts';
 import type { NodeContext } from './node-context.ts';
-import type { BrokerMetrics } from '../broker-metrics.ts';
-import { ReplicatedDirectory } from './replicated-directory.ts';
+import type { TopicCounters } from '../broker-metrics.ts';
+import { PartitionDirectory } from './partition-directory.ts';
 
 const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -27,17 +26,9 @@ export function createReplicationNode(options: ReplicationNodeOptions): Replicat
   return new Node(options);
 }
 
-/**
- * The node's partitions as the broker's Log/Admin handlers and metrics see them (production
- * wiring in startBroker). Only for nodes made by {@link createReplicationNode}.
- */
-export function replicatedDirectory(node: ReplicationNode, metrics: BrokerMetrics): ReplicatedDirectory {
-  if (!(node instanceof Node)) throw new TypeError('replicatedDirectory needs a node made by createReplicationNode');
-  return node.directory(metrics);
-}
-
 class Node implements ReplicationNode {
   readonly brokerId: number;
+  readonly directory: PartitionDirectory;
   readonly #ctx: NodeContext;
   readonly #stop = new AbortController();
   readonly #lease: BrokerLease;
@@ -59,6 +50,7 @@ class Node implements ReplicationNode {
       timing: options.timing,
       registration: options.registration,
       incarnation: newId(),
+      exclusiveStore: options.exclusiveStore === true,
       logger,
       // Rule 2: a foreign holder means another incarnation runs with our id; stop every loop and every write at once.
       observer: {
@@ -70,6 +62,7 @@ class Node implements ReplicationNode {
       },
     });
     const lease = this.#lease;
+    const counters = new Map<string, TopicCounters>();
     const ctx: NodeContext = {
       options,
       newId,
@@ -88,16 +81,30 @@ class Node implements ReplicationNode {
       fetchers: new Map(),
       opening: new Set(),
       offline: new Map(),
+      leaders: new Map(),
+      counters: (topic) => {
+        const metrics = options.metrics;
+        if (metrics === undefined) return undefined;
+        let c = counters.get(topic);
+        if (c === undefined) {
+          c = metrics.topicCounters(topic);
+          counters.set(topic, c);
+        }
+        return c;
+      },
       pendingOpen: undefined,
       wakeFetcher: (leaderId) => this.#wakeFetcher(leaderId),
     };
     ctx.isr = new IsrManager(ctx);
     this.#ctx = ctx;
+    this.#forgetCounters = (topic) => {
+      counters.delete(topic);
+      options.metrics?.forgetTopic(topic);
+    };
+    this.directory = new PartitionDirectory(ctx);
   }
 
-  directory(metrics: BrokerMetrics): ReplicatedDirectory {
-    return new ReplicatedDirectory(this.#ctx, metrics);
-  }
+  readonly #forgetCounters: (topic: string) => void;
 
   get brokerEpoch(): number {
     return this.#lease.brokerEpoch;
@@ -115,6 +122,15 @@ class Node implements ReplicationNode {
     for (const t of topics.items) ctx.topics.set(t.value.name, t.value);
     const partitions = await ctx.options.store.partitions.list();
     for (const p of partitions.items) await this.#onPartition(p);
+    // Elections this node could start at once (it is first in line and the leader is gone, e.g. its own
+    // previous incarnation) are queued on the partitions' lanes: serve once they have run, or after
+    // two request timeouts (a slow store must not hold the broker's start; the elections go on).
+    const settled = new AbortController();
+    await Promise.race([
+      Promise.all([...ctx.partitions.values()].map((p) => p.exclusive(() => Promise.resolve()))),
+      ctx.options.clock.sleep(2 * ctx.options.timing.requestTimeoutMs, AbortSignal.any([settled.signal, combined])).catch(() => undefined),
+    ]);
+    settled.abort();
     this.#loops.push(this.#lease.renewLoop(ctx.signal));
     this.#loops.push(this.#follow(ctx.options.store.topics, topics.resourceVersion, (t) => this.#onTopic(t), (t) => {
       if (ctx.topics.get(t.value.name)?.topicId === t.value.topicId) ctx.topics.delete(t.value.name);
@@ -159,8 +175,13 @@ class Node implements ReplicationNode {
   async #onPartition(v: Versioned<PartitionState>): Promise<void> {
     const ctx = this.#ctx;
     const state = v.value;
-    if (!state.replicas.includes(this.brokerId) || ctx.signal.aborted) return;
     const name = `${state.topic}-${state.partition}`;
+    if (!state.replicas.includes(this.brokerId)) {
+      ctx.leaders.set(name, { topicId: state.topicId, leader: state.holder?.id ?? -1 });
+      return;
+    }
+    ctx.leaders.delete(name);
+    if (ctx.signal.aborted) return;
     const existing = ctx.partitions.get(name);
     if (existing !== undefined) {
       if (existing.topicId === state.topicId) {
@@ -192,9 +213,16 @@ class Node implements ReplicationNode {
       ctx.logger.info({ partition: name, logEndOffset: log.logEndOffset, leaderEpoch: state.leaderEpoch }, 'partition opened');
       this.#applyState(p, v);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      ctx.offline.set(name, { topicId: state.topicId, error: new RunnelError('STORAGE_ERROR', `Partition ${name} is offline on broker ${this.brokerId}: its log could not be opened: ${message}`, { cause: err }) });
+      // With no other replica, nothing but an operator's repair brings the partition back: the
+      // error is marked not retriable, so clients fail at once with the cause instead of retrying
+      // until their delivery timeout. With other replicas, another broker may lead it.
+      const sole = state.replicas.length === 1;
+      ctx.offline.set(name, {
+        topicId: state.topicId,
+        error: new RunnelError('STORAGE_ERROR', `Partition ${name} is offline on broker ${this.brokerId}: its log could not be opened: ${openFailure(err)}`, { cause: err, ...(sole ? { retriable: false } : {}) }),
+      });
       ctx.logger.error({ err, partition: name }, 'partition could not be opened; it stays offline on this broker');
+      this.directory.notifyOffline();
     } finally {
       ctx.opening.delete(name);
     }
@@ -203,14 +231,24 @@ class Node implements ReplicationNode {
   /** Closes and deletes the local replica of a deleted partition (only of that topic incarnation). */
   async #removePartition(name: string, topicId: string): Promise<void> {
     const ctx = this.#ctx;
-    if (ctx.offline.get(name)?.topicId === topicId) ctx.offline.delete(name);
+    if (ctx.leaders.get(name)?.topicId === topicId) ctx.leaders.delete(name);
+    const offline = ctx.offline.get(name);
+    if (offline?.topicId === topicId) {
+      ctx.offline.delete(name);
+      const cut = name.lastIndexOf('-');
+      // Whatever the failed open left behind; a directory the file system refused never existed.
+      await ctx.options.deleteLog?.({ topic: name.slice(0, cut), partition: Number(name.slice(cut + 1)), topicId })
+        .catch((err: unknown) => ctx.logger.warn({ err, partition: name }, 'could not delete what an offline partition left on disk'));
+    }
     const p = ctx.partitions.get(name);
     if (p === undefined || p.topicId !== topicId) return;
     ctx.partitions.delete(name);
     p.markClosed();
+    await p.settleAppends();
     await p.exclusive(() => p.log.close());
     await ctx.options.deleteLog?.({ topic: p.topic, partition: p.partition, topicId });
     ctx.logger.info({ partition: name, topicId }, 'partition deleted');
+    if (![...ctx.partitions.values()].some((q) => q.topic === p.topic)) this.#forgetCounters(p.topic);
   }
 
   #applyState(p: ReplicatedPartition, v: Versioned<PartitionState>): void {
@@ -255,38 +293,12 @@ class Node implements ReplicationNode {
     }
   }
 
-  #partitionFor(topic: string, partition: number): ReplicatedPartition | RunnelError {
-    const ctx = this.#ctx;
-    const definition = ctx.topics.get(topic);
-    if (definition === undefined) return new RunnelError('UNKNOWN_TOPIC', `Topic ${JSON.stringify(topic)} does not exist`);
-    if (!Number.isInteger(partition) || partition < 0 || partition >= definition.partitions) {
-      return new RunnelError('UNKNOWN_PARTITION', `Topic ${topic} has ${definition.partitions} partition(s); partition ${partition} does not exist`);
-    }
-    const offline = ctx.offline.get(`${topic}-${partition}`);
-    if (offline !== undefined && offline.topicId === definition.topicId) return offline.error as RunnelError;
-    const p = ctx.partitions.get(`${topic}-${partition}`);
-    if (p === undefined) return new RunnelError('NOT_LEADER', `Broker ${this.brokerId} hosts no replica of ${topic}-${partition}`, { leaderHint: -1 });
-    return p;
+  produce(request: NodeProduceRequest, signal?: AbortSignal): Promise<NodeProduceResult> {
+    return this.directory.produce(request, signal);
   }
 
-  async produce(request: NodeProduceRequest, signal?: AbortSignal): Promise<NodeProduceResult> {
-    const p = this.#partitionFor(request.topic, request.partition);
-    if (p instanceof RunnelError) throw p;
-    return leaderProduce(this.#ctx, p, request, signal);
-  }
-
-  async fetch(request: NodeFetchRequest): Promise<{ records: Buffer; highWatermark: number; logStartOffset: number; logEndOffset: number }> {
-    const p = this.#partitionFor(request.topic, request.partition);
-    if (p instanceof RunnelError) throw p;
-    const notLeader = p.notLeaderError(this.brokerId);
-    if (notLeader !== undefined) throw notLeader;
-    if (!this.#lease.valid) throw new RunnelError('BROKER_NOT_AVAILABLE', `Broker ${this.brokerId} serves no reads: its broker Lease renewal is overdue`);
-    const epoch = request.currentLeaderEpoch ?? -1;
-    if (epoch >= 0 && epoch < p.state.leaderEpoch) throw new RunnelError('FENCED_LEADER_EPOCH', `Fetch from ${p.name} at leader epoch ${epoch} is fenced: the current leader epoch is ${p.state.leaderEpoch}`, { leaderHint: this.brokerId });
-    if (epoch > p.state.leaderEpoch) throw new RunnelError('UNKNOWN_LEADER_EPOCH', `Fetch from ${p.name} at leader epoch ${epoch}: this broker knows only epoch ${p.state.leaderEpoch}`);
-    const hw = p.log.highWatermark;
-    const { records } = await p.log.read(request.offset, { maxBytes: request.maxBytes, maxOffset: hw });
-    return { records, highWatermark: hw, logStartOffset: p.log.logStartOffset, logEndOffset: p.log.logEndOffset };
+  fetch(request: NodeFetchRequest): Promise<NodeFetchResult> {
+    return this.directory.fetch(request);
   }
 
   initProducerId(): { producerId: number; producerEpoch: number } {
@@ -322,8 +334,7 @@ class Node implements ReplicationNode {
 
   async handleHandover(request: HandoverRequest, signal: AbortSignal): Promise<HandoverResponse> {
     try {
-      const p = this.#partitionFor(request.topic, request.partition);
-      if (p instanceof RunnelError) throw p;
+      const p = this.#hosted(request.topic, request.partition);
       if (p.topicId !== request.topicId) throw new RunnelError('UNKNOWN_TOPIC', `Topic id ${request.topicId} is not the current incarnation of ${request.topic}`);
       const leaderEpoch = await this.#ctx.isr.handover(p, request.targetBrokerId, request.timeoutMs, signal);
       return { leaderEpoch };
@@ -333,9 +344,16 @@ class Node implements ReplicationNode {
   }
 
   async handover(topic: string, partition: number, target: number, options: { timeoutMs: number; signal?: AbortSignal }): Promise<number> {
-    const p = this.#partitionFor(topic, partition);
-    if (p instanceof RunnelError) throw p;
+    const p = this.#hosted(topic, partition);
     return this.#ctx.isr.handover(p, target, options.timeoutMs, options.signal ?? this.#ctx.signal);
+  }
+
+  /** The local replica for a handover, or the lookup's error (handover needs the replica, led or not). */
+  #hosted(topic: string, partition: number): ReplicatedPartition {
+    const p = this.directory.get(topic, partition);
+    if (p !== undefined) return p;
+    const err = this.directory.leaderFor(topic, partition);
+    throw err instanceof RunnelError ? err : new RunnelError('NOT_LEADER', `Broker ${this.brokerId} hosts no replica of ${topic}-${partition}`, { leaderHint: -1 });
   }
 
   async close(): Promise<void> {
@@ -350,6 +368,7 @@ class Node implements ReplicationNode {
     await Promise.allSettled(this.#loops);
     for (const p of ctx.partitions.values()) p.markClosed();
     await Promise.allSettled([...ctx.partitions.values()].map(async (p) => {
+      await p.settleAppends();
       await p.exclusive(async () => {
         await p.log.flush();
         await p.log.close();
@@ -366,3 +385,14 @@ class Node implements ReplicationNode {
   }
 }
 
+
+/**
+ * Why a log could not be opened, for clients: a system error by its code and call (its message
+ * holds server paths), anything else by its message with absolute paths cut to their last part.
+ */
+function openFailure(err: unknown): string {
+  const e = err as { code?: unknown; syscall?: unknown; message?: unknown };
+  if (typeof e.code === 'string' && typeof e.syscall === 'string' && /^E[A-Z]+$/.test(e.code)) return `${e.code} (${e.syscall})`;
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/(?:\/[^/\s'"]+)+\/([^/\s'"]+)/g, '$1');
+}

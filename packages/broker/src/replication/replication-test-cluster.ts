@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { encodeRecordBatch, decodeRecords } from '@runnel/protocol';
 import { MemoryMetadataStore, provisionPartitions, type MetadataStore } from '@runnel/metadata';
-import { DataDirectory } from '@runnel/storage';
-import { systemClock } from './clock.ts';
+import { DataDirectory, type StorageIo } from '@runnel/storage';
+import { systemClock, type Clock } from './clock.ts';
 import { InProcessReplicaNetwork } from './in-process-replica-transport.ts';
 import { createReplicationNode } from './replication-node.ts';
 import type { ReplicationNode, ReplicationObserver } from './replication-node-api.ts';
@@ -26,17 +26,27 @@ export class ReplicationTestCluster {
   readonly root: string;
   readonly timing: ReplicationTiming;
   readonly events: Array<{ kind: string; [k: string]: unknown }> = [];
+  readonly #clock: Clock;
+  readonly #exclusiveStore: boolean;
+  readonly #io: ((brokerId: number) => StorageIo | undefined) | undefined;
 
-  private constructor(store: MetadataStore, root: string, timing: ReplicationTiming) {
+  private constructor(store: MetadataStore, root: string, timing: ReplicationTiming, options: { clock?: Clock; exclusiveStore?: boolean; io?: (brokerId: number) => StorageIo | undefined }) {
     this.store = store;
     this.root = root;
     this.timing = timing;
+    this.#clock = options.clock ?? systemClock;
+    this.#exclusiveStore = options.exclusiveStore ?? false;
+    this.#io = options.io;
   }
 
-  static async create(options: { store?: MetadataStore; timing?: ReplicationTiming } = {}): Promise<ReplicationTestCluster> {
+  /**
+   * `exclusiveStore`: the nodes treat the store as living in their process (as the memory store of
+   * `runnel local`). `io`: the file-I/O seam of a broker's data directory (fault injection).
+   */
+  static async create(options: { store?: MetadataStore; timing?: ReplicationTiming; clock?: Clock; exclusiveStore?: boolean; io?: (brokerId: number) => StorageIo | undefined } = {}): Promise<ReplicationTestCluster> {
     const store = options.store ?? (await MemoryMetadataStore.open());
     const root = await mkdtemp(join(tmpdir(), 'runnel-repl-'));
-    return new ReplicationTestCluster(store, root, options.timing ?? FAST_REPLICATION_TIMING);
+    return new ReplicationTestCluster(store, root, options.timing ?? FAST_REPLICATION_TIMING, options);
   }
 
   /** Creates a topic placed on `brokers` and its leaderless partition records. */
@@ -56,7 +66,8 @@ export class ReplicationTestCluster {
 
   /** Starts (or restarts) broker `id` on its data directory. */
   async start(id: number): Promise<ReplicationNode> {
-    const dataDirectory = await DataDirectory.open({ path: join(this.root, `broker-${id}`), clusterId: 'test', brokerId: id, logger: quietStorage });
+    const io = this.#io?.(id);
+    const dataDirectory = await DataDirectory.open({ path: join(this.root, `broker-${id}`), clusterId: 'test', brokerId: id, logger: quietStorage, ...(io === undefined ? {} : { io }) });
     this.dirs.set(id, dataDirectory);
     const observer: ReplicationObserver = {
       failover: (o) => this.events.push({ kind: 'failover', broker: id, ...o }),
@@ -65,8 +76,9 @@ export class ReplicationTestCluster {
     };
     const node = createReplicationNode({
       brokerId: id,
-      clock: systemClock,
+      clock: this.#clock,
       store: this.store,
+      exclusiveStore: this.#exclusiveStore,
       transport: this.network.transportFor(id),
       openLog: (p) => dataDirectory.openPartition(p.topic, p.partition, p.topicId, p.config),
       deleteLog: (p) => dataDirectory.deletePartition(p.topic, p.partition, p.topicId),

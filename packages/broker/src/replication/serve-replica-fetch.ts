@@ -3,6 +3,8 @@ import type { NodeContext } from './node-context.ts';
 import type { ReplicaFetchPartitionRequest, ReplicaFetchPartitionResponse, ReplicaFetchRequest, ReplicaFetchResponse } from './replica-transport.ts';
 
 const EMPTY = Buffer.alloc(0);
+/** The reason a woken long poll cancels its timer with (a given reason spares creating a DOMException per wake). */
+const WOKEN = new Error('woken');
 /** Cap of one replica fetch response. */
 const MAX_REPLICA_FETCH_BYTES = 8 << 20;
 
@@ -69,7 +71,7 @@ function check(ctx: NodeContext, request: ReplicaFetchRequest, q: ReplicaFetchPa
 /** Waits until a requested partition gets data (or its HW moves), `maxWaitMs` passes or `signal` aborts. */
 async function waitForData(ctx: NodeContext, request: ReplicaFetchRequest, signal: AbortSignal): Promise<void> {
   const controller = new AbortController();
-  const stop = (): void => controller.abort();
+  const stop = (): void => controller.abort(WOKEN);
   signal.addEventListener('abort', stop, { once: true });
   ctx.signal.addEventListener('abort', stop, { once: true });
   const unlisten: Array<() => void> = [];

@@ -1,6 +1,9 @@
 import { RunnelError } from '@runnel/protocol';
 import type { Clock } from './clock.ts';
 
+/** The reason a finished call cancels its timer with (a given reason spares creating a DOMException per call). */
+const DONE = new Error('done');
+
 /**
  * Runs `fn` with a signal that aborts after `ms` on `clock` (or when `signal` aborts); rejects
  * with REQUEST_TIMED_OUT when the time runs out first. Uses the injected clock, never a real
@@ -27,7 +30,7 @@ export async function withTimeout<T>(clock: Clock, ms: number, what: string, sig
     ]);
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    if (!controller.signal.aborted) controller.abort();
+    if (!controller.signal.aborted) controller.abort(DONE);
     await timer;
   }
 }
