@@ -110,6 +110,25 @@ describe('bad input against a broker process', () => {
     expect(res.topics[3]?.error?.message).toContain('unknown config key "retention.msx"');
   });
 
+  it('topic names: the longest accepted name works on disk, one character more is refused naming the limit', async () => {
+    // `<name>-<partition>-<topic id>` (and its `-delete` rename) must fit NAME_MAX (255 bytes).
+    const longest = `long-${'x'.repeat(219)}`;
+    const created = await call(clients.admin, clients.admin.CreateTopics, { topics: [{ name: longest, partitions: 1, replicationFactor: 1 }] });
+    expect(created.topics[0]?.error ?? null).toBeNull();
+    const res = await produce(longest, 0, batchOf('fits', 1));
+    expect(res.partitions[0]?.error ?? null).toBeNull();
+    const fetched = await call(clients.log, clients.log.Fetch, { maxWaitMs: 0, minBytes: 0, maxBytes: 0, partitions: [{ topic: longest, partition: 0, offset: 0, maxBytes: 0, currentLeaderEpoch: -1 }] });
+    expect(decodeRecords(fetched.partitions[0]?.records ?? Buffer.alloc(0)).map((r) => r.value?.toString())).toEqual(['fits-0']);
+    const deleted = await call(clients.admin, clients.admin.DeleteTopics, { names: [longest] });
+    expect(deleted.topics[0]?.error ?? null).toBeNull();
+
+    const tooLong = `${longest}x`;
+    const refused = await call(clients.admin, clients.admin.CreateTopics, { topics: [{ name: tooLong, partitions: 1, replicationFactor: 1 }] });
+    expect(refused.topics[0]?.error?.code).toBe('INVALID_TOPIC_NAME');
+    expect(refused.topics[0]?.error?.message).toContain('225 characters, the limit is 224');
+    await expectLogIntact();
+  });
+
   it('a fetch at an offset out of range: OFFSET_OUT_OF_RANGE naming the range; a wrong leader epoch is fenced', async () => {
     const res = await call(clients.log, clients.log.Fetch, {
       maxWaitMs: 0, minBytes: 0, maxBytes: 0,

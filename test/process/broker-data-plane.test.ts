@@ -122,6 +122,38 @@ describe('broker data plane (in-process, loopback gRPC)', () => {
     expect(await ended).toBe('1'); // CANCELLED
   });
 
+  it('concurrent Fetches and Tails each get their own partition\'s bytes (read buffers and the response encoder are reused between calls)', async () => {
+    const topic = randomTopic();
+    const partitions = 4;
+    await createTopic(clients, topic, partitions);
+    for (let p = 0; p < partitions; p++) {
+      for (let b = 0; b < 3; b++) await produce(clients.log, topic, p, batchOf(`p${p}b${b}`, 50));
+    }
+    const expected = (p: number, from: number): string[] => Array.from({ length: 150 }, (_, i) => `p${p}b${Math.floor(i / 50)}-${i % 50}`).slice(from);
+    const tails = Array.from({ length: partitions }, (_, p) => {
+      const stream = clients.log.Tail({ topic, partition: p, offset: 0, maxBytes: 0 });
+      const seen: string[] = [];
+      const done = new Promise<string[]>((resolve, reject) => {
+        stream.on('data', (msg: FetchPartitionResponse__Output) => {
+          if (msg.error != null) reject(new Error(msg.error.message));
+          seen.push(...values(msg.records));
+          if (seen.length >= 150) resolve(seen);
+        });
+        stream.on('error', (err: Error & { code?: number }) => (err.code === 1 ? undefined : reject(err)));
+      });
+      return { stream, done };
+    });
+    const fetches = Array.from({ length: 32 }, (_, i) => {
+      const p = i % partitions;
+      const from = (i * 7) % 150;
+      return call(clients.log, clients.log.Fetch, { maxWaitMs: 0, minBytes: 0, maxBytes: 0, partitions: [{ topic, partition: p, offset: from, maxBytes: 0, currentLeaderEpoch: -1 }] }).then((res) => ({ p, from, got: values(res.partitions[0]!.records, from) }));
+    });
+    for (const { p, from, got } of await Promise.all(fetches)) expect(got).toEqual(expected(p, from));
+    const tailed = await Promise.all(tails.map((t) => t.done));
+    tailed.forEach((seen, p) => expect(seen).toEqual(expected(p, 0)));
+    for (const t of tails) t.stream.cancel();
+  });
+
   it('ListOffsets: earliest, latest (= HW) and by timestamp', async () => {
     const topic = randomTopic();
     await createTopic(clients, topic, 1);

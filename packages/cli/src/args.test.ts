@@ -18,14 +18,21 @@ describe('argument parsing', () => {
     expect(() => parse(['--count'], OPTIONS, 'usage', 0)).toThrow(/--count/);
   });
 
+  it('gives a negative number after a flag to the flag, so its own range check names it', () => {
+    const short = { ...OPTIONS, partitions: { type: 'string' as const, short: 'p' } };
+    expect(parse(['--count', '-1'], OPTIONS, 'u', 0).values['count']).toBe('-1');
+    expect(parse(['-p', '-5', 'x'], short, 'u', 1)).toEqual({ values: { partitions: '-5' }, positionals: ['x'] });
+    expect(() => intFlag(parse(['--count', '-1'], OPTIONS, 'u', 0), 'count', 'u', 1, 0, 10)).toThrow('Invalid value for --count: "-1" (expected an integer from 0 to 10)');
+    // A dash that is not a number is still the parser's business.
+    expect(() => parse(['--count', '-x'], OPTIONS, 'u', 0)).toThrow(UsageError);
+  });
+
   it('reads integers within bounds and rejects anything else naming the flag', () => {
     expect(intFlag(parse(['--count', '7'], OPTIONS, 'u', 0), 'count', 'u', 1, 0, 10)).toBe(7);
     expect(intFlag(parse([], OPTIONS, 'u', 0), 'count', 'u', 3)).toBe(3);
     for (const bad of ['x', '1.5', '11', '-1', '']) {
       expect(() => intFlag(parse([`--count=${bad}`], OPTIONS, 'u', 0), 'count', 'u', 1, 0, 10)).toThrow(`Invalid value for --count: "${bad}"`);
     }
-    // "--count -1" (a value that looks like a flag) is refused by the parser itself, naming the flag.
-    expect(() => parse(['--count', '-1'], OPTIONS, 'u', 0)).toThrow(/'--count' argument is ambiguous/);
   });
 
   it('reads sizes with k/m/g suffixes', () => {

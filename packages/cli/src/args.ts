@@ -23,7 +23,7 @@ export interface Parsed {
 export function parse(argv: string[], options: Options, usage: string, maxPositionals: number): Parsed {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: attachNegativeNumbers(argv, options), allowPositionals: true, options, strict: true });
   } catch (err) {
     const message = err instanceof Error ? err.message.replace(/\. To specify a positional argument.*$/s, '') : String(err);
     throw new UsageError(message, usage);
@@ -32,6 +32,25 @@ export function parse(argv: string[], options: Options, usage: string, maxPositi
     throw new UsageError(`Unexpected argument "${parsed.positionals[maxPositionals]}"`, usage);
   }
   return { values: parsed.values as Parsed['values'], positionals: parsed.positionals };
+}
+
+/**
+ * `--partitions -1` as `--partitions=-1`: node:util parseArgs calls a value that starts with a dash
+ * "ambiguous", so a negative number would get a message about dashes instead of the flag's own
+ * range check naming the value.
+ */
+function attachNegativeNumbers(argv: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : arg.length === 2 && arg.startsWith('-') ? Object.keys(options).find((k) => options[k]?.short === arg[1]) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }
 
 /** The bootstrap list from --bootstrap, else RUNNEL_BOOTSTRAP, else 127.0.0.1:9092. */

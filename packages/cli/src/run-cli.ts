@@ -3,6 +3,7 @@ import { benchCommand } from './commands/bench.ts';
 import { brokerCommand } from './commands/broker.ts';
 import { consumeCommand } from './commands/consume.ts';
 import { localCommand } from './commands/local.ts';
+import { operatorCommand } from './commands/operator.ts';
 import { produceCommand } from './commands/produce.ts';
 import { topicsCommand } from './commands/topics.ts';
 import { UsageError } from './usage-error.ts';
@@ -16,6 +17,7 @@ Commands:
   produce    send stdin lines as records
   consume    print records
   bench      measure throughput and latency (produce, consume, e2e, limits, all)
+  operator   run the Kubernetes operator (Cluster and Topic resources)
 
 Client commands take --bootstrap HOST:PORT or $RUNNEL_BOOTSTRAP.
 Run "runnel <command> --help" for a command's options.`;
@@ -27,6 +29,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   produce: produceCommand,
   consume: consumeCommand,
   bench: benchCommand,
+  operator: operatorCommand,
 };
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit status. */

@@ -2,9 +2,10 @@
  * Helpers for process tests of the `runnel` command: run it as a real child process (the same
  * Node that runs the tests, on the TypeScript sources), and start `runnel local` in the background.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -111,10 +112,118 @@ export function startServer(command: 'local' | 'broker', args: string[], options
 
 /** Removes a directory tree (test cleanup). */
 export function removeDir(dir: string): Promise<void> {
-  return rm(dir, { recursive: true, force: true });
+  // Retried: a process killed just before may still be finishing a write in it (ENOTEMPTY).
+  return rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 }
 
 /** A random topic name. */
 export function randomTopic(prefix = 't'): string {
   return `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** `runnel local --commands` with its stdin open for commands (stop N, kill N, start N, status). */
+export interface CommandedLocal {
+  readonly child: ChildProcessWithoutNullStreams;
+  /** Broker 0's address (the `bootstrap:` line). */
+  readonly bootstrap: string;
+  /** Every broker's address, comma-separated (the `brokers:` line). */
+  readonly brokers: string;
+  /** Sends `line` and resolves with the first later stderr line matching `answer`. */
+  command(line: string, answer: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** Everything on stderr so far. */
+  stderr(): string;
+  /** SIGKILL (test cleanup). */
+  kill(): void;
+}
+
+/** Starts `runnel local --commands ...args` and resolves once it printed its bootstrap and brokers lines. */
+export async function startCommandedLocal(args: string[]): Promise<CommandedLocal> {
+  const child = spawn(process.execPath, [RUNNEL_MAIN, 'local', '--commands', ...args], { cwd: REPO_ROOT, env: { ...process.env, RUNNEL_LOG_LEVEL: 'warn' } });
+  const seen: string[] = [];
+  let cursor = 0;
+  let wake: (() => void) | undefined;
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    seen.push(line);
+    wake?.();
+  });
+  const next = async (re: RegExp, timeoutMs: number): Promise<RegExpExecArray> => {
+    const signal = AbortSignal.timeout(timeoutMs);
+    for (;;) {
+      while (cursor < seen.length) {
+        const m = re.exec(seen[cursor++]!);
+        if (m) return m;
+      }
+      await new Promise<void>((resolve, reject) => {
+        wake = resolve;
+        const fail = (): void => reject(new Error(`runnel local printed no line matching ${re} within ${timeoutMs} ms; stderr:\n${seen.join('\n')}`));
+        if (signal.aborted) fail();
+        signal.addEventListener('abort', fail, { once: true });
+      });
+    }
+  };
+  const bootstrapLine = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`runnel local exited with ${code}:\n${seen.join('\n')}`)));
+    createInterface({ input: child.stdout }).once('line', resolve);
+  });
+  const bootstrap = /^bootstrap: (\S+)$/.exec(bootstrapLine)?.[1];
+  if (bootstrap === undefined) throw new Error(`unexpected first line of runnel local: ${bootstrapLine}`);
+  const brokers = (await next(/^brokers: (\S+)/, 20_000))[1]!;
+  return {
+    child,
+    bootstrap,
+    brokers,
+    command(line, answer, timeoutMs = 20_000) {
+      child.stdin.write(`${line}\n`);
+      return next(answer, timeoutMs);
+    },
+    stderr: () => seen.join('\n'),
+    kill: () => void child.kill('SIGKILL'),
+  };
+}
+
+/**
+ * Runs `code` (TypeScript, an ES module) as a user's program would run: its own Node process in
+ * the repository, importing `@runnel/client` by name. Resolves with its exit status and output.
+ */
+export function runClientProgram(code: string, options: { timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module-typescript', '-'], { cwd: REPO_ROOT, env: { ...process.env, RUNNEL_LOG_LEVEL: 'warn' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the client program did not finish within ${options.timeoutMs ?? 60_000} ms; stdout: ${stdout}; stderr: ${stderr}`));
+    }, options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(code);
+  });
+}
+
+/** Whether every one of `ports` can be listened on right now on 127.0.0.1. */
+export async function portsFree(ports: readonly number[]): Promise<boolean> {
+  for (const port of ports) {
+    const server = createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (ok) await new Promise<void>((resolve) => server.close(() => resolve()));
+    else return false;
+  }
+  return true;
+}
+
+/** A loopback port that nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

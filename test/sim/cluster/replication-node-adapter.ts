@@ -1,6 +1,7 @@
 /**
  * The system under test in the simulation: the real replication node of @runnel/broker
- * (`createReplicationNode`), built from simulated parts — the incarnation's virtual clock, its
+ * (`createReplicationNode`), driven through its one produce entry and one fetch entry (the
+ * partition directory's, the same the broker's gRPC handlers call), built from simulated parts — the incarnation's virtual clock, its
  * view of the API server, its disk (PartitionLog on the in-memory StorageIo) and a
  * ReplicaTransport over the simulated network — and observed through its ReplicationObserver.
  */
@@ -92,7 +93,8 @@ class ReplicationSimNode implements Endpoint {
   }
 
   async fetch(request: SimFetchRequest): Promise<{ records: Buffer; highWatermark: number }> {
-    const { records, highWatermark } = await this.node.fetch(request);
+    const { records, highWatermark, error } = await this.node.fetch(request);
+    if (error !== undefined) throw error;
     return { records, highWatermark };
   }
 

@@ -5,9 +5,10 @@ export function formatTable(results: readonly BenchResult[], extra: ReadonlyArra
   const header = ['workload', 'records', 'sec', 'records/s', 'MB/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'broker RSS MB', 'notes'];
   const rows = results.map((r) => [
     r.workload,
-    String(r.records),
+    // Byte-only rows (loopback TCP, disk) move no records: a dash, not "0 records/s".
+    r.records === 0 && r.recordsPerSec === 0 ? '-' : String(r.records),
     String(r.seconds),
-    r.recordsPerSec.toLocaleString('en-US'),
+    r.records === 0 && r.recordsPerSec === 0 ? '-' : r.recordsPerSec.toLocaleString('en-US'),
     String(r.mbPerSec),
     r.latencyMs ? String(r.latencyMs.p50) : '',
     r.latencyMs ? String(r.latencyMs.p99) : '',

@@ -46,11 +46,20 @@ export interface BenchBroker {
 }
 
 /**
- * Starts `runnel broker` in its own process (the bench client must not share its event loop) on a
- * free port with the given data dir; `nodeArgs` go to node (e.g. --cpu-prof).
+ * V8 flags for a broker process. Fetch responses are large short-lived buffers, and with V8's
+ * default initial heap limits every ~15 MB of them starts a full mark-compact (measured: 13 per
+ * 200 MB consumed, against 3 with this flag). A larger initial heap raises that threshold; it
+ * reserves nothing up front. Production brokers should run with the same flag.
  */
-export function spawnBroker(dataDir: string, nodeArgs: string[] = []): Promise<BenchBroker> {
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, MAIN, 'broker', '--port', '0', '--data-dir', dataDir], {
+export const BROKER_NODE_FLAGS: readonly string[] = ['--initial-heap-size=128'];
+
+/**
+ * Starts `runnel broker` in its own process (the bench client must not share its event loop) on a
+ * free port with the given data dir; `nodeArgs` go to node after {@link BROKER_NODE_FLAGS} (e.g.
+ * --cpu-prof), `brokerArgs` to `runnel broker`.
+ */
+export function spawnBroker(dataDir: string, nodeArgs: readonly string[] = [], brokerArgs: readonly string[] = []): Promise<BenchBroker> {
+  const child: ChildProcess = spawn(process.execPath, [...BROKER_NODE_FLAGS, ...nodeArgs, MAIN, 'broker', '--port', '0', '--data-dir', dataDir, ...brokerArgs], {
     env: { ...process.env, RUNNEL_LOG_LEVEL: process.env['RUNNEL_LOG_LEVEL'] ?? 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

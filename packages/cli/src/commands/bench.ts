@@ -11,13 +11,14 @@ import { consumeBench } from '../bench/consume-bench.ts';
 import { e2eBench } from '../bench/e2e-bench.ts';
 import { clientOnlyLimit, diskLimit, grpcLimit, tcpLimit } from '../bench/limits-bench.ts';
 import { produceBench } from '../bench/produce-bench.ts';
+import { replicationBench } from '../bench/replication-bench.ts';
 import { Progress } from '../progress.ts';
 import { UsageError } from '../usage-error.ts';
 
-export const BENCH_USAGE = `Usage: runnel bench <produce|consume|e2e|limits|all> [options]
+export const BENCH_USAGE = `Usage: runnel bench <produce|consume|e2e|limits|replication|all> [options]
 
-Prints a table (or one JSON object with --json). Without --bootstrap the bench starts its own
-"runnel broker" process (data in --data-dir or a temporary directory) and reports its RSS.
+Prints a table (or one JSON object with --json). Without --bootstrap (or $RUNNEL_BOOTSTRAP) the
+bench starts its own "runnel broker" process (data in --data-dir or a temporary directory) and reports its RSS.
 
 Workloads:
   produce   acknowledged produce throughput and send-to-ack latency
@@ -25,11 +26,16 @@ Workloads:
   e2e       produce at --rate records/s while consuming; latency from send to receipt
   limits    loopback TCP, a bare grpc-js ProduceStream ceiling, disk write+fdatasync, and the
             producer client alone against a sink that acknowledges at once
+  replication
+            produce and e2e (--rate, linger 0) on an RF=1 and an RF=3 topic (min.insync.replicas
+            2, acks=all) of three broker processes, and RF=3 / RF=1 throughput: against
+            --bootstrap (a cluster of >= 3 brokers), or on three "runnel broker --metadata
+            kubernetes" processes it starts with --kubeconfig [--namespace]
   all       the report matrix: limits, 1 KiB produce/consume (ratios to the grpc-js ceiling),
             100 B records/s, e2e at half the max 1 KiB rate, broker RSS with 100 partitions
 
 Options:
-  -b, --bootstrap HOST:PORT  use a running broker instead of starting one
+  -b, --bootstrap HOST:PORT  use a running broker instead of starting one (default $RUNNEL_BOOTSTRAP)
   --broker-pid PID           read that broker's RSS from /proc
   --data-dir DIR             data directory of the started broker (and the disk test)
   --topic NAME               topic to use (default: a new random one)
@@ -42,8 +48,11 @@ Options:
   --linger-ms MS             (default 5)
   --max-in-flight N          produce requests in flight (default 16; one batch per partition each)
   --compression CODEC        none, gzip, snappy, lz4, zstd (default none)
-  --rate N                   e2e records/s (default 10000)
+  --rate N                   e2e records/s (default 10000; 5000 for replication)
+  --kubeconfig PATH          replication: start the brokers on this cluster's kubernetes store
+  --namespace NS             replication: namespace of their Leases and Topics
   --broker-cpu-prof DIR      run the started broker with --cpu-prof into DIR
+  --broker-node-args ARGS    more node flags for the started broker, space-separated (e.g. --trace-gc)
   --json                     one JSON object instead of the table
   -h, --help                 show this help`;
 
@@ -63,10 +72,13 @@ const OPTIONS: Options = {
   compression: { type: 'string' },
   rate: { type: 'string' },
   'broker-cpu-prof': { type: 'string' },
+  'broker-node-args': { type: 'string' },
   json: { type: 'boolean' },
+  kubeconfig: { type: 'string' },
+  namespace: { type: 'string' },
 };
 
-const WORKLOADS = ['produce', 'consume', 'e2e', 'limits', 'all'] as const;
+const WORKLOADS = ['produce', 'consume', 'e2e', 'limits', 'replication', 'all'] as const;
 
 /** `runnel bench ...`. */
 export async function benchCommand(argv: string[]): Promise<number> {
@@ -78,14 +90,20 @@ export async function benchCommand(argv: string[]): Promise<number> {
   if (!(WORKLOADS as readonly string[]).includes(workload)) throw new UsageError(`Unknown bench workload "${workload}" (expected ${WORKLOADS.join(', ')})`, BENCH_USAGE);
   const p = parse(rest, OPTIONS, BENCH_USAGE, 0);
   const base = baseConfig(p);
+  if (workload === 'replication' && p.values['rate'] === undefined) base.rate = 5000;
+  if (workload === 'replication' && base.bootstrap === '' && p.values['kubeconfig'] === undefined) {
+    throw new UsageError('bench replication needs --bootstrap (a cluster of at least 3 brokers) or --kubeconfig (to start 3 broker processes on its kubernetes store)', BENCH_USAGE);
+  }
   const json = p.values['json'] === true;
   const ownDataDir = p.values['data-dir'] === undefined;
   const dataDir = ownDataDir ? await mkdtemp(join(tmpdir(), 'runnel-bench-')) : resolve(p.values['data-dir'] as string);
   let broker: BenchBroker | undefined;
   const cpuProf = p.values['broker-cpu-prof'] as string | undefined;
   try {
-    if (p.values['bootstrap'] === undefined && workload !== 'limits') {
-      broker = await spawnBroker(join(dataDir, 'broker'), cpuProf ? ['--cpu-prof', '--cpu-prof-dir', resolve(cpuProf)] : []);
+    // --bootstrap or $RUNNEL_BOOTSTRAP (as every client command) names a running broker.
+    if (base.bootstrap === '' && workload !== 'limits' && workload !== 'replication') {
+      const nodeArgs = ((p.values['broker-node-args'] as string | undefined) ?? '').split(' ').filter((a) => a !== '');
+      broker = await spawnBroker(join(dataDir, 'broker'), [...(cpuProf ? ['--cpu-prof', '--cpu-prof-dir', resolve(cpuProf)] : []), ...nodeArgs]);
       base.bootstrap = broker.bootstrap;
     }
     const brokerPid = broker?.pid ?? (p.values['broker-pid'] === undefined ? undefined : intFlag(p, 'broker-pid', BENCH_USAGE, 0, 1));
@@ -105,6 +123,19 @@ export async function benchCommand(argv: string[]): Promise<number> {
       case 'limits':
         results.push(...(await runner.limits(base)));
         break;
+      case 'replication': {
+        const kubeconfig = p.values['kubeconfig'] as string | undefined;
+        const namespace = p.values['namespace'] as string | undefined;
+        const r = await replicationBench(base, {
+          ...(base.bootstrap === '' ? {} : { bootstrap: base.bootstrap }),
+          ...(kubeconfig === undefined ? {} : { kubeconfig: resolve(kubeconfig) }),
+          ...(namespace === undefined ? {} : { namespace }),
+          dataDir,
+        }, (line) => process.stderr.write(`bench replication: ${line}\n`));
+        results.push(...r.results);
+        summary.push(...r.summary);
+        break;
+      }
       case 'all':
         await runner.all(base, results, summary);
         break;
@@ -114,7 +145,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
     summary.push(['config', `record=${base.recordSize}B batch=${base.batchSize}B linger=${base.lingerMs}ms inFlight=${base.maxInFlight} acks=${base.acks} compression=${base.compression}`]);
     if (json) process.stdout.write(`${JSON.stringify({ workload, config: { ...base, bootstrap: undefined }, results, summary: Object.fromEntries(summary) })}\n`);
     else process.stdout.write(formatTable(results, summary));
-    return 0;
+    // Failed phases are in the table; the exit code says that something did not run.
+    return results.some((r) => r.notes?.startsWith('FAILED')) ? 1 : 0;
   } finally {
     await broker?.stop();
     if (ownDataDir) await rm(dataDir, { recursive: true, force: true });

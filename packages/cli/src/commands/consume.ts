@@ -1,5 +1,5 @@
-import { Admin, Consumer, type ConsumerRecord, type SeekTarget } from '@runnel/client';
-import { BOOTSTRAP_OPTION, bootstrapOf, intFlag, parse, type Options } from '../args.ts';
+import { Admin, Consumer, RunnelError, type ConsumerRecord, type SeekTarget } from '@runnel/client';
+import { BOOTSTRAP_OPTION, bootstrapOf, choiceFlag, intFlag, parse, type Options } from '../args.ts';
 import { formatRecord, validateFormat } from '../record-format.ts';
 import { Progress } from '../progress.ts';
 import { UsageError } from '../usage-error.ts';
@@ -12,6 +12,10 @@ Options:
   -b, --bootstrap HOST:PORT  brokers (default $RUNNEL_BOOTSTRAP or 127.0.0.1:9092)
   --partition N              read only partition N (default: every partition)
   --from POS                 earliest, latest, an offset, or @TIMESTAMP_MS (default latest)
+  --offset-reset POLICY      when an offset is out of range (--from past the log end, or
+                             below the log start after retention): none fails with
+                             OFFSET_OUT_OF_RANGE, earliest or latest restart there and say
+                             so on stderr (default none)
   --max-messages N           exit after N records
   --timeout-ms MS            exit when no record arrives for MS milliseconds
   --format TEMPLATE          %v value, %k key, %o offset, %p partition, %t timestamp,
@@ -22,6 +26,7 @@ const OPTIONS: Options = {
   ...BOOTSTRAP_OPTION,
   partition: { type: 'string' },
   from: { type: 'string' },
+  'offset-reset': { type: 'string' },
   'max-messages': { type: 'string' },
   'timeout-ms': { type: 'string' },
   format: { type: 'string' },
@@ -45,6 +50,7 @@ export async function consumeCommand(argv: string[]): Promise<number> {
   const topic = p.positionals[0];
   if (topic === undefined) throw new UsageError('Missing TOPIC', CONSUME_USAGE);
   const from = parseFrom(p.values['from'] as string | undefined);
+  const offsetReset = choiceFlag(p, 'offset-reset', CONSUME_USAGE, ['none', 'earliest', 'latest'], 'none');
   const maxMessages = intFlag(p, 'max-messages', CONSUME_USAGE, Number.MAX_SAFE_INTEGER, 1);
   const timeoutMs = p.values['timeout-ms'] === undefined ? undefined : intFlag(p, 'timeout-ms', CONSUME_USAGE, 0, 1);
   const format = (p.values['format'] as string | undefined) ?? '%v';
@@ -66,11 +72,26 @@ export async function consumeCommand(argv: string[]): Promise<number> {
     await admin.close();
   }
 
-  const consumer = new Consumer({ bootstrap, autoOffsetReset: 'earliest', maxWaitMs: 200 });
+  const consumer = new Consumer({ bootstrap, autoOffsetReset: offsetReset, maxWaitMs: 200 });
   consumer.assign(partitions.map((partition) => ({ topic, partition })));
   for (const partition of partitions) consumer.seek({ topic, partition }, from);
 
   const stop = new AbortController();
+  // A reset of an out-of-range offset is never silent: say where reading really starts. Failures
+  // that are being retried (a broker down, an election) are said too, at most every 5 s.
+  let lastRetryNote = 0;
+  const watching = (async () => {
+    for await (const ev of consumer.status({ signal: stop.signal })) {
+      const retrying = ev.type === 'requestError' || (ev.type === 'fetchError' && ev.error.code !== 'OFFSET_OUT_OF_RANGE');
+      if (retrying && Date.now() - lastRetryNote >= 5_000) {
+        lastRetryNote = Date.now();
+        process.stderr.write(`runnel consume: retrying after ${ev.error.code}: ${ev.error.message}\n`);
+      }
+      if (ev.type === 'offsetReset' && ev.reason === 'outOfRange') {
+        process.stderr.write(`runnel consume: offset ${ev.outOfRangeOffset} of ${ev.topic}-${ev.partition} is out of range (log start ${ev.logStartOffset}, log end ${ev.logEndOffset}); --offset-reset ${offsetReset}: reading from offset ${ev.offset}\n`);
+      }
+    }
+  })();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -93,12 +114,19 @@ export async function consumeCommand(argv: string[]): Promise<number> {
       progress.update(`${count} records`);
       if (count >= maxMessages) break;
     }
+  } catch (err) {
+    if (err instanceof RunnelError && err.code === 'OFFSET_OUT_OF_RANGE') {
+      throw new RunnelError(err.code, `${err.message}; pass --offset-reset earliest or latest to read from there instead`, { cause: err });
+    }
+    throw err;
   } finally {
     clearTimeout(idleTimer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     progress.done();
+    stop.abort();
     await consumer.close();
+    await watching;
   }
   process.stderr.write(`Processed a total of ${count} messages\n`);
   return 0;

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { FAST_REPLICATION_TIMING, startLocalCluster, type LocalCluster } from '@runnel/broker';
 import { intFlag, parse, type Options } from '../args.ts';
+import { firstUnavailablePort } from '../port-check.ts';
 import { createLogger } from '../logger.ts';
 import { untilShutdownSignal } from '../shutdown.ts';
 
@@ -54,10 +55,23 @@ export async function localCommand(argv: string[]): Promise<number> {
   const replicationFactor = intFlag(p, 'replication-factor', LOCAL_USAGE, Math.min(3, brokers), 1, brokers);
   const port = intFlag(p, 'port', LOCAL_USAGE, 9092, 0, 65535 - brokers + 1);
   const metricsPort = p.values['metrics-port'] === undefined ? undefined : intFlag(p, 'metrics-port', LOCAL_USAGE, 0, 0, 65535 - brokers + 1);
+  const host = (p.values['host'] as string | undefined) ?? '127.0.0.1';
+  // A taken port is refused with one line before anything is written to the data directory.
+  const wanted = [
+    ...(port === 0 ? [] : Array.from({ length: brokers }, (_, i) => ({ port: port + i, what: `broker ${i}`, flag: '--port' }))),
+    ...(metricsPort === undefined || metricsPort === 0 ? [] : Array.from({ length: brokers }, (_, i) => ({ port: metricsPort + i, what: `metrics of broker ${i}`, flag: '--metrics-port' }))),
+  ];
+  const taken = await firstUnavailablePort(host, wanted.map((w) => w.port));
+  if (taken !== undefined) {
+    const w = wanted.find((x) => x.port === taken.port)!;
+    const why = taken.code === 'EADDRINUSE' ? 'is already in use (is another runnel local running?)' : `cannot be listened on (${taken.code})`;
+    process.stderr.write(`runnel local: port ${taken.port} on ${host} (${w.what}) ${why}; choose another with ${w.flag}, or ${w.flag} 0 for free ports\n`);
+    return 1;
+  }
   const cluster = await startLocalCluster({
     brokers,
     replicationFactor,
-    host: (p.values['host'] as string | undefined) ?? '127.0.0.1',
+    host,
     port,
     dataDir: resolve((p.values['data-dir'] as string | undefined) ?? '.runnel'),
     logger: createLogger(),
