@@ -53,3 +53,4 @@ export { ClusterSpecSchema, ClusterStatusSchema, type ClusterSpec, type ClusterS
 export type { Condition } from './crds/condition-schema.ts';
 export { renderCrds, type RenderedCrd } from './crds/render-crds.ts';
 export { applyCrds } from './crds/apply-crds.ts';
+export { referenceFields, renderConfigReference, type ReferenceField } from './crds/config-reference.ts';
