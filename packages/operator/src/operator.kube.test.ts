@@ -52,7 +52,9 @@ afterAll(async () => {
   if (Object.keys(figures).length > 0) process.stdout.write(`operator figures (shared 2-core machine): ${JSON.stringify(figures)}\n`);
 });
 
-describe('operator', () => {
+// Skipped only under RUNNEL_TEST_KUBECONFIG (an external cluster): the brokers and clients run as pods of the
+// process kubelet, which maps the image to this checkout (no published image exists to pull).
+describe.skipIf(!kube.context.kubeletDir)('operator', () => {
   it('turns a Cluster of 3 into owned, labelled objects and Ready brokers that serve a producer and a consumer pod', async () => {
     const applied = performance.now();
     expect((await fx.apply(cluster(3))).code).toBe(0);

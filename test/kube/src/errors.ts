@@ -13,7 +13,8 @@ export type KubeTestErrorCode =
   | 'IMAGE_NOT_MAPPED'
   | 'DOCKERFILE_UNSUPPORTED'
   | 'MOUNT_NAMESPACE_UNAVAILABLE'
-  | 'NO_CONTROL_PLANE';
+  | 'NO_CONTROL_PLANE'
+  | 'EXTERNAL_CLUSTER_INVALID';
 
 /** An error of the test control plane or the process kubelet, with a stable `code`. */
 export class KubeTestError extends Error {
