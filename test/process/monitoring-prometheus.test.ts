@@ -16,8 +16,12 @@
  * Finally one broker is stopped, and the broker-down and under-replicated alerts must go pending
  * (their `for` durations are minutes, so they do not fire within the test).
  *
- * The operator's rules and panels are only checked to parse: no operator process runs in this
- * test, so their series cannot exist (the skipped test below says so).
+ * The operator's rules and panels are only checked to parse here: no operator runs in this test.
+ * packages/monitoring/src/observability.kube.test.ts (kube tier) runs `runnel operator` with a
+ * Cluster on the test control plane and checks that they, and the broker ones, return data there.
+ *
+ * It also checks the broker's one metrics naming scheme on what Prometheus scraped: one family
+ * each for leaders, offline and under-replicated partitions, and the offline gauge's help text.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -187,6 +191,19 @@ describe('a real Prometheus scraping a running cluster', () => {
     expect((refused as PrometheusQueryError).errorType).toBe('bad_data');
   });
 
+  it('one metrics naming scheme: leaders, offline and under-replicated partitions are each one family, and the offline help covers leaderless partitions', async () => {
+    const families = await prometheus!.query(`count by (__name__) ({__name__=~"runnel_.*(leader|offline|under_?replicated|urp).*", job="${BROKER_JOB}"})`);
+    const names = families.resultType === 'vector' ? families.result.map((s) => s.metric['__name__']).sort() : [];
+    expect(names).toEqual(['runnel_broker_leader_partitions', 'runnel_broker_offline_partitions', 'runnel_broker_under_replicated_partitions']);
+    // Every broker exports each once (one series per broker, no second name for the same quantity).
+    for (const name of names) expect(await prometheus!.query(`count(${name}{job="${BROKER_JOB}"})`), name).toMatchObject({ result: [{ value: [expect.any(Number), '3'] }] });
+    const offline = await prometheus!.metadata('runnel_broker_offline_partitions');
+    expect(offline).toHaveLength(1);
+    expect(offline[0]!.type).toBe('gauge');
+    expect(offline[0]!.help).toMatch(/could not be opened/);
+    expect(offline[0]!.help).toMatch(/with replication, they have no leader/);
+  });
+
   // Last: it stops a broker.
   it('a real fault makes the alerts go pending: a stopped broker is down and its partitions under-replicated', async () => {
     const victim = cluster!.brokers.at(-1)!;
@@ -204,5 +221,4 @@ describe('a real Prometheus scraping a running cluster', () => {
       .toEqual([{ namespace: NAMESPACE, runnel_cluster: CLUSTER, state: 'pending' }]);
   }, 180_000);
 
-  it.skip('operator rules and panels return data from a scraped operator (not covered: no operator runs in this test yet; above they are only checked to parse)', () => {});
 });

@@ -28,6 +28,11 @@ export class Controller {
     this.name = options.name;
     this.#logger = options.logger.child({ controller: options.name });
     const { metrics } = options;
+    // Every series at 0 from the start: a panel shows 0 errors rather than "no data", and rate()
+    // counts the first failure (a counter series that appears at 1 loses that increment).
+    metrics.reconciles.inc({ controller: this.name, result: 'success' }, 0);
+    metrics.reconciles.inc({ controller: this.name, result: 'error' }, 0);
+    metrics.reconcileErrors.inc({ controller: this.name }, 0);
     this.queue = new WorkQueue(
       async (key) => {
         const slash = key.indexOf('/');

@@ -18,7 +18,10 @@ export interface PrometheusOptions {
   readonly binary: string;
   /** Holds the configuration, the TSDB and `prometheus.log`; the caller removes it. */
   readonly dir: string;
+  /** Jobs with static targets. */
   readonly jobs: readonly ScrapeJob[];
+  /** Further `scrape_configs` entries as Prometheus reads them (service discovery, relabelling), e.g. from {@link podMonitorScrapeConfig}. */
+  readonly scrapeConfigs?: readonly Record<string, unknown>[];
   /** Absolute paths of rule files to load. */
   readonly ruleFiles?: readonly string[];
   /** Scrape and rule evaluation interval. @default 1 */
@@ -46,6 +49,15 @@ export interface RuleStatus {
   readonly state?: string;
 }
 
+/** An active scrape target as `/api/v1/targets` reports it. */
+export interface TargetStatus {
+  readonly scrapePool: string;
+  readonly scrapeUrl: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly health: 'up' | 'down' | 'unknown';
+  readonly lastError: string;
+}
+
 /** A query Prometheus refused (`bad_data` for a PromQL parse error), with its message. */
 export class PrometheusQueryError extends Error {
   readonly errorType: string;
@@ -64,6 +76,10 @@ export interface PrometheusServer {
   query(expr: string): Promise<QueryResult>;
   /** Every loaded rule with its health after its last evaluation. */
   rules(): Promise<RuleStatus[]>;
+  /** Active scrape targets with their labels after relabelling, health and last error. */
+  targets(): Promise<TargetStatus[]>;
+  /** `# HELP` and `# TYPE` of a metric as scraped, one entry per distinct pair (`/api/v1/metadata`). */
+  metadata(metric: string): Promise<Array<{ readonly type: string; readonly help: string }>>;
   /** Stops the process (SIGTERM, then SIGKILL after 10 s). */
   close(): Promise<void>;
 }
@@ -87,6 +103,46 @@ async function api<T>(url: string, path: string, body?: URLSearchParams): Promis
   return json.data;
 }
 
+/** prometheus-operator's camelCase relabelling fields as Prometheus' snake_case. */
+function relabelConfig(r: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const names: Record<string, string> = { sourceLabels: 'source_labels', targetLabel: 'target_label' };
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [names[k] ?? k, v]));
+}
+
+/**
+ * The scrape configuration prometheus-operator generates for a PodMonitor (its first endpoint):
+ * Kubernetes pod discovery in the monitor's namespaces, keep the pods its `matchLabels` select and
+ * the container port it names, add `namespace`, `container` and `pod` the way the operator does,
+ * then apply the monitor's own relabelings. It lets a test scrape with the shipped monitor's
+ * selection and relabelling on a cluster without prometheus-operator.
+ */
+export function podMonitorScrapeConfig(podMonitor: Readonly<Record<string, unknown>>, options: { readonly kubeconfigFile: string; readonly namespaces: readonly string[] }): Record<string, unknown> {
+  const meta = podMonitor['metadata'] as { name: string };
+  const spec = podMonitor['spec'] as {
+    selector: { matchLabels: Record<string, string> };
+    podMetricsEndpoints: Array<{ port: string; path?: string; relabelings?: Array<Record<string, unknown>> }>;
+  };
+  const endpoint = spec.podMetricsEndpoints[0];
+  if (endpoint === undefined) throw new Error(`PodMonitor ${meta.name} has no podMetricsEndpoints`);
+  const sanitize = (label: string): string => label.replace(/[^a-zA-Z0-9_]/g, '_');
+  return {
+    job_name: `podMonitor/${meta.name}/0`,
+    metrics_path: endpoint.path ?? '/metrics',
+    kubernetes_sd_configs: [{ role: 'pod', kubeconfig_file: options.kubeconfigFile, namespaces: { names: [...options.namespaces] } }],
+    relabel_configs: [
+      ...Object.entries(spec.selector.matchLabels).map(([label, value]) => ({
+        action: 'keep', source_labels: [`__meta_kubernetes_pod_label_${sanitize(label)}`, `__meta_kubernetes_pod_labelpresent_${sanitize(label)}`], regex: `(${value});true`,
+      })),
+      { action: 'keep', source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: endpoint.port },
+      { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
+      { source_labels: ['__meta_kubernetes_pod_container_name'], target_label: 'container' },
+      { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+      { target_label: 'job', replacement: `${(podMonitor['metadata'] as { namespace?: string }).namespace ?? 'default'}/${meta.name}` },
+      ...(endpoint.relabelings ?? []).map(relabelConfig),
+    ],
+  };
+}
+
 /**
  * Starts a real Prometheus on a free loopback port with a generated configuration (static scrape
  * targets, the given rule files) and waits until it is ready. Prometheus refuses to start on a rule
@@ -98,10 +154,13 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   await writeFile(configPath, stringify({
     global: { scrape_interval: interval, evaluation_interval: interval, scrape_timeout: interval },
     rule_files: [...(options.ruleFiles ?? [])],
-    scrape_configs: options.jobs.map((job) => ({
-      job_name: job.jobName,
-      static_configs: job.targets.map((t) => ({ targets: [t.address], labels: { ...t.labels } })),
-    })),
+    scrape_configs: [
+      ...options.jobs.map((job) => ({
+        job_name: job.jobName,
+        static_configs: job.targets.map((t) => ({ targets: [t.address], labels: { ...t.labels } })),
+      })),
+      ...(options.scrapeConfigs ?? []),
+    ],
   }));
   const logPath = join(options.dir, 'prometheus.log');
   const port = await freePort();
@@ -150,6 +209,14 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     async rules() {
       const data = await api<{ groups: Array<{ rules: RuleStatus[] }> }>(url, '/api/v1/rules');
       return data.groups.flatMap((g) => g.rules);
+    },
+    async targets() {
+      const data = await api<{ activeTargets: TargetStatus[] }>(url, '/api/v1/targets?state=active');
+      return data.activeTargets;
+    },
+    async metadata(metric) {
+      const data = await api<Record<string, Array<{ type: string; help: string }>>>(url, `/api/v1/metadata?metric=${encodeURIComponent(metric)}`);
+      return data[metric] ?? [];
     },
     async close() {
       if (spawnError !== undefined || child.exitCode !== null || child.signalCode !== null) return;
