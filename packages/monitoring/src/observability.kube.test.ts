@@ -118,7 +118,7 @@ beforeAll(async () => {
     dir,
     ruleFiles: [RULES],
     jobs: [{ jobName: OPERATOR_JOB, targets: [{ address: metricsUrl.host, labels: { namespace: ns, pod: OPERATOR_POD } }] }],
-    scrapeConfigs: [podMonitorScrapeConfig(brokerPodMonitor({ name: 'runnel-brokers', namespace: ns, namespaces: [ns] }), { kubeconfigFile: kube.context.kubeconfigPath, namespaces: [ns] })],
+    scrapeConfigs: [podMonitorScrapeConfig(brokerPodMonitor({ name: 'runnel-brokers', namespace: ns, namespaces: [ns] }), { kubeconfigFile: kube.context.kubeconfigPath })],
   });
   const prom = prometheus;
   await eventually('10 scrapes of 3 brokers and the operator, with produce, fetch and an error counted', async () =>

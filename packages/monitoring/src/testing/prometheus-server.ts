@@ -111,15 +111,16 @@ function relabelConfig(r: Readonly<Record<string, unknown>>): Record<string, unk
 
 /**
  * The scrape configuration prometheus-operator generates for a PodMonitor (its first endpoint):
- * Kubernetes pod discovery in the monitor's namespaces, keep the pods its `matchLabels` select and
+ * Kubernetes pod discovery in the namespaces of its `namespaceSelector`, keep the pods its `matchLabels` select and
  * the container port it names, add `namespace`, `container` and `pod` the way the operator does,
  * then apply the monitor's own relabelings. It lets a test scrape with the shipped monitor's
  * selection and relabelling on a cluster without prometheus-operator.
  */
-export function podMonitorScrapeConfig(podMonitor: Readonly<Record<string, unknown>>, options: { readonly kubeconfigFile: string; readonly namespaces: readonly string[] }): Record<string, unknown> {
+export function podMonitorScrapeConfig(podMonitor: Readonly<Record<string, unknown>>, options: { readonly kubeconfigFile: string }): Record<string, unknown> {
   const meta = podMonitor['metadata'] as { name: string };
   const spec = podMonitor['spec'] as {
     selector: { matchLabels: Record<string, string> };
+    namespaceSelector?: { any?: boolean; matchNames?: string[] };
     podMetricsEndpoints: Array<{ port: string; path?: string; relabelings?: Array<Record<string, unknown>> }>;
   };
   const endpoint = spec.podMetricsEndpoints[0];
@@ -128,7 +129,12 @@ export function podMonitorScrapeConfig(podMonitor: Readonly<Record<string, unkno
   return {
     job_name: `podMonitor/${meta.name}/0`,
     metrics_path: endpoint.path ?? '/metrics',
-    kubernetes_sd_configs: [{ role: 'pod', kubeconfig_file: options.kubeconfigFile, namespaces: { names: [...options.namespaces] } }],
+    kubernetes_sd_configs: [{
+      role: 'pod',
+      kubeconfig_file: options.kubeconfigFile,
+      // matchNames: those namespaces; any: all of them; neither: the monitor's own (prometheus-operator's rule).
+      ...(spec.namespaceSelector?.any === true ? {} : { namespaces: { names: spec.namespaceSelector?.matchNames ?? [(podMonitor['metadata'] as { namespace?: string }).namespace ?? 'default'] } }),
+    }],
     relabel_configs: [
       ...Object.entries(spec.selector.matchLabels).map(([label, value]) => ({
         action: 'keep', source_labels: [`__meta_kubernetes_pod_label_${sanitize(label)}`, `__meta_kubernetes_pod_labelpresent_${sanitize(label)}`], regex: `(${value});true`,
