@@ -85,6 +85,7 @@ export class GroupMetrics {
     });
     this.#rebalances = new Counter({ name: 'runnel_broker_consumer_group_rebalances_total', help: 'Group epoch bumps (a new target assignment was needed: a member joined or left, a subscription or a subscribed topic changed).', labelNames: ['group'], registers });
     this.#expired = new Counter({ name: 'runnel_broker_consumer_group_members_expired_total', help: 'Members removed by the coordinator, by reason: session-timeout or rebalance-timeout.', labelNames: ['reason'], registers });
+    for (const reason of ['session-timeout', 'rebalance-timeout']) this.#expired.inc({ reason }, 0); // exported at 0 from the start
     this.#loadDuration = new Histogram({
       name: 'runnel_broker_coordinator_load_duration_seconds',
       help: 'Time a new coordinator took to replay an offsets partition before serving its groups.',
