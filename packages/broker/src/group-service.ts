@@ -110,6 +110,11 @@ export function startGroupService(ctx: BrokerContext, options: GroupOptions = {}
           await createTopic(ctx.store, topic);
           ctx.logger.info({ topic: OFFSETS_TOPIC, partitions: offsetsPartitions, replicationFactor: rf }, 'created the consumer offsets topic');
           await waitForLeaders(ctx, OFFSETS_TOPIC, topic.topicId, offsetsPartitions, LEADER_WAIT_MS);
+          // Group writes are acks=all: wait (bounded) for the followers to join the ISR, so the first joins are not refused.
+          await waitFor(ctx, () => {
+            for (let p = 0; p < offsetsPartitions; p++) if ((ctx.view.partition(OFFSETS_TOPIC, p)?.isr.length ?? 0) < Math.min(2, rf)) return false;
+            return true;
+          }, LEADER_WAIT_MS);
         } catch (err) {
           if (!(err instanceof RunnelError && err.code === 'TOPIC_ALREADY_EXISTS')) throw err;
         }
@@ -255,6 +260,7 @@ export function startGroupService(ctx: BrokerContext, options: GroupOptions = {}
       timed('OffsetCommit', callback, async () => {
         const r = call.request;
         validateGroupId(r.groupId);
+        await ensureOffsetsTopic();
         requireNonEmpty('partitions', r.partitions);
         requireIntInRange('number of partitions', r.partitions.length, 1, MAX_PARTITIONS_PER_REQUEST);
         const errors = await coordinator.commitOffsets(
@@ -277,6 +283,7 @@ export function startGroupService(ctx: BrokerContext, options: GroupOptions = {}
       timed('OffsetFetch', callback, async () => {
         const r = call.request;
         validateGroupId(r.groupId);
+        await ensureOffsetsTopic();
         const wanted = r.partitions.length === 0 ? undefined : expandPartitions(ctx, r.partitions).map((k) => parsePartitionKey(k));
         const offsets = await coordinator.fetchOffsets(r.groupId, wanted);
         return { offsets: offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: o.commitTimestamp })) };
@@ -313,6 +320,7 @@ export function startGroupService(ctx: BrokerContext, options: GroupOptions = {}
       timed('DescribeGroups', callback, async () => {
         requireNonEmpty('group_ids', call.request.groupIds);
         requireIntInRange('number of groups', call.request.groupIds.length, 1, MAX_PARTITIONS_PER_REQUEST);
+        await ensureOffsetsTopic();
         return { groups: await Promise.all(call.request.groupIds.map((g) => describeOne(g))) };
       });
     },
@@ -321,6 +329,7 @@ export function startGroupService(ctx: BrokerContext, options: GroupOptions = {}
       timed('DeleteGroups', callback, async () => {
         requireNonEmpty('group_ids', call.request.groupIds);
         requireIntInRange('number of groups', call.request.groupIds.length, 1, MAX_PARTITIONS_PER_REQUEST);
+        await ensureOffsetsTopic();
         const groups = [];
         for (const groupId of call.request.groupIds) {
           try {
@@ -340,6 +349,7 @@ export function startGroupService(ctx: BrokerContext, options: GroupOptions = {}
       timed('ResetOffsets', callback, async () => {
         const r = call.request;
         validateGroupId(r.groupId);
+        await ensureOffsetsTopic();
         const spec = resetSpec(r.spec, Number(r.offset), Number(r.timestamp), Number(r.durationMs));
         // Fails fast (GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP) before any offset is looked up; checked again when written.
         const view = await coordinator.describe(r.groupId);
@@ -483,4 +493,20 @@ export function toTopicPartitions(keys: Iterable<PartitionKey>): GroupTopicParti
     list.push(partition);
   }
   return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+}
+
+/** Resolves once `ready()` holds (checked on each partition change in the view), or after `timeoutMs`. */
+function waitFor(ctx: BrokerContext, ready: () => boolean, timeoutMs: number): Promise<void> {
+  if (ready()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    const unsubscribe = ctx.view.onChange((change) => {
+      if (change.kind === 'partition' && ready()) done();
+    });
+  });
 }

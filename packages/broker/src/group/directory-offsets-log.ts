@@ -15,6 +15,9 @@ const LOAD_TIMEOUT_MS = 30_000;
 
 const READ_BYTES = 1 << 20;
 
+/** How long a request waits for this broker's promotion to leader of an offsets partition. */
+const SETTLE_TIMEOUT_MS = 5_000;
+
 /**
  * The offsets topic over the broker's one partition directory: writes are the normal produce path
  * with acks=all (answered past the HW), reads the normal committed-only fetch.
@@ -39,6 +42,15 @@ export class DirectoryOffsetsLog implements OffsetsLog {
     if (p instanceof RunnelError) return p;
     if (p.promotion !== undefined) return new RunnelError('LEADER_NOT_AVAILABLE', `${p.name} is becoming leader here`);
     return p.state.leaderEpoch;
+  }
+
+  async settle(partition: number): Promise<void> {
+    const p = this.#directory.get(OFFSETS_TOPIC, partition);
+    const promotion = p?.promotion;
+    if (promotion === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([promotion.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, SETTLE_TIMEOUT_MS)))]);
+    clearTimeout(timer);
   }
 
   async append(partition: number, records: readonly GroupRecord[]): Promise<void> {

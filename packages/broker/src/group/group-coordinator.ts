@@ -23,6 +23,8 @@ export interface OffsetsLog {
    * of them are committed (the HW has reached that log end): what a new leader replays.
    */
   readAll(partition: number): Promise<GroupRecord[]>;
+  /** Resolves once a leadership this broker is taking over for the partition is in place (or at once when none is). */
+  settle?(partition: number): Promise<void>;
 }
 
 /** Options of a {@link GroupCoordinator}. */
@@ -373,7 +375,11 @@ export class GroupCoordinator {
 
   /** The loaded shard of the partition, when this broker leads it (loading it first if needed). */
   async #shardAt(partition: number): Promise<Shard> {
-    const epoch = this.#log.leaderEpoch(partition);
+    let epoch = this.#log.leaderEpoch(partition);
+    if (typeof epoch !== 'number' && this.#log.settle !== undefined) {
+      await this.#log.settle(partition);
+      epoch = this.#log.leaderEpoch(partition);
+    }
     if (typeof epoch !== 'number') throw coordinatorError(epoch, partition);
     let shard = this.#shards.get(partition);
     if (shard === undefined || shard.leaderEpoch !== epoch) {
