@@ -25,6 +25,7 @@ async function cluster(brokers: number): Promise<LocalCluster> {
     replicationFactor: brokers,
     replicationTiming: FAST_REPLICATION_TIMING,
     groups: { offsetsTopicPartitions: 4, sessionTimeoutMs: 60_000, tickMs: 200 },
+    metricsPort: 0,
   });
   cleanups.push(() => c.close());
   return c;
@@ -103,6 +104,19 @@ describe('consumer groups on a 3-broker cluster', () => {
     expect(before.offsets.map((o) => [`${o.topic}-${o.partition}`, Number(o.committedOffset), Number(o.logEndOffset), Number(o.lag)])).toEqual(
       [...expected].sort().map(([k, off]) => [k, off, off + 1, 1]),
     );
+
+    // The coordinator exports the lag itself (no exporter): 1 record per partition, with its age,
+    // for partitions led here and elsewhere alike.
+    const text = await (await fetch(`http://${c.brokers.find((b) => b.id === first.nodeId)!.metricsAddress}/metrics`)).text();
+    const series = (name: string): Map<string, number> =>
+      new Map(
+        [...text.matchAll(new RegExp(`^${name}\\{[^}]*group="${groupId}"[^}]*partition="(\\d+)"[^}]*\\} (\\S+)$`, 'gm'))].map((m) => [m[1]!, Number(m[2])]),
+      );
+    expect([...series('runnel_broker_consumer_group_lag_records')].sort()).toEqual(Array.from({ length: 6 }, (_, p) => [String(p), 1]));
+    const ages = series('runnel_broker_consumer_group_lag_seconds');
+    expect(ages.size).toBe(6);
+    for (const age of ages.values()) expect(age).toBeGreaterThanOrEqual(0);
+    expect(text).toMatch(new RegExp(`^runnel_broker_consumer_group_members\\{[^}]*group="${groupId}"[^}]*\\} 3$`, 'm'));
 
     // Kill -9 the coordinator broker. Another broker leads the offsets partition and takes over.
     await c.stopBroker(first.nodeId, { crash: true });

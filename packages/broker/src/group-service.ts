@@ -388,11 +388,30 @@ export function startGroupService(ctx: BrokerContext, options: GroupOptions = {}
     },
   };
 
-  /** The timestamp of the record at `offset` when this broker leads the partition, else undefined. */
+  /** The timestamp of the record at `offset`, read from the partition's leader (here or over gRPC); undefined when it cannot be read. */
   const timestampAt = async (topic: string, partition: number, offset: number): Promise<number | undefined> => {
-    const res = await ctx.partitions.fetch({ topic, partition, offset, maxBytes: 1 });
-    if (res.error !== undefined || res.records.length === 0) return undefined;
-    return decodeRecords(res.records, offset)[0]?.timestamp;
+    const local = ctx.partitions.leaderForRead(topic, partition);
+    let records: Buffer;
+    if (!(local instanceof RunnelError)) {
+      const res = await ctx.partitions.fetch({ topic, partition, offset, maxBytes: 1 });
+      if (res.error !== undefined) return undefined;
+      records = res.records;
+    } else {
+      const leader = local.leaderHint ?? ctx.view.partition(topic, partition)?.holder?.id;
+      const address = local.code === 'NOT_LEADER' && leader !== undefined ? brokerAddress(leader) : undefined;
+      if (address === undefined) return undefined;
+      const client = clientOf(logClients, (a) => new runnel.v1.Log(a, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) as unknown as LogClient, address);
+      records = await new Promise<Buffer>((resolve, reject) => {
+        client.Fetch({ maxWaitMs: 0, minBytes: 0, maxBytes: 1, partitions: [{ topic, partition, offset, maxBytes: 1, currentLeaderEpoch: -1 }] }, { deadline: Date.now() + 5_000 }, (err, value) => {
+          if (err !== null) reject(fromGrpcError(err));
+          else {
+            const p = value!.partitions[0];
+            resolve(p === undefined || p.error != null ? Buffer.alloc(0) : Buffer.from(p.records));
+          }
+        });
+      });
+    }
+    return records.length === 0 ? undefined : decodeRecords(records, offset)[0]?.timestamp;
   };
   let lagCache: { at: number; rows: Promise<GroupLagRow[]> } | undefined;
   const computeLag = async (): Promise<GroupLagRow[]> => {
