@@ -448,8 +448,10 @@ export class GroupCoordinator {
     return run;
   }
 
-  /** Fails with NOT_COORDINATOR when the shard was dropped (leadership moved) while the event waited. */
+  /** Fails with NOT_COORDINATOR when the shard was dropped, or leadership moved, while the event waited. */
   #checkCurrent(shard: Shard): void {
+    // Checked per event, not only per tick: a broker that lost the partition must not answer reads from its stale state.
+    if (this.#shards.get(shard.partition) === shard && this.#log.leaderEpoch(shard.partition) !== shard.leaderEpoch) this.#shards.delete(shard.partition);
     if (this.#shards.get(shard.partition) !== shard) {
       throw new RunnelError('NOT_COORDINATOR', `This broker no longer coordinates the groups of offsets partition ${shard.partition}; find the coordinator again`);
     }
