@@ -17,14 +17,14 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function cluster(brokers: number): Promise<LocalCluster> {
+async function cluster(brokers: number, sessionTimeoutMs = 60_000): Promise<LocalCluster> {
   const dir = await tempDir();
   cleanups.push(() => removeDir(dir));
   const c = await startTestCluster(dir, {
     brokers,
     replicationFactor: brokers,
     replicationTiming: FAST_REPLICATION_TIMING,
-    groups: { offsetsTopicPartitions: 4, sessionTimeoutMs: 60_000, tickMs: 200 },
+    groups: { offsetsTopicPartitions: 4, sessionTimeoutMs, tickMs: 200 },
     metricsPort: 0,
   });
   cleanups.push(() => c.close());
@@ -260,5 +260,35 @@ describe('Group service bad input on the wire: stable codes, clear messages', ()
 
     expect((await call(g, g.DeleteGroups, { groupIds: ['r'] })).groups).toEqual([{ groupId: 'r', error: null }]);
     await expect(call(g, g.OffsetFetch, { groupId: 'r' })).rejects.toMatchObject({ code: 'GROUP_ID_NOT_FOUND' });
+  }, 60_000);
+});
+
+describe('session timeout on a real broker', () => {
+  it('removes a member that stops heartbeating and gives its partitions to the one that stays', async () => {
+    const c = await cluster(1, 1500);
+    const admin = connect(c.brokers[0]!.address);
+    cleanups.push(() => admin.close());
+    const topic = `s-${crypto.randomUUID().slice(0, 8)}`;
+    await createTopic(admin, topic, 4);
+    const g = client(c.brokers[0]!.address);
+    const groupId = 'sessions';
+    const stays: Member = { id: 'stays', epoch: 0, owned: [] };
+    const quiet: Member = { id: 'quiet', epoch: 0, owned: [] };
+    const join = { subscribedTopicNames: [topic], subscribedTopicNamesSet: true };
+    await retrying(() => beat(g, groupId, stays, join));
+    await beat(g, groupId, quiet, join);
+    const deadline = Date.now() + 20_000;
+    // `stays` keeps heartbeating; `quiet` never again. Within the session timeout plus a tick, `quiet` is gone.
+    for (;;) {
+      await beat(g, groupId, stays);
+      const d = (await call(g, g.DescribeGroups, { groupIds: [groupId] })).groups[0]!;
+      if (d.members.length === 1 && keys(stays.owned).length === 4) {
+        expect(d.members[0]!.memberId).toBe('stays');
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`quiet was not expired: ${JSON.stringify(d.members.map((m) => m.memberId))}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await expect(call(g, g.Heartbeat, { groupId, memberId: 'quiet', memberEpoch: quiet.epoch })).rejects.toMatchObject({ code: 'UNKNOWN_MEMBER_ID' });
   }, 60_000);
 });
