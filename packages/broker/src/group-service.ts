@@ -116,7 +116,15 @@ export function startGroupService(ctx: BrokerContext, options: GroupOptions = {}
             return true;
           }, LEADER_WAIT_MS);
         } catch (err) {
-          if (!(err instanceof RunnelError && err.code === 'TOPIC_ALREADY_EXISTS')) throw err;
+          if (err instanceof RunnelError && err.code === 'TOPIC_ALREADY_EXISTS') return;
+          // On Kubernetes a broker may read Topics only (BROKER_RBAC_RULES): the topic must come from outside.
+          ctx.logger.warn({ err }, 'could not create the consumer offsets topic');
+          throw new RunnelError(
+            'COORDINATOR_NOT_AVAILABLE',
+            `Consumer groups are not available: topic ${OFFSETS_TOPIC} does not exist and this broker could not create it (${err instanceof Error ? err.message : String(err)})` +
+              (ctx.store.kind === 'kubernetes' ? `; create a Topic ${OFFSETS_TOPIC} with cleanup.policy=compact` : ''),
+            { cause: err },
+          );
         }
       } finally {
         creating = undefined;
