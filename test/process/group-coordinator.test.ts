@@ -4,8 +4,11 @@
  * new coordinator (the new leader of the group's __consumer_offsets partition) has rebuilt the
  * group and its committed offsets from that partition. Plus every bad-input path on the wire.
  */
+import { join } from 'node:path';
 import type { LocalCluster } from '@runnel/broker';
-import { FAST_REPLICATION_TIMING } from '@runnel/broker';
+import { FAST_REPLICATION_TIMING, startBroker } from '@runnel/broker';
+import { MemoryMetadataStore, type MetadataStore } from '@runnel/metadata';
+import { pino } from 'pino';
 import type { GroupClient, GroupHeartbeatResponse__Output, GroupTopicPartitions, ResetSpec__Output } from '@runnel/protocol';
 import { RunnelError } from '@runnel/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -290,5 +293,38 @@ describe('session timeout on a real broker', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     await expect(call(g, g.Heartbeat, { groupId, memberId: 'quiet', memberEpoch: quiet.epoch })).rejects.toMatchObject({ code: 'UNKNOWN_MEMBER_ID' });
+  }, 60_000);
+});
+
+describe('a broker that may not create __consumer_offsets', () => {
+  it('answers COORDINATOR_NOT_AVAILABLE saying why, not an internal error', async () => {
+    const dir = await tempDir();
+    cleanups.push(() => removeDir(dir));
+    const store = await MemoryMetadataStore.open({ path: join(dir, 'metadata.json') });
+    cleanups.push(() => store.close());
+    // As on Kubernetes, where a broker's Role may read Topics but not create them.
+    const forbidden = (target: object, deny: string): object =>
+      new Proxy(target, {
+        get(t, p) {
+          if (p === deny) return () => Promise.reject(new Error('topics.runnel.dev "__consumer-offsets" is forbidden: cannot create resource "topics"'));
+          const v = Reflect.get(t, p) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+        },
+      });
+    const readOnlyTopics = forbidden(store.topics, 'create');
+    const metadataStore = new Proxy(store, {
+      get(t, p) {
+        if (p === 'topics') return readOnlyTopics;
+        const v = Reflect.get(t, p) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    }) as unknown as MetadataStore;
+    const broker = await startBroker({ brokerId: 0, port: 0, dataDir: join(dir, 'broker-0'), clusterId: 'groups-test', metadataStore, defaultMetrics: false, logger: pino({ level: 'silent' }) });
+    cleanups.push(() => broker.close());
+    const g = client(broker.address);
+    await expect(call(g, g.FindCoordinator, { groupId: 'g' })).rejects.toMatchObject({
+      code: 'COORDINATOR_NOT_AVAILABLE',
+      message: expect.stringMatching(/topic __consumer_offsets does not exist and this broker could not create it \(topics.runnel.dev .* is forbidden/),
+    });
   }, 60_000);
 });
