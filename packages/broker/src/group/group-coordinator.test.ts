@@ -102,6 +102,18 @@ describe('GroupCoordinator', () => {
     expect(res.heartbeatIntervalMs).toBe(5000);
   });
 
+  it('writes nothing for heartbeats that change nothing', async () => {
+    const { log, make } = setup();
+    const c = make(0);
+    const m1 = await c.heartbeat('g', { memberId: 'm1', memberEpoch: 0, topics: ['orders'] });
+    let epoch = m1.memberEpoch;
+    const owned = m1.assignment!;
+    for (let i = 0; i < 3; i++) epoch = (await c.heartbeat('g', { memberId: 'm1', memberEpoch: epoch, ownedPartitions: owned })).memberEpoch;
+    const written = log.logs.flat().length;
+    for (let i = 0; i < 20; i++) await c.heartbeat('g', { memberId: 'm1', memberEpoch: epoch, ownedPartitions: owned });
+    expect(log.logs.flat().length).toBe(written);
+  });
+
   it('a read waits behind a pending write and never sees it when the write fails', async () => {
     const { log, make } = setup();
     const c = make(0);
@@ -138,6 +150,9 @@ describe('GroupCoordinator', () => {
 
     log.failover(1);
     expect(await codeOf(a.heartbeat('g', { memberId: 'm1', memberEpoch: m1b.memberEpoch }))).toBe('NOT_COORDINATOR');
+    // Reads too: the old coordinator never answers from its stale state.
+    expect(await codeOf(a.describe('g'))).toBe('NOT_COORDINATOR');
+    expect(await codeOf(a.fetchOffsets('g'))).toBe('NOT_COORDINATOR');
     const b = make(1);
     const after = await b.describe('g');
     expect(after.groupEpoch).toBe(before.groupEpoch);
