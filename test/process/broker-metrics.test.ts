@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { FAST_REPLICATION_TIMING, type LocalCluster } from '@runnel/broker';
 import { Consumer, Producer } from '@runnel/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeDir, startTestCluster, tempDir } from './broker/test-cluster.ts';
+import { findCoordinator, groupClient, retrying } from './broker/group-clients.ts';
+import { call, connect, removeDir, startTestCluster, tempDir } from './broker/test-cluster.ts';
 
 interface DocumentedMetric {
   readonly name: string;
@@ -83,6 +84,33 @@ async function traffic(cluster: LocalCluster, topic: string): Promise<void> {
   } finally {
     await consumer.close();
   }
+  // A consumer group member that is caught up: members, rebalances and lag have samples.
+  const groupId = `g-${topic}`;
+  const { address } = await findCoordinator(cluster.brokers.map((b) => b.address), groupId);
+  const group = groupClient(address);
+  try {
+    const joined = await retrying(() => call(group, group.Heartbeat, { groupId, memberId: 'metrics-member', memberEpoch: 0, subscribedTopicNames: [topic], subscribedTopicNamesSet: true }));
+    const ends = await Promise.all([0, 1].map((partition) => logEnd(cluster, topic, partition)));
+    const res = await call(group, group.OffsetCommit, { groupId, memberId: 'metrics-member', memberEpoch: joined.memberEpoch, partitions: ends.map((offset, partition) => ({ topic, partition, offset })) });
+    expect(res.partitions.map((p) => p.error?.code ?? 'ok')).toEqual(['ok', 'ok']);
+  } finally {
+    group.close();
+  }
+}
+
+/** The high watermark of a partition, asked of its leader (whichever broker answers without error). */
+async function logEnd(cluster: LocalCluster, topic: string, partition: number): Promise<number> {
+  for (const b of cluster.brokers) {
+    const clients = connect(b.address);
+    try {
+      const res = await call(clients.log, clients.log.ListOffsets, { partitions: [{ topic, partition, spec: 'OFFSET_SPEC_LATEST' }] });
+      const p = res.partitions[0];
+      if (p !== undefined && p.error == null) return Number(p.offset);
+    } finally {
+      clients.close();
+    }
+  }
+  throw new Error(`No broker leads ${topic}-${partition}`);
 }
 
 async function scrape(cluster: LocalCluster): Promise<Array<{ id: number; text: string }>> {
@@ -98,7 +126,8 @@ async function cluster(options: Parameters<typeof startTestCluster>[1]): Promise
   const dir = await tempDir();
   cleanups.push(() => removeDir(dir));
   const topic = `m-${crypto.randomUUID().slice(0, 8)}`;
-  const c = await startTestCluster(dir, { metricsPort: 0, defaultMetrics: true, demoTopic: { name: topic, partitions: 2 }, ...options });
+  // One offsets partition: the partition counts below then include exactly one more.
+  const c = await startTestCluster(dir, { metricsPort: 0, defaultMetrics: true, demoTopic: { name: topic, partitions: 2 }, groups: { offsetsTopicPartitions: 1 }, ...options });
   cleanups.push(() => c.close());
   return { c, topic };
 }
@@ -155,7 +184,7 @@ describe('broker /metrics and the README table', () => {
       for (const name of expectMatchesTable(text, documented, true, `replicated broker ${id}`)) sampled.add(name);
       const value = (name: string): number => Number(new RegExp(`^${name}\\{broker="${id}"\\} (\\S+)$`, 'm').exec(text)?.[1]);
       leaders += value('runnel_broker_leader_partitions');
-      expect(value('runnel_broker_partitions')).toBe(2);
+      expect(value('runnel_broker_partitions')).toBe(3); // the topic's 2 and __consumer_offsets' 1
       expect(value('runnel_broker_offline_partitions')).toBe(0);
       expect(value('runnel_broker_under_min_isr_partitions')).toBe(0);
       expect(value('runnel_broker_lease_renew_deadline_seconds')).toBe(FAST_REPLICATION_TIMING.renewDeadlineMs / 1000);
@@ -163,7 +192,7 @@ describe('broker /metrics and the README table', () => {
       const renewals = text.split('\n').find((l) => l.startsWith('runnel_broker_lease_writes_total{') && l.includes('lease="broker"') && l.includes('outcome="ok"'));
       expect(Number(renewals?.split(' ').at(-1))).toBeGreaterThan(0);
     }
-    expect(leaders).toBe(2);
+    expect(leaders).toBe(3);
     expect(documented.filter((m) => !sampled.has(m.name)).map((m) => m.name), 'families without samples on any broker').toEqual([]);
   });
 });

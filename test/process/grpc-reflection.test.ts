@@ -54,7 +54,7 @@ afterAll(async () => {
 
 describe('server reflection through grpcurl', () => {
   it('lists the services the broker serves', async () => {
-    expect((await grpcurl([], 'list')).trim().split('\n')).toEqual(['grpc.health.v1.Health', 'runnel.v1.Admin', 'runnel.v1.Log', 'runnel.v1.Replica']);
+    expect((await grpcurl([], 'list')).trim().split('\n')).toEqual(['grpc.health.v1.Health', 'runnel.v1.Admin', 'runnel.v1.Group', 'runnel.v1.Log', 'runnel.v1.Replica']);
   });
 
   it('describes runnel.v1.Log with its RPCs and their comments', async () => {
@@ -99,6 +99,17 @@ describe('server reflection through grpcurl', () => {
       [topic, 3],
       [demoTopic, 2],
     ]);
+  });
+
+  it('finds a group coordinator and joins a group through runnel.v1.Group', async () => {
+    const port = Number(broker.bootstrap.split(':').at(-1));
+    expect(await invoke('runnel.v1.Group/FindCoordinator', { groupId: 'reflect-group' })).toMatchObject({ host: '127.0.0.1', port });
+    const joined = (await invoke('runnel.v1.Group/Heartbeat', { groupId: 'reflect-group', memberId: 'm1', memberEpoch: 0, subscribedTopicNames: [demoTopic], subscribedTopicNamesSet: true })) as {
+      memberEpoch: number;
+      assignment: Array<{ topic: string; partitions: number[] }>;
+    };
+    expect(joined.memberEpoch).toBeGreaterThan(0);
+    expect(joined.assignment).toEqual([{ topic: demoTopic, partitions: [0, 1] }]);
   });
 
   it('answers grpc.health.v1.Health/Check', async () => {

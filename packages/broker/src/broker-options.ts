@@ -1,6 +1,7 @@
 import type { KubernetesMetadataStoreOptions, MetadataStore } from '@runnel/metadata';
 import type { StorageIo } from '@runnel/storage';
 import type { Logger } from 'pino';
+import type { GroupOptions } from './group-service.ts';
 import type { ReplicationTiming } from './replication/replication-timing.ts';
 
 /** Options of {@link startBroker}. */
@@ -44,6 +45,8 @@ export interface BrokerOptions {
    * service. Its timings default to DEFAULT_REPLICATION_TIMING.
    */
   readonly replication?: { readonly timing?: Partial<ReplicationTiming> };
+  /** Consumer groups: the offsets topic's partition count (when this broker creates it) and the group timers. */
+  readonly groups?: GroupOptions;
 }
 
 /** A running broker. */

@@ -3,9 +3,13 @@ import { MemoryMetadataStore } from '@runnel/metadata';
 import type { StorageIo } from '@runnel/storage';
 import { pino, type Logger } from 'pino';
 import type { Broker } from './broker-options.ts';
+import type { GroupOptions } from './group-service.ts';
 import { startBroker } from './start-broker.ts';
 import type { ReplicationTiming } from './replication/replication-timing.ts';
 import { createTopic, planTopic } from './topic-admin.ts';
+
+/** Partitions of `__consumer_offsets` in a local cluster (see {@link LocalClusterOptions.groups}). */
+export const LOCAL_OFFSETS_TOPIC_PARTITIONS = 10;
 
 /** Options of {@link startLocalCluster}. */
 export interface LocalClusterOptions {
@@ -36,6 +40,12 @@ export interface LocalClusterOptions {
   readonly replicationFactor?: number;
   /** Protocol timings (DESIGN.md §6) of every broker. @default DEFAULT_REPLICATION_TIMING */
   readonly replicationTiming?: Partial<ReplicationTiming>;
+  /**
+   * Consumer groups. The offsets topic defaults to 10 partitions here, not Kafka's 50: a local
+   * cluster runs every broker in one process, and each partition is a log per replica and a
+   * partition Lease renewed by its leader, for the handful of groups a laptop runs.
+   */
+  readonly groups?: GroupOptions;
 }
 
 /** A running local cluster. */
@@ -78,6 +88,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
           port: ports.get(id) ?? (options.port === 0 ? 0 : options.port + id),
           ...(options.replicationTiming === undefined ? {} : { replication: { timing: options.replicationTiming } }),
           dataDir: join(options.dataDir, `broker-${id}`),
+          groups: { offsetsTopicPartitions: LOCAL_OFFSETS_TOPIC_PARTITIONS, ...options.groups },
           clusterId,
           metadataStore: store,
           logger,

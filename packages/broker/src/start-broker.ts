@@ -13,6 +13,8 @@ import type { Broker, BrokerOptions } from './broker-options.ts';
 import { ClusterView } from './cluster-view.ts';
 import { GRPC_SERVER_OPTIONS } from './grpc-limits.ts';
 import { LogMaintenance } from './log-maintenance.ts';
+import { GroupMetrics } from './group/group-metrics.ts';
+import { startGroupService, type GroupService } from './group-service.ts';
 import { logServiceHandlers } from './log-service.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { gatedHandlers } from './starting-gate.ts';
@@ -27,7 +29,7 @@ import { DEFAULT_REPLICATION_TIMING } from './replication/replication-timing.ts'
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /** The service names health reports on ('' is the whole server, as Kubernetes probes ask). */
-const HEALTH_SERVICES = ['', 'runnel.v1.Log', 'runnel.v1.Admin'] as const;
+const HEALTH_SERVICES = ['', 'runnel.v1.Log', 'runnel.v1.Admin', 'runnel.v1.Group'] as const;
 
 
 /**
@@ -89,17 +91,19 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   let node: ReplicationNode | undefined;
   let transport: GrpcReplicaTransport | undefined;
+  let groups: GroupService | undefined;
   try {
     const { runnel } = loadRunnelGrpc();
     health.addToServer(server);
-    addServerReflection(server, ['grpc.health.v1.Health', 'runnel.v1.Log', 'runnel.v1.Admin', 'runnel.v1.Replica']);
+    addServerReflection(server, ['grpc.health.v1.Health', 'runnel.v1.Log', 'runnel.v1.Admin', 'runnel.v1.Replica', 'runnel.v1.Group']);
     // Every service exists before the port is bound; until the broker has started (which may
     // take a lease duration), Log and Admin answer a retriable BROKER_NOT_AVAILABLE.
-    const gate: { log?: grpc.UntypedServiceImplementation; admin?: grpc.UntypedServiceImplementation; replica?: grpc.UntypedServiceImplementation } = {};
+    const gate: { log?: grpc.UntypedServiceImplementation; admin?: grpc.UntypedServiceImplementation; replica?: grpc.UntypedServiceImplementation; group?: grpc.UntypedServiceImplementation } = {};
     const starting = (): RunnelError => new RunnelError('BROKER_NOT_AVAILABLE', `Broker ${options.brokerId} is starting; retry shortly`);
     server.addService(runnel.v1.Log.service, gatedHandlers(runnel.v1.Log.service, () => gate.log, starting));
     server.addService(runnel.v1.Admin.service, gatedHandlers(runnel.v1.Admin.service, () => gate.admin, starting));
     server.addService(runnel.v1.Replica.service, gatedHandlers(runnel.v1.Replica.service, () => gate.replica, starting));
+    server.addService(runnel.v1.Group.service, gatedHandlers(runnel.v1.Group.service, () => gate.group, starting));
 
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err === null ? resolve(bound) : reject(err)));
@@ -151,6 +155,11 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     await view.start(store);
     gate.log = logServiceHandlers(ctx) as unknown as grpc.UntypedServiceImplementation;
     gate.admin = adminServiceHandlers(ctx) as unknown as grpc.UntypedServiceImplementation;
+    const groupMetrics = new GroupMetrics(metrics.registry);
+    const groupService = startGroupService(ctx, options.groups, groupMetrics.observer);
+    groups = groupService;
+    groupMetrics.setSource(groupService.metricsSource);
+    gate.group = groupService.handlers as unknown as grpc.UntypedServiceImplementation;
     const openNode = created;
     const openDirectory = directory;
     const maintenance = new LogMaintenance({
@@ -169,6 +178,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       setHealth('NOT_SERVING');
       shutdown.abort();
       // Rule 12 first (hand over leaderships while followers can still fetch from us), then drain.
+      groupService.close();
       await maintenance.close();
       await openNode.close();
       transport?.close();
@@ -192,6 +202,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
         closing ??= (async () => {
           setHealth('NOT_SERVING');
           shutdown.abort();
+          groupService.close();
           openNode.crash();
           transport?.close();
           server.forceShutdown();
@@ -208,6 +219,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     };
   } catch (err) {
     shutdown.abort();
+    groups?.close();
     server.forceShutdown();
     node?.crash();
     transport?.close();

@@ -3,6 +3,7 @@ import { BrokerConnections, unaryCall } from './broker-connections.ts';
 import { ClusterMetadata } from './cluster-metadata.ts';
 import { resolveConsumerOptions, type ConsumerOptions, type ResolvedConsumerOptions } from './consumer-options.ts';
 import { delay } from './delay.ts';
+import { GroupMembership, type SubscribeOptions } from './group-membership.ts';
 import { Notifier } from './notifier.ts';
 import { OffsetResolver, type SeekTarget } from './offset-resolver.ts';
 import { partitionError } from './partition-error.ts';
@@ -103,6 +104,7 @@ export class Consumer {
   #fatal: Error | undefined;
   #iterating = false;
   #closed = new AbortController();
+  #group: GroupMembership | undefined;
 
   constructor(options: ConsumerOptions) {
     this.options = resolveConsumerOptions(options);
@@ -122,6 +124,46 @@ export class Consumer {
     }
     this.#partitions.clear();
     for (const [k, v] of next) this.#partitions.set(k, v);
+    this.#data.notify();
+  }
+
+  /**
+   * Joins a consumer group (Kafka's KIP-848 protocol): the group's coordinator assigns this
+   * consumer its share of the partitions of `topics` (or of the topics matching `pattern`), read
+   * through the same records()/batches() iterator. Positions start at the group's committed offsets
+   * (or per autoOffsetReset) and are committed every `autoCommitIntervalMs`, before a partition is
+   * released to another member, and on close(). Not to be mixed with assign().
+   */
+  subscribe(options: SubscribeOptions): void {
+    if (this.#group !== undefined) throw new RunnelError('INVALID_REQUEST', `This consumer is already subscribed to group ${options.groupId}`);
+    const group = new GroupMembership(
+      {
+        bootstrap: this.options.bootstrap,
+        requestTimeoutMs: this.options.requestTimeoutMs,
+        autoOffsetReset: this.options.autoOffsetReset,
+        assign: (tps) => this.assign(tps),
+        start: (tp, offset) => {
+          if (offset !== undefined) this.seek(tp, { offset });
+          else if (this.options.autoOffsetReset === 'none') this.#fail(new RunnelError('OFFSET_OUT_OF_RANGE', `Group ${options.groupId} has no committed offset for ${tp.topic}-${tp.partition} and autoOffsetReset is 'none'`));
+          else this.seek(tp, this.options.autoOffsetReset);
+        },
+        consumed: (tp) => this.#partitions.get(`${tp.topic}-${tp.partition}`)?.position,
+        fail: (err) => this.#fail(err),
+      },
+      options,
+    );
+    this.#group = group;
+    group.start();
+  }
+
+  /** Commits the positions of the partitions this group member owns (after subscribe). */
+  commit(): Promise<void> {
+    if (this.#group === undefined) return Promise.reject(new RunnelError('INVALID_REQUEST', 'Cannot commit: this consumer has not subscribed to a group'));
+    return this.#group.commit();
+  }
+
+  #fail(err: Error): void {
+    this.#fatal = err;
     this.#data.notify();
   }
 
@@ -230,12 +272,12 @@ export class Consumer {
     }
   }
 
-  /** Stops iteration and closes connections. */
-  close(): Promise<void> {
+  /** Stops iteration and closes connections; a group member first commits and leaves its group. */
+  async close(): Promise<void> {
+    await this.#group?.close();
     this.#closed.abort();
     this.#status.close();
     this.#connections.close();
-    return Promise.resolve();
   }
 
   async #fetchLoop(signal: AbortSignal): Promise<void> {

@@ -14,6 +14,7 @@ export type { ProducerOptions, ResolvedProducerOptions } from './producer-option
 export type { RecordMetadata } from './producer-batch.ts';
 export { Consumer, type ConsumerBatch, type ConsumerRecord, type ConsumerStatus, type SeekTarget, type TopicPartition } from './consumer.ts';
 export type { ConsumerOptions, ResolvedConsumerOptions } from './consumer-options.ts';
+export type { SubscribeOptions } from './group-membership.ts';
 export { Admin, type AdminOptions, type ClusterDescription, type NewTopic, type PartitionDescription, type TopicDescription } from './admin.ts';
 export type { PartitionInfo, TopicInfo } from './cluster-metadata.ts';
 export { parseBootstrap } from './cluster-metadata.ts';

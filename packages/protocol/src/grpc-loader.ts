@@ -8,6 +8,7 @@ import { decodeFetchPartitionResponse, decodeFetchResponse, encodeFetchPartition
 import type { ProtoGrpcType as AdminProto } from './generated/admin.ts';
 import type { ProtoGrpcType as LogProto } from './generated/log.ts';
 import type { ProtoGrpcType as ReplicaProto } from './generated/replica.ts';
+import type { ProtoGrpcType as GroupProto } from './generated/group.ts';
 
 /**
  * The repository's proto/ directory, found from this file's location (packages/protocol/src),
@@ -16,7 +17,7 @@ import type { ProtoGrpcType as ReplicaProto } from './generated/replica.ts';
 export const PROTO_ROOT = fileURLToPath(new URL('../../../proto/', import.meta.url));
 
 /** The proto files that make up the public contract, relative to {@link PROTO_ROOT}. */
-export const PROTO_FILES = ['runnel/v1/common.proto', 'runnel/v1/log.proto', 'runnel/v1/admin.proto', 'runnel/v1/replica.proto'] as const;
+export const PROTO_FILES = ['runnel/v1/common.proto', 'runnel/v1/log.proto', 'runnel/v1/admin.proto', 'runnel/v1/replica.proto', 'runnel/v1/group.proto'] as const;
 
 /**
  * proto-loader options for the whole codebase: camelCase fields, int64 as JS numbers (values stay
@@ -32,8 +33,8 @@ export const PROTO_LOADER_OPTIONS = {
   includeDirs: [PROTO_ROOT],
 } satisfies protoLoader.Options;
 
-/** The loaded gRPC package: `runnel.v1.Log`, `runnel.v1.Admin` and `runnel.v1.Replica` client constructors with `.service`. */
-export type RunnelGrpc = LogProto & AdminProto & ReplicaProto;
+/** The loaded gRPC package: `runnel.v1.Log`, `runnel.v1.Admin`, `runnel.v1.Replica` and `runnel.v1.Group` client constructors with `.service`. */
+export type RunnelGrpc = LogProto & AdminProto & ReplicaProto & GroupProto;
 
 /** The result of {@link loadRunnelGrpc}. */
 export interface LoadedRunnelGrpc {

@@ -61,6 +61,7 @@ export { loadDescriptorSetFiles, descriptorFileName, descriptorSetServices, DESC
 export type { LogClient, LogHandlers, LogDefinition } from './generated/runnel/v1/Log.ts';
 export type { AdminClient, AdminHandlers, AdminDefinition } from './generated/runnel/v1/Admin.ts';
 export type { ReplicaClient, ReplicaHandlers, ReplicaDefinition } from './generated/runnel/v1/Replica.ts';
+export type { GroupClient, GroupHandlers, GroupDefinition } from './generated/runnel/v1/Group.ts';
 
 // Message types (generated; see the note above on `X` vs `X__Output`).
 export type { BrokerInfo, BrokerInfo__Output } from './generated/runnel/v1/BrokerInfo.ts';
@@ -117,3 +118,32 @@ export { Acks } from './generated/runnel/v1/Acks.ts';
 export type { Acks__Output } from './generated/runnel/v1/Acks.ts';
 export { OffsetSpec } from './generated/runnel/v1/OffsetSpec.ts';
 export type { OffsetSpec__Output } from './generated/runnel/v1/OffsetSpec.ts';
+// Consumer groups (group.proto).
+export type { CommittedOffset, CommittedOffset__Output } from './generated/runnel/v1/CommittedOffset.ts';
+export type { DeleteGroupResult, DeleteGroupResult__Output } from './generated/runnel/v1/DeleteGroupResult.ts';
+export type { DeleteGroupsRequest, DeleteGroupsRequest__Output } from './generated/runnel/v1/DeleteGroupsRequest.ts';
+export type { DeleteGroupsResponse, DeleteGroupsResponse__Output } from './generated/runnel/v1/DeleteGroupsResponse.ts';
+export type { DescribeGroupsRequest, DescribeGroupsRequest__Output } from './generated/runnel/v1/DescribeGroupsRequest.ts';
+export type { DescribeGroupsResponse, DescribeGroupsResponse__Output } from './generated/runnel/v1/DescribeGroupsResponse.ts';
+export type { FindCoordinatorRequest, FindCoordinatorRequest__Output } from './generated/runnel/v1/FindCoordinatorRequest.ts';
+export type { FindCoordinatorResponse, FindCoordinatorResponse__Output } from './generated/runnel/v1/FindCoordinatorResponse.ts';
+export type { GroupDescription, GroupDescription__Output } from './generated/runnel/v1/GroupDescription.ts';
+export type { GroupMemberDescription, GroupMemberDescription__Output } from './generated/runnel/v1/GroupMemberDescription.ts';
+export type { GroupPartitionOffset, GroupPartitionOffset__Output } from './generated/runnel/v1/GroupPartitionOffset.ts';
+export type { HeartbeatRequest as GroupHeartbeatRequest, HeartbeatRequest__Output as GroupHeartbeatRequest__Output } from './generated/runnel/v1/HeartbeatRequest.ts';
+export type { HeartbeatResponse as GroupHeartbeatResponse, HeartbeatResponse__Output as GroupHeartbeatResponse__Output } from './generated/runnel/v1/HeartbeatResponse.ts';
+export type { ListGroupsRequest, ListGroupsRequest__Output } from './generated/runnel/v1/ListGroupsRequest.ts';
+export type { ListGroupsResponse, ListGroupsResponse__Output } from './generated/runnel/v1/ListGroupsResponse.ts';
+export type { ListedGroup, ListedGroup__Output } from './generated/runnel/v1/ListedGroup.ts';
+export type { OffsetCommitPartition, OffsetCommitPartition__Output } from './generated/runnel/v1/OffsetCommitPartition.ts';
+export type { OffsetCommitPartitionResponse, OffsetCommitPartitionResponse__Output } from './generated/runnel/v1/OffsetCommitPartitionResponse.ts';
+export type { OffsetCommitRequest, OffsetCommitRequest__Output } from './generated/runnel/v1/OffsetCommitRequest.ts';
+export type { OffsetCommitResponse, OffsetCommitResponse__Output } from './generated/runnel/v1/OffsetCommitResponse.ts';
+export type { OffsetFetchRequest, OffsetFetchRequest__Output } from './generated/runnel/v1/OffsetFetchRequest.ts';
+export type { OffsetFetchResponse, OffsetFetchResponse__Output } from './generated/runnel/v1/OffsetFetchResponse.ts';
+export type { ResetOffsetsRequest, ResetOffsetsRequest__Output } from './generated/runnel/v1/ResetOffsetsRequest.ts';
+export type { ResetOffsetsResponse, ResetOffsetsResponse__Output } from './generated/runnel/v1/ResetOffsetsResponse.ts';
+export type { ResetPartitionResult, ResetPartitionResult__Output } from './generated/runnel/v1/ResetPartitionResult.ts';
+export type { TopicPartitions as GroupTopicPartitions, TopicPartitions__Output as GroupTopicPartitions__Output } from './generated/runnel/v1/TopicPartitions.ts';
+export { ResetSpec } from './generated/runnel/v1/ResetSpec.ts';
+export type { ResetSpec__Output } from './generated/runnel/v1/ResetSpec.ts';

@@ -21,9 +21,10 @@ describe('compiled descriptor set', () => {
       'runnel/v1/common.proto',
       'runnel/v1/log.proto',
       'runnel/v1/admin.proto',
+      'runnel/v1/group.proto',
       'runnel/v1/replica.proto',
     ]);
-    expect(descriptorSetServices(loadDescriptorSetFiles())).toEqual(['grpc.health.v1.Health', 'runnel.v1.Log', 'runnel.v1.Admin', 'runnel.v1.Replica']);
+    expect(descriptorSetServices(loadDescriptorSetFiles())).toEqual(['grpc.health.v1.Health', 'runnel.v1.Log', 'runnel.v1.Admin', 'runnel.v1.Group', 'runnel.v1.Replica']);
   });
 
   it('refuses a file that is not a descriptor set, naming it', () => {

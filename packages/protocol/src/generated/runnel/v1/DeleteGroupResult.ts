@@ -1,0 +1,13 @@
+// Original file: proto/runnel/v1/group.proto
+
+import type { Error as _runnel_v1_Error, Error__Output as _runnel_v1_Error__Output } from '../../runnel/v1/Error.ts';
+
+export interface DeleteGroupResult {
+  'groupId'?: (string);
+  'error'?: (_runnel_v1_Error | null);
+}
+
+export interface DeleteGroupResult__Output {
+  'groupId': (string);
+  'error': (_runnel_v1_Error__Output | null);
+}
