@@ -105,5 +105,7 @@ export async function renderPlainManifests(helm: string): Promise<ChartFile> {
   const header =
     `# The Runnel operator without Helm: \`kubectl apply --server-side -f deploy/operator/runnel-operator.yaml\`.\n` +
     `# ${HEADER.replace('chart-values.ts', 'chart-values.ts and the chart')} (\`helm template ${PLAIN_RELEASE.name} helm/runnel --namespace ${PLAIN_RELEASE.namespace}\`)\n`;
-  return { path: 'deploy/operator/runnel-operator.yaml', text: `${header}---\n${namespace}${stdout.startsWith('---') ? '' : '---\n'}${stdout}` };
+  // Applied with kubectl, not managed by Helm: say so in the label Helm would set.
+  const objects = stdout.replaceAll('app.kubernetes.io/managed-by: Helm', 'app.kubernetes.io/managed-by: kubectl');
+  return { path: 'deploy/operator/runnel-operator.yaml', text: `${header}---\n${namespace}${objects.startsWith('---') ? '' : '---\n'}${objects}` };
 }
