@@ -122,7 +122,7 @@ export const ChartValuesSchema = Type.Object(
           storage: { size: '10Gi' },
         }),
       },
-      'An optional Cluster, created in the release namespace.',
+      'An optional Cluster in the release namespace. `helm uninstall` keeps it running, with its data (`helm.sh/resource-policy: keep`).',
     ),
     topics: Type.Array(
       Type.Object(
@@ -133,7 +133,8 @@ export const ChartValuesSchema = Type.Object(
         { additionalProperties: false },
       ),
       {
-        description: 'Topics to create in the release namespace for the Cluster `cluster.name` (`[{name: orders, spec: {partitions: 6, replicationFactor: 3}}]`).',
+        description:
+          'Topics to create in the release namespace for the Cluster `cluster.name` (`[{name: orders, spec: {partitions: 6, replicationFactor: 3}}]`). `helm uninstall` keeps them and their data.',
         default: [],
       },
     ),
