@@ -136,7 +136,8 @@ it('install, a Cluster, a Topic, 10,000 records through pods, a rolling upgrade 
   await kubectl('run', 'producer', '-n', namespace, '--image=ghcr.io/runnel/runnel:0.1.0', '--restart=Never', '--command', '--', 'sh', '-c', await onHost(produceScript));
   expect(await podPhase('producer'), await podLog('producer')).toBe('Succeeded');
   await kubectl('run', 'consumer', '-n', namespace, '--image=ghcr.io/runnel/runnel:0.1.0', '--restart=Never', '--', 'consume', 'orders', '-b', 'small:9092', '--from', 'earliest', '--max-messages', '10000', '--timeout-ms', '60000');
-  expect(await podPhase('consumer'), await podLog('consumer')).toBe('Succeeded');
+  const waited = await kube.kubectl(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/consumer', '-n', namespace, '--timeout=5m']);
+  expect(waited.code, `${waited.stderr}\n${await podLog('consumer')}`).toBe(0);
   const values = (await podLog('consumer')).split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
   expect(values.length).toBe(10_000);
   expect(new Set(values).size).toBe(10_000);
