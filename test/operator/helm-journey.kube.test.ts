@@ -105,7 +105,9 @@ it('install, a Cluster, a Topic, 10,000 records through pods, a rolling upgrade 
   const crdsExist = (await kube.kubectl(['get', 'crd', 'topics.runnel.dev'])).code === 0;
   const install = await ok('helm install', helmIn(['install', RELEASE, previousChart, '-n', namespace, '--wait', '--timeout', '5m', ...(crdsExist ? ['--take-ownership', '--force-conflicts'] : [])]));
   expect(install).toMatch(/STATUS: deployed/);
+  // NOTES.txt names the next commands, the ones this journey runs.
   expect(install).toContain(`kubectl rollout status deployment/runnel-operator -n ${namespace}`);
+  expect(install).toContain(`helm upgrade runnel helm/runnel -n ${namespace} --reuse-values -f deploy/examples/helm-values/small-cluster.yaml --wait --timeout 5m`);
   await kubectl('rollout', 'status', 'deployment/runnel-operator', '-n', namespace, '--timeout=5m');
   const deployment = await jsonOf<{ status: { readyReplicas?: number } }>('get', 'deployment', 'runnel-operator', '-n', namespace);
   expect(deployment.status.readyReplicas).toBe(2);
