@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -22,6 +22,7 @@ export interface RenderedObject {
 
 // Helm's caches and config in a private directory, never the user's.
 const helmHome = mkdtempSync(join(tmpdir(), 'runnel-helm-home-'));
+process.once('exit', () => rmSync(helmHome, { recursive: true, force: true }));
 
 /** Runs `helm args…` (the given binary) with its caches in a temporary directory; never rejects on a non-zero exit. */
 export function runHelm(helm: string, args: readonly string[], env: Record<string, string> = {}): Promise<HelmResult> {
