@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -20,9 +19,9 @@ export interface RenderedObject {
   readonly [key: string]: unknown;
 }
 
-// Helm's caches and config in a private directory, never the user's.
-const helmHome = mkdtempSync(join(tmpdir(), 'runnel-helm-home-'));
-process.once('exit', () => rmSync(helmHome, { recursive: true, force: true }));
+// Helm's caches and config in one directory of its own (reused by every run), never the user's.
+// The chart has no dependencies, so nothing is downloaded into it.
+const helmHome = join(tmpdir(), 'runnel-helm-home');
 
 /** Runs `helm args…` (the given binary) with its caches in a temporary directory; never rejects on a non-zero exit. */
 export function runHelm(helm: string, args: readonly string[], env: Record<string, string> = {}): Promise<HelmResult> {
