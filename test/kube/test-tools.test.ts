@@ -1,5 +1,5 @@
-// The test tools built from their pinned Go modules (or pip wheels) run and do their job: grpcurl
-// and hadolint report their pinned versions, Prometheus (built without its web UI) starts, serves
+// The test tools built from their pinned Go modules (or pip wheels) run and do their job: grpcurl,
+// helm and hadolint report their pinned versions, Prometheus (built without its web UI) starts, serves
 // its HTTP API and scrapes a target, promtool checks metrics text. `npm run kube:build` builds them before vitest, so a
 // missing tool fails here with the command to run rather than being skipped.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -26,6 +26,11 @@ describe('test tools', () => {
     const grpcurl = await builtTestTool('grpcurl');
     const { stdout, stderr } = await run(grpcurl, ['-version']);
     expect(`${stdout}${stderr}`.trim()).toBe(`grpcurl ${testToolPins.grpcurl}`);
+  });
+
+  it('helm reports the pinned version', async () => {
+    const { stdout } = await run(await builtTestTool('helm'), ['version', '--template', '{{.Version}}']);
+    expect(stdout.trim()).toBe(testToolPins.helm);
   });
 
   it('hadolint (installed by pip from its hash-pinned wheel) reports the pinned version', async () => {
@@ -128,7 +133,7 @@ describe('test tools', () => {
   it('reject an unknown tool name, listing the known ones', async () => {
     await expect(ensureTestTool('kafka' as TestToolName)).rejects.toMatchObject({
       code: 'UNKNOWN_TEST_TOOL',
-      message: 'Unknown test tool "kafka"; the tools are grpcurl, prometheus, promtool, hadolint',
+      message: 'Unknown test tool "kafka"; the tools are grpcurl, prometheus, promtool, helm, hadolint',
     });
   });
 });

