@@ -5,6 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { inject } from 'vitest';
 import { waitForDefaultServiceAccount } from './control-plane/control-plane.ts';
+import { findTestTool } from './build/test-tools.ts';
 import { KubeTestError } from './errors.ts';
 import type { KubeTestContext } from './kube-test-context.ts';
 import { containerLogPath } from './kubelet/pod-worker.ts';
@@ -28,7 +29,7 @@ export interface KubeTestHandle {
   deleteNamespace(name: string): Promise<void>;
   /** Runs kubectl (pinned build when available) with this cluster's kubeconfig. */
   kubectl(args: readonly string[], options?: { input?: string }): Promise<CommandResult>;
-  /** Runs helm (pinned build when available) with this cluster's kubeconfig. */
+  /** Runs helm (the pinned v4 test tool when built, else from PATH) with this cluster's kubeconfig. */
   helm(args: readonly string[]): Promise<CommandResult>;
   /** Log file of a container run by the process kubelet; throws on an external cluster. */
   logPath(namespace: string, pod: string, container: string): string;
@@ -43,16 +44,20 @@ export function kubeTest(): KubeTestHandle {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(context.kubeconfigPath);
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  const run = (binary: 'kubectl' | 'helm', args: readonly string[], input?: string): Promise<CommandResult> =>
-    new Promise((resolve) => {
+  const executable = async (binary: 'kubectl' | 'helm'): Promise<string> =>
+    binary === 'helm' ? ((await findTestTool('helm')) ?? 'helm') : context.binDir ? join(context.binDir, binary) : binary;
+  const run = async (binary: 'kubectl' | 'helm', args: readonly string[], input?: string): Promise<CommandResult> => {
+    const file = await executable(binary);
+    return new Promise((resolve) => {
       const child = execFile(
-        context.binDir ? join(context.binDir, binary) : binary,
+        file,
         [...args],
         { env: { ...process.env, KUBECONFIG: context.kubeconfigPath, HELM_CACHE_HOME: join(context.kubeconfigPath, '..', 'helm-cache') }, maxBuffer: 16 * 1024 * 1024 },
         (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
       );
       if (input !== undefined) child.stdin?.end(input);
     });
+  };
   return {
     context,
     kubeConfig,

@@ -53,7 +53,7 @@ export async function findKubeBinaries(): Promise<KubeBinaries | undefined> {
 }
 
 /**
- * Builds etcd, kube-apiserver, kube-controller-manager, kubectl and helm from their pinned Go
+ * Builds etcd, kube-apiserver, kube-controller-manager and kubectl from their pinned Go
  * modules unless the cache already holds them. Idempotent and safe to run concurrently: builds
  * take a lock per pin hash and publish the result with one atomic rename.
  */
@@ -96,10 +96,6 @@ async function buildAll(binDir: string, log: (line: string) => void, signal: Abo
   await timedStep(log, 'etcd', () =>
     runGo(['build', ...common, '-ldflags', '-s -w', '-o', join(binDir, 'etcd'), 'go.etcd.io/etcd/server/v3'],
       join(goModulesDir, 'etcd'), {}, signal),
-  );
-  await timedStep(log, 'helm', () =>
-    runGo(['install', '-p', '2', '-trimpath', '-ldflags', `-s -w -X helm.sh/helm/v3/internal/version.version=${pins.helm}`,
-      `helm.sh/helm/v3/cmd/helm@${pins.helm}`], goModulesDir, { GOBIN: binDir }, signal),
   );
 }
 

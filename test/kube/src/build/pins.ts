@@ -7,12 +7,12 @@ export const pins = {
   kubernetes: 'v1.34.4',
   /** What Kubernetes v1.34.4's go.mod requires (`go.etcd.io/etcd/* v3.6.4`), not Debian's 3.4. */
   etcd: 'v3.6.4',
-  /** `go install helm.sh/helm/v3/cmd/helm@…`; v3.21 needs Go ≥ 1.26. */
-  helm: 'v3.21.4',
 } as const;
 
 /** Binaries the build produces, all in one `bin` directory. */
-export const binaryNames = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kubectl', 'helm'] as const;
+// helm is a test tool (`builtTestTool('helm')`, helm v4 from `go/helm`), not part of this build:
+// one helm, built once.
+export const binaryNames = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kubectl'] as const;
 
 /** One of {@link binaryNames}. */
 export type BinaryName = (typeof binaryNames)[number];

@@ -15,7 +15,7 @@ if (external && !cached) {
   log(`kube:build skipped the control plane: RUNNEL_TEST_KUBECONFIG=${external} (the kube tier uses that cluster, kubectl and helm from PATH)`);
 } else {
   const binaries = cached ?? (await ensureKubeBinaries({ log }));
-  log(`kube:build ${cached ? 'cached' : 'built'} Kubernetes ${pins.kubernetes}, etcd ${pins.etcd}, helm ${pins.helm} in ${seconds()} s: ${binaries.binDir}`);
+  log(`kube:build ${cached ? 'cached' : 'built'} Kubernetes ${pins.kubernetes}, etcd ${pins.etcd} in ${seconds()} s: ${binaries.binDir}`);
 }
 for (const name of testToolNames) {
   const toolCached = await findTestTool(name);
