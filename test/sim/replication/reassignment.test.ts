@@ -8,7 +8,6 @@
  * partition settle and drain. `SIM_SEEDS`/`SIM_SEED`/`SIM_SEED_BASE` work as for the other suite.
  */
 import { describe, expect, it } from 'vitest';
-import { replicationNodeFactory } from '../cluster/replication-node-adapter.ts';
 import type { SimulationOptions } from '../cluster/run-simulation.ts';
 import { FAULT_KINDS, type FaultKind } from '../cluster/sim-nemesis.ts';
 import { formatFailure, formatSummary, runSeeds, seedsFromEnv } from '../cluster/seed-runner.ts';
