@@ -68,6 +68,9 @@ describe('operator scale-down', () => {
     const onBroker2 = before.filter((p) => p.replicas.includes(2));
     // RF 2 over 3 brokers, 3 partitions: broker 2 holds replicas (and leads some of them).
     expect(onBroker2.length).toBeGreaterThan(0);
+    // Partitions it leads move by a handover to a target (rule 10), the others without one.
+    figures['partitionsOnBroker2'] = onBroker2.length;
+    figures['partitionsLedByBroker2'] = onBroker2.filter((p) => p.holder?.id === 2).length;
 
     const dir = await mkdtemp(join(tmpdir(), 'runnel-scaledown-'));
     const stopFile = join(dir, 'stop');
@@ -85,6 +88,7 @@ describe('operator scale-down', () => {
       await eventually('acknowledged sends before the scale-down', async () => ((await log()).match(/"type":"ok"/g)?.length ?? 0) > 50 ? true : undefined, { timeoutMs: 90_000 });
 
       const started = performance.now();
+      const startedWall = Date.now();
       expect((await kube.kubectl(['patch', 'clusters.runnel.dev', CLUSTER, '-n', namespace, '--type=merge', '-p', '{"spec":{"replicas":2}}'])).code).toBe(0);
       // Watch the order: the StatefulSet is read first, then the Leases; once it says 2 replicas,
       // no Lease read afterwards may name broker 2 (the operator scaled only after they were clean).
@@ -108,6 +112,7 @@ describe('operator scale-down', () => {
         return sts.spec?.replicas === 2 && pod2 === undefined && state.ready === 'True' ? true : undefined;
       }, { timeoutMs: 300_000 });
       figures['scaleDown3to2Ms'] = Math.round(performance.now() - started);
+      const endedWall = Date.now();
       expect(violations).toEqual([]);
       // The move was visible while it happened, with counts, and broker 2 was still running then.
       expect(sawReassigning?.['message']).toMatch(/Scaling down from 3 to 2 brokers: moving replicas off brokers 2\.\.2 first; \d+ partition\(s\) still have a replica there/);
@@ -139,6 +144,10 @@ describe('operator scale-down', () => {
       const result = checkHistory(history);
       expect(result.anomalies, formatCheckResult(result)).toEqual([]);
       figures['acknowledgedSends'] = sends.filter((e) => e.type === 'ok').length;
+      // The producer kept writing while the replicas moved and the pod went.
+      const duringMove = sends.filter((e) => e.type === 'ok' && e.time >= startedWall && e.time <= endedWall).length;
+      figures['acknowledgedDuringScaleDown'] = duringMove;
+      expect(duringMove).toBeGreaterThan(0);
     } finally {
       await writeFile(stopFile, '').catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
