@@ -98,3 +98,21 @@ describe('requestReassignment', () => {
     expect(now.partitionEpoch).toBe(9);
   });
 });
+
+describe('targetReplicas on Kubernetes (the partition Lease codec)', () => {
+  it('travels in the annotation, and the replica labels follow the replicas (a new replica broker sees the partition)', async () => {
+    const { partitionLeaseCodec } = await import('./kubernetes/lease-codecs.ts');
+    const codec = partitionLeaseCodec('c1');
+    const adding: PartitionState = { ...led, replicas: [2, 1, 0], targetReplicas: [2, 1] };
+    const object = codec.encode('t-0', adding);
+    expect(Object.keys(object.metadata.labels ?? {}).filter((k) => k.startsWith('runnel.dev/replica-')).sort()).toEqual(['runnel.dev/replica-0', 'runnel.dev/replica-1', 'runnel.dev/replica-2']);
+    const stored = (value: PartitionState, rv: string) => {
+      const o = codec.encode('t-0', value);
+      return codec.decode({ ...o, metadata: { ...o.metadata, resourceVersion: rv, uid: 'u-1' } });
+    };
+    expect(stored(adding, '7').value).toEqual(adding);
+    const done = stored({ ...adding, replicas: [2, 1], targetReplicas: null }, '8');
+    expect(done.value.targetReplicas).toBeNull();
+    expect(Object.keys(codec.encode('t-0', done.value).metadata.labels ?? {})).not.toContain('runnel.dev/replica-0');
+  });
+});
