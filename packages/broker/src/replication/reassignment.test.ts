@@ -1,5 +1,4 @@
 import { access } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunnelError } from '@runnel/protocol';
 import { requestReassignment, type PartitionState } from '@runnel/metadata';
@@ -104,7 +103,8 @@ describe('reassignment under produce load (4 in-process brokers, RF=3, minISR=2)
     const load = produceLoop(c, topic);
     await c.until('some records acknowledged', () => load.acked.length >= 200, 20_000);
     const topicId = first.status(topic, 0)!.state.topicId;
-    const dir0 = join(c.root, 'broker-0', `${topic}-0`);
+    const dir0 = c.dirs.get(0)!.partitionDir(topic, 0, topicId);
+    expect(await exists(dir0)).toBe(true);
 
     await requestReassignment(c.store, topic, 0, [3, 1, 2]);
     await c.until('the reassignment to finish', () => {
@@ -152,5 +152,26 @@ describe('reassignment under produce load (4 in-process brokers, RF=3, minISR=2)
     expect(load.acked.filter((v) => !log.includes(v))).toEqual([]);
     expect(leader.brokerId).toBe(0);
     expect(leader.status(topic, 0)!.state.isr.map((r) => r.id).sort()).toEqual([0, 3]);
+  }, 90_000);
+
+  it('a broker that was down while its replica was moved away deletes its copy when it starts', async () => {
+    const c = await ReplicationTestCluster.create();
+    cluster = c;
+    const topic = await c.createTopic({ brokers: [0, 1, 2], minIsr: 2 });
+    await Promise.all([0, 1, 2, 3].map((id) => c.start(id)));
+    const leader = await c.leader(topic);
+    await c.until('ISR of 3', () => leader.status(topic, 0)!.state.isr.length === 3);
+    for (let i = 0; i < 10; i++) await leader.produce({ topic, partition: 0, records: batchOf([`v${i}`]), acks: 'all', timeoutMs: 5000 });
+    const topicId = leader.status(topic, 0)!.state.topicId;
+    const dir2 = c.dirs.get(2)!.partitionDir(topic, 0, topicId);
+    await c.until('broker 2 to hold the records', () => (c.nodes.get(2)!.log(topic, 0)?.logEndOffset ?? 0) >= 10);
+    await c.stop(2);
+    expect(await exists(dir2)).toBe(true);
+    await requestReassignment(c.store, topic, 0, [0, 1, 3], { topicId });
+    await c.until('broker 2 replaced by broker 3', () => leader.status(topic, 0)?.state.replicas.join() === '0,1,3' && leader.status(topic, 0)!.state.isr.length === 3, 30_000);
+    await c.start(2);
+    expect(c.nodes.get(2)!.status(topic, 0)).toBeUndefined();
+    expect(await exists(dir2)).toBe(false);
+    expect(await readAll(c, topic)).toEqual(Array.from({ length: 10 }, (_, i) => `v${i}`));
   }, 90_000);
 });

@@ -124,6 +124,13 @@ class Node implements ReplicationNode {
     const topics = await ctx.options.store.topics.list();
     for (const t of topics.items) ctx.topics.set(t.value.name, t.value);
     const partitions = await ctx.options.store.partitions.list();
+    // A replica reassigned away while this broker was down: its directory goes (a rename that
+    // fails at once when there is none), before anything could open the partition again.
+    for (const p of partitions.items) {
+      if (p.value.replicas.includes(this.brokerId)) continue;
+      await ctx.options.deleteLog?.({ topic: p.value.topic, partition: p.value.partition, topicId: p.value.topicId })
+        .catch((err: unknown) => ctx.logger.warn({ err, partition: p.name }, 'could not delete the copy of a replica reassigned away while this broker was down'));
+    }
     for (const p of partitions.items) await this.#onPartition(p);
     // Elections this node could start at once (it is first in line and the leader is gone, e.g. its own
     // previous incarnation) are queued on the partitions' lanes: serve once they have run, or after
