@@ -8,20 +8,11 @@
  * partition settle and drain. `SIM_SEEDS`/`SIM_SEED`/`SIM_SEED_BASE` work as for the other suite.
  */
 import { describe, expect, it } from 'vitest';
-import type { SimulationOptions } from '../cluster/run-simulation.ts';
-import { FAULT_KINDS, type FaultKind } from '../cluster/sim-nemesis.ts';
 import { formatFailure, formatSummary, runSeeds, seedsFromEnv } from '../cluster/seed-runner.ts';
-import { replicationRun } from './replication-suite.ts';
+import { reassignmentRun } from './reassignment-run.ts';
 
 /** Seeds per `npm test`; SIM_SEEDS runs more. */
 const DEFAULT_SEEDS = 12;
-
-/** Every fault kind, with reassignment requests drawn about a third of the time. */
-const KINDS: readonly FaultKind[] = [...FAULT_KINDS, ...Array<FaultKind>(6).fill('reassign')];
-
-export function reassignmentRun(seed: number): SimulationOptions {
-  return { ...replicationRun(seed), brokers: 4, nemesis: { kinds: KINDS } };
-}
 
 const SAFETY = ['S1', 'S2', 'S3', 'S4', 'S5', 'S7', 'S8', 'S9', 'S10'] as const;
 

@@ -1,5 +1,5 @@
 import { RunnelError } from '@runnel/protocol';
-import type { PartitionState, ReplicaIdentity } from '@runnel/metadata';
+import type { PartitionState, ReplicaIdentity, Versioned } from '@runnel/metadata';
 import { casPartition, readUntilAnswered } from './partition-cas.ts';
 import type { NodeContext } from './node-context.ts';
 import type { ReplicatedPartition } from './replicated-partition.ts';
@@ -204,9 +204,14 @@ export class IsrManager {
       const fresh = await readUntilAnswered(ctx.options, p.name, ctx.signal);
       if (fresh === undefined) return;
       p.applyState(fresh);
+      // The read's reply may arrive after a watch event of a newer state (the reassignment simulation
+      // found it: seed 5005): then the partition already holds that newer state, and a CAS against
+      // ITS resourceVersion with a value derived from the older read would win with a stale epoch
+      // (two holders of one epoch). Decide and write on one version only; the next tick looks again.
+      if (p.versioned.resourceVersion !== fresh.resourceVersion) return;
       const state = fresh.value;
       if (!this.#eligible(p, state) || !this.#leaderDead(state) || p.role !== 'follower') return;
-      const won = await this.#takeLeadership(p, state, state.holder?.id);
+      const won = await this.#takeLeadership(p, fresh, state.holder?.id);
       if (won) ctx.observer.failover?.({ partition: p.name, leaderEpoch: p.state.leaderEpoch, durationMs: ctx.options.clock.now() - deadSince });
     } finally {
       p.fetching = true;
@@ -235,14 +240,14 @@ export class IsrManager {
   }
 
   /** CAS holder=self at epoch+1 with `excluded` out of the ISR; on success persist the epoch, rebuild producer state, lead. */
-  async #takeLeadership(p: ReplicatedPartition, state: PartitionState, excluded: number | undefined): Promise<boolean> {
+  async #takeLeadership(p: ReplicatedPartition, base: Versioned<PartitionState>, excluded: number | undefined): Promise<boolean> {
+    const state = base.value;
     const ctx = this.#ctx;
     const self = ctx.self;
     const startOffset = p.log.logEndOffset;
     const me = { id: self.id, brokerEpoch: self.brokerEpoch };
     const isr = [...state.isr.filter((m) => m.id !== self.id && m.id !== excluded), me];
     const next = { ...state, holder: me, leaderEpoch: state.leaderEpoch + 1, isr, epochStartOffset: startOffset, handoverTo: null };
-    const base = p.versioned;
     const outcome = await casPartition({ store: ctx.options.store, clock: ctx.options.clock, timing: ctx.options.timing, newId: ctx.newId, observer: ctx.observer }, p.name, { ...next, partitionEpoch: base.value.partitionEpoch + 1 }, base.resourceVersion, ctx.signal);
     if (!outcome.applied || outcome.current === undefined) {
       if (outcome.current !== undefined) p.applyState(outcome.current);
