@@ -17,6 +17,7 @@ export { validateTopicName, MAX_TOPIC_NAME_LENGTH } from './validate-topic-name.
 export { assignReplicas, type AssignReplicasOptions } from './assign-replicas.ts';
 export { provisionPartitions, type ProvisionPartitionsOptions, type ProvisionPartitionsResult } from './provision-partitions.ts';
 export { settleUncertainWrite, type SettledWrite } from './settle-uncertain-write.ts';
+export { requestReassignment, type RequestReassignmentOptions, type RequestReassignmentResult } from './request-reassignment.ts';
 // The Kubernetes implementation (DESIGN.md §6 "Objects"): Leases for brokers and partitions, Topic resources.
 // Loaded lazily: importing @runnel/metadata does not load @kubernetes/client-node.
 export type { KubernetesMetadataStore, KubernetesMetadataStoreOptions } from './kubernetes/kubernetes-metadata-store.ts';

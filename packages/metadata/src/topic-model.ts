@@ -72,6 +72,13 @@ export interface PartitionState {
   readonly proposalId: string | null;
   /** A preferred-leader handover target (§6 rule 10), or null. */
   readonly handoverTo: number | null;
+  /**
+   * A requested replica list (reassignment, as Kafka's KIP-455), or null/absent when none is
+   * pending. Written by an operator or admin through {@link requestReassignment}, which changes
+   * nothing else; the leader then carries it out (add the targets, wait for them in the ISR, hand
+   * over if it leaves, remove the old replicas) and clears it in its final write.
+   */
+  readonly targetReplicas?: readonly number[] | null;
 }
 
 /** A live broker (the broker Lease of DESIGN.md §6). */

@@ -235,6 +235,7 @@ async function startControllers(options: OperatorOptions, shared: { api: KubeApi
       await Promise.all([clusters.queue.stop(), topics.queue.stop()]);
       await Promise.all(groups.map((g) => g.stop()));
       await topicReconciler.close();
+      await clusterReconciler.close();
       brokerChecks.close();
     },
   };

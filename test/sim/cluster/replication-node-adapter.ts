@@ -76,6 +76,8 @@ class ReplicationSimNode implements Endpoint {
         highWatermark: (o) => parts.observeHighWatermark(o),
         failover: (o) => parts.log('failover', o),
         isrChange: (o) => parts.log('isr change', o),
+        reassignment: (o) => parts.log('reassignment', o),
+        replicaRemoved: (o) => parts.log('replica removed', o),
         fenced: (err) => parts.log('fenced', { err: err.message }),
       },
       newId: seededId(parts),
@@ -104,7 +106,7 @@ class ReplicationSimNode implements Endpoint {
 
   status(topic: string, partition: number): SimReplicaStatus | undefined {
     const s = this.node.status(topic, partition);
-    return s === undefined ? undefined : { role: s.role, leaderEpoch: s.leaderEpoch, highWatermark: s.highWatermark, logEndOffset: s.logEndOffset };
+    return s === undefined ? undefined : { role: s.role, leaderEpoch: s.leaderEpoch, highWatermark: s.highWatermark, logEndOffset: s.logEndOffset, pendingReassignment: (s.state.targetReplicas ?? null) !== null };
   }
 
   async replicaLog(topic: string, partition: number): Promise<ReplicaRecord[] | undefined> {

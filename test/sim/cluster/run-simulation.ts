@@ -3,7 +3,7 @@
  * the nemesis, heal everything, let the cluster settle, drain every partition, then check S1–S5
  * on the history and S7–S10 on what the brokers and the API server recorded.
  */
-import { partitionStateName } from '@runnel/metadata';
+import { partitionStateName, type PartitionState } from '@runnel/metadata';
 import { checkHistory, HistoryRecorder, type CheckResult } from '../../support/history/index.ts';
 import type { SimStoreOptions } from '../harness/sim-metadata-store.ts';
 import { auditRealTimers, type RealTimerReport } from '../harness/real-timer-audit.ts';
@@ -65,7 +65,7 @@ export interface SimulationResult {
   readonly observed: { leaderChanges: number; leaderHighWatermarks: number };
   /** No anomaly of S1–S5 (decided) and S7–S10. */
   readonly safe: boolean;
-  readonly faults: Record<FaultKind | 'crashes' | 'restarts' | 'wipedRestarts' | 'pauses' | 'cleanRestarts' | 'startFailures' | 'storeLostReplies' | 'storeLostRequests' | 'storeTimeouts' | 'storeConflicts' | 'stormWrites' | 'watchEventsHeld' | 'watchesExpired' | 'messagesDropped' | 'messagesCut' | 'diskBytesLost', number>;
+  readonly faults: Record<FaultKind | 'crashes' | 'restarts' | 'wipedRestarts' | 'pauses' | 'cleanRestarts' | 'startFailures' | 'storeLostReplies' | 'storeLostRequests' | 'storeTimeouts' | 'storeConflicts' | 'stormWrites' | 'watchEventsHeld' | 'watchesExpired' | 'messagesDropped' | 'messagesCut' | 'diskBytesLost' | 'reassignmentsRequested' | 'reassignmentsCompleted' | 'replicasMoved', number>;
   readonly trace: readonly string[];
   /** Real timers the code under test started (each one escapes the seeded schedule). */
   readonly realTimers: RealTimerReport;
@@ -139,6 +139,7 @@ async function simulate(options: SimulationOptions, endAudit: () => RealTimerRep
     messagesDropped: cluster.network.stats.dropped,
     messagesCut: cluster.network.stats.cut,
     diskBytesLost: cluster.brokerIds.reduce((sum, id) => sum + cluster.disk(id).stats.bytesLost, 0),
+    ...reassignmentCounts(cluster, nemesis),
   };
   return {
     seed: options.seed,
@@ -173,7 +174,7 @@ async function settle(cluster: SimCluster, timeoutMs: number): Promise<string[]>
       for (let p = 0; p < t.partitions; p++) {
         const statuses = cluster.brokerIds.map((id) => cluster.node(id)?.status(t.name, p)).filter((st) => st !== undefined);
         const leader = statuses.find((st) => st.role === 'leader');
-        const settled = leader !== undefined && leader.highWatermark === leader.logEndOffset
+        const settled = leader !== undefined && leader.highWatermark === leader.logEndOffset && leader.pendingReassignment !== true
           && statuses.length >= t.replicationFactor && statuses.every((st) => st.logEndOffset === leader.logEndOffset && st.leaderEpoch === leader.leaderEpoch);
         if (!settled) out.push(partitionStateName(t.name, p));
       }
@@ -214,4 +215,19 @@ async function replicaLogViolations(cluster: SimCluster): Promise<WhiteBoxViolat
     }
   }
   return checkReplicaLogs(logs, committed);
+}
+
+/** Reassignments asked for, finished (the leader cleared the target) and replicas that left a broker, from the store's write log. */
+function reassignmentCounts(cluster: SimCluster, nemesis: SimNemesis | undefined): { reassignmentsRequested: number; reassignmentsCompleted: number; replicasMoved: number } {
+  let completed = 0;
+  let moved = 0;
+  const last = new Map<string, PartitionState>();
+  for (const { object } of cluster.store.partitionWrites) {
+    const prev = last.get(object.name);
+    last.set(object.name, object.value);
+    if (prev === undefined || (prev.targetReplicas ?? null) === null || (object.value.targetReplicas ?? null) !== null) continue;
+    completed++;
+    moved += prev.replicas.filter((id) => !object.value.replicas.includes(id)).length;
+  }
+  return { reassignmentsRequested: nemesis?.reassignments ?? 0, reassignmentsCompleted: completed, replicasMoved: moved };
 }

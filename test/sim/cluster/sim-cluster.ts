@@ -4,7 +4,7 @@
  * plus loss of unsynced data), restart (a new incarnation, so a new brokerEpoch), restart with an
  * emptied data directory, pause (SIGSTOP) and resume.
  */
-import { provisionPartitions, type TopicDefinition } from '@runnel/metadata';
+import { provisionPartitions, type MetadataStore, type TopicDefinition } from '@runnel/metadata';
 import { SimDisk } from '../harness/sim-disk.ts';
 import { SimMetadataStore, type SimStoreOptions } from '../harness/sim-metadata-store.ts';
 import { SimNetwork, type SimNetworkOptions } from '../harness/sim-network.ts';
@@ -75,6 +75,8 @@ export class SimCluster {
   readonly #factory: SimNodeFactory;
   readonly #traceLimit: number;
   readonly #clockDrift: number;
+  /** The operator (reassignment requests): a process of its own that never crashes, with its own view of the API server. */
+  readonly operatorStore: MetadataStore;
 
   private constructor(scheduler: SimScheduler, store: SimMetadataStore, options: SimClusterOptions) {
     this.scheduler = scheduler;
@@ -85,6 +87,7 @@ export class SimCluster {
     this.#factory = options.factory;
     this.#traceLimit = options.traceLimit ?? 4000;
     this.#clockDrift = options.clockDrift ?? 0.05;
+    this.operatorStore = store.viewFor(new SimProcess('operator', 1));
     this.#slots = Array.from({ length: options.brokers }, (_, i) => ({ id: i + 1, disk: new SimDisk(scheduler), incarnation: 0, process: undefined, node: undefined, cleanMarker: false, dataDirUuid: `disk-${i + 1}-1` }));
   }
 

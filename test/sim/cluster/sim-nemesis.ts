@@ -4,17 +4,23 @@
  * and network partitions hit at most `maxDown` brokers at a time; API-server faults (lost and
  * slow replies, 409 storms, stalled or expiring watches) and message drops overlap freely.
  *
+ * `reassign` is an operator's request, not a fault: a random partition gets a random target replica
+ * list of its topic's replication factor (new brokers when the cluster has more than RF, else a new
+ * order), written through the operator's own view of the API server (so its writes meet the same
+ * lost replies and 409 storms), while the other faults go on. The leaders carry it out.
+ *
  * Restarting on an empty data directory loses fsynced data, which no protocol can survive on all
  * replicas at once: it is only done when every partition's ISR holds all its replicas at their
  * current incarnations, and never while an earlier wiped broker may still be catching up.
  */
-import type { PartitionState } from '@runnel/metadata';
+import { isMetadataStoreError, requestReassignment, type PartitionState } from '@runnel/metadata';
 import { SimCluster } from './sim-cluster.ts';
 
 /** The kinds of fault, as counted in the report. */
 export const FAULT_KINDS = [
   'crash-leader', 'crash-follower', 'wipe-restart', 'pause', 'partition-broker', 'isolate-from-api', 'isolate-fully', 'clean-restart',
   'lost-store-replies', 'slow-store-replies', 'conflict-storm', 'stalled-watches', 'expired-watches', 'message-drops',
+  'reassign',
 ] as const;
 
 /** One kind of fault. */
@@ -38,6 +44,8 @@ export class SimNemesis {
   readonly #down = new Set<number>();
   #running = false;
   #wipedAt = -Infinity;
+  /** Reassignment requests the operator's store accepted (a request may be replaced by a later one before it completes). */
+  reassignments = 0;
 
   constructor(cluster: SimCluster, options: SimNemesisOptions) {
     this.#cluster = cluster;
@@ -173,6 +181,26 @@ export class SimNemesis {
       case 'expired-watches':
         c.store.stallWatches(r.chance(0.5) ? '*' : SimCluster.endpoint(r.pick(c.brokerIds)), window, true);
         return;
+      case 'reassign': {
+        const t = r.pick(c.topics);
+        const partition = r.int(0, t.partitions - 1);
+        const shuffled = [...c.brokerIds];
+        for (let i = shuffled.length - 1; i > 0; i--) {
+          const j = r.int(0, i);
+          [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+        }
+        const target = shuffled.slice(0, t.replicationFactor);
+        c.log('nemesis', 'reassign request', { partition: `${t.name}-${partition}`, target });
+        try {
+          const { written } = await requestReassignment(c.operatorStore, t.name, partition, target, { maxConflicts: 3 });
+          if (written) this.reassignments++;
+        } catch (err) {
+          // The operator's API calls meet the same faults: it gives up and a later request decides.
+          if (!(isMetadataStoreError(err) && ['CONFLICT', 'UNKNOWN_OUTCOME', 'UNAVAILABLE'].includes(err.code))) throw err;
+          c.log('nemesis', 'reassign request failed', { err: String(err) });
+        }
+        return;
+      }
       case 'message-drops':
         c.network.faults.dropRate = r.pick([0.05, 0.2, 0.5]);
         s.schedule(window, undefined, 'drops over', () => void (c.network.faults.dropRate = 0));

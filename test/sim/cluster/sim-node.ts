@@ -71,6 +71,8 @@ export interface SimReplicaStatus {
   readonly leaderEpoch: number;
   readonly highWatermark: number;
   readonly logEndOffset: number;
+  /** The replica's partition record still carries a reassignment target (the leader has not finished it). */
+  readonly pendingReassignment?: boolean;
 }
 
 /** One broker incarnation as the simulation drives it. Errors are RunnelErrors with stable codes. */

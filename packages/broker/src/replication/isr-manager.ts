@@ -1,8 +1,9 @@
 import { RunnelError } from '@runnel/protocol';
-import type { PartitionState, ReplicaIdentity } from '@runnel/metadata';
+import type { PartitionState, ReplicaIdentity, Versioned } from '@runnel/metadata';
 import { casPartition, readUntilAnswered } from './partition-cas.ts';
 import type { NodeContext } from './node-context.ts';
 import type { ReplicatedPartition } from './replicated-partition.ts';
+import { nextReassignmentStep } from './reassignment.ts';
 
 /**
  * Every partition-Lease write of this broker (DESIGN.md §6 rules 6–10), one at a time per
@@ -13,6 +14,7 @@ import type { ReplicatedPartition } from './replicated-partition.ts';
 export class IsrManager {
   readonly #ctx: NodeContext;
   readonly #expanding = new Set<string>();
+  readonly #reassigning = new Set<string>();
 
   constructor(ctx: NodeContext) {
     this.#ctx = ctx;
@@ -69,6 +71,7 @@ export class IsrManager {
       if (p.role === 'leader') {
         const lagging = p.laggingMembers(ctx.options.timing.replicaLagMaxMs);
         if (lagging.length > 0) void this.#shrink(p, lagging);
+        else this.maybeReassign(p);
       } else if (p.state.holder !== null && p.state.holder.id !== ctx.self.id) {
         followedLeaders.add(p.state.holder.id);
       }
@@ -94,6 +97,50 @@ export class IsrManager {
     }).catch((err: unknown) => {
       if (!ctx.signal.aborted) ctx.logger.warn({ err, partition: p.name }, 'ISR shrink failed');
     });
+  }
+
+  /**
+   * One step of a pending reassignment on a partition this incarnation leads ({@link nextReassignmentStep}):
+   * add the targets to the replicas, or (once every target is in the ISR, which only this leader
+   * grows, rule 6) hand leadership to the first target when this broker is not one, or remove the
+   * other replicas from the replica list and the ISR and clear the target. Each write is a CAS
+   * (partitionEpoch + 1) decided on the state under the partition's lane; a removal keeps the
+   * leaving members in the maximal ISR until it is confirmed (H2). One step at a time per partition.
+   */
+  maybeReassign(p: ReplicatedPartition): void {
+    const ctx = this.#ctx;
+    if (p.role !== 'leader' || p.closed || p.handingOver || p.promotion !== undefined || !p.isHolder() || this.#reassigning.has(p.name)) return;
+    const step = nextReassignmentStep(p.state, ctx.self.id);
+    if (step.kind === 'none' || step.kind === 'wait') return;
+    this.#reassigning.add(p.name);
+    const run = async (): Promise<void> => {
+      if (step.kind === 'handover') {
+        // Produce pauses while the target catches up to the log end (rule 10); the target, once leader, carries on.
+        const epoch = await this.handover(p, step.to, ctx.options.timing.leaseDurationMs, ctx.signal);
+        ctx.observer.reassignment?.({ partition: p.name, step: 'handover', replicas: p.state.replicas, leader: step.to });
+        ctx.logger.info({ partition: p.name, to: step.to, leaderEpoch: epoch }, 'reassignment: handed leadership to a target replica');
+        return;
+      }
+      await p.exclusive(async () => {
+        const now = p.state;
+        const again = nextReassignmentStep(now, ctx.self.id);
+        if (p.role !== 'leader' || !p.isHolder() || again.kind !== step.kind) return;
+        if (again.kind === 'add') {
+          if (await this.#write(p, { ...now, replicas: again.replicas }, undefined)) {
+            ctx.observer.reassignment?.({ partition: p.name, step: 'add', replicas: again.replicas, leader: ctx.self.id });
+            ctx.logger.info({ partition: p.name, replicas: again.replicas, target: now.targetReplicas }, 'reassignment: target replicas added');
+          }
+        } else if (again.kind === 'complete') {
+          if (await this.#write(p, { ...now, replicas: again.replicas, isr: again.isr, targetReplicas: null }, now.isr)) {
+            ctx.observer.reassignment?.({ partition: p.name, step: 'complete', replicas: again.replicas, leader: ctx.self.id });
+            ctx.logger.info({ partition: p.name, replicas: again.replicas, removed: now.replicas.filter((id) => !again.replicas.includes(id)) }, 'reassignment: complete; old replicas removed');
+          }
+        }
+      });
+    };
+    run().catch((err: unknown) => {
+      if (!ctx.signal.aborted) ctx.logger.warn({ err, partition: p.name, step: step.kind }, 'reassignment step failed; retrying on a later tick');
+    }).finally(() => this.#reassigning.delete(p.name));
   }
 
   /**
@@ -157,9 +204,14 @@ export class IsrManager {
       const fresh = await readUntilAnswered(ctx.options, p.name, ctx.signal);
       if (fresh === undefined) return;
       p.applyState(fresh);
+      // The read's reply may arrive after a watch event of a newer state (the reassignment simulation
+      // found it: seed 5005): then the partition already holds that newer state, and a CAS against
+      // ITS resourceVersion with a value derived from the older read would win with a stale epoch
+      // (two holders of one epoch). Decide and write on one version only; the next tick looks again.
+      if (p.versioned.resourceVersion !== fresh.resourceVersion) return;
       const state = fresh.value;
       if (!this.#eligible(p, state) || !this.#leaderDead(state) || p.role !== 'follower') return;
-      const won = await this.#takeLeadership(p, state, state.holder?.id);
+      const won = await this.#takeLeadership(p, fresh, state.holder?.id);
       if (won) ctx.observer.failover?.({ partition: p.name, leaderEpoch: p.state.leaderEpoch, durationMs: ctx.options.clock.now() - deadSince });
     } finally {
       p.fetching = true;
@@ -188,14 +240,14 @@ export class IsrManager {
   }
 
   /** CAS holder=self at epoch+1 with `excluded` out of the ISR; on success persist the epoch, rebuild producer state, lead. */
-  async #takeLeadership(p: ReplicatedPartition, state: PartitionState, excluded: number | undefined): Promise<boolean> {
+  async #takeLeadership(p: ReplicatedPartition, base: Versioned<PartitionState>, excluded: number | undefined): Promise<boolean> {
+    const state = base.value;
     const ctx = this.#ctx;
     const self = ctx.self;
     const startOffset = p.log.logEndOffset;
     const me = { id: self.id, brokerEpoch: self.brokerEpoch };
     const isr = [...state.isr.filter((m) => m.id !== self.id && m.id !== excluded), me];
     const next = { ...state, holder: me, leaderEpoch: state.leaderEpoch + 1, isr, epochStartOffset: startOffset, handoverTo: null };
-    const base = p.versioned;
     const outcome = await casPartition({ store: ctx.options.store, clock: ctx.options.clock, timing: ctx.options.timing, newId: ctx.newId, observer: ctx.observer }, p.name, { ...next, partitionEpoch: base.value.partitionEpoch + 1 }, base.resourceVersion, ctx.signal);
     if (!outcome.applied || outcome.current === undefined) {
       if (outcome.current !== undefined) p.applyState(outcome.current);

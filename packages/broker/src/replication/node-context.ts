@@ -27,6 +27,8 @@ export interface NodeContext {
   isr: IsrManager;
   readonly fetchers: Map<number, ReplicaFetcher>;
   readonly wakeFetcher: (leaderId: number) => void;
+  /** Closes and deletes the local replica if the partition state it holds no longer lists this broker (reassignment); runs in the background. */
+  readonly dropIfRemoved: (p: ReplicatedPartition) => void;
   /** Hosted partitions whose log could not be opened, with the error clients get. */
   readonly offline: Map<string, { topicId: string; error: RunnelError }>;
   /** Leaders of partitions not hosted here (for NOT_LEADER hints), by `<topic>-<partition>`. */

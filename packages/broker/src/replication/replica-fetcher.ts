@@ -107,10 +107,15 @@ export class ReplicaFetcher {
     if (late() || p.log.logEndOffset !== sent.fetchOffset || p.log.leaderEpochs.latestEpoch !== sent.lastFetchedEpoch) return 'ok';
     if (r.error !== undefined) {
       const code = r.error.code;
-      if (code === 'FENCED_LEADER_EPOCH' || code === 'NOT_LEADER' || code === 'UNKNOWN_TOPIC' || code === 'LEADER_NOT_AVAILABLE') {
+      // INVALID_REQUEST: the leader no longer lists this broker as a replica (reassigned away).
+      if (code === 'FENCED_LEADER_EPOCH' || code === 'NOT_LEADER' || code === 'UNKNOWN_TOPIC' || code === 'LEADER_NOT_AVAILABLE' || code === 'INVALID_REQUEST') {
         // Our view is stale (rule 9): re-read the partition Lease directly (the watch may be stalled).
         const fresh = await readUntilAnswered(ctx.options, `${p.topic}-${p.partition}`, ctx.signal);
-        if (fresh !== undefined) p.applyState(fresh);
+        if (fresh !== undefined && fresh.value.topicId === p.topicId) {
+          p.applyState(fresh);
+          // Outside this lane: deleting the replica waits for the lane.
+          ctx.dropIfRemoved(p);
+        }
         const leader = p.state.holder?.id;
         if (leader !== undefined && leader !== this.#leaderId && leader !== ctx.self.id) ctx.wakeFetcher(leader);
       }

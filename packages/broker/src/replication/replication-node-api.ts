@@ -27,6 +27,10 @@ export interface ReplicationObserver {
   failover?(o: { partition: string; leaderEpoch: number; durationMs: number }): void;
   /** An ISR change was committed by this leader. */
   isrChange?(o: { partition: string; kind: 'shrink' | 'expand'; isr: readonly number[] }): void;
+  /** A reassignment step this leader committed: targets added, leadership handed to a target, or old replicas removed. */
+  reassignment?(o: { partition: string; step: 'add' | 'handover' | 'complete'; replicas: readonly number[]; leader: number }): void;
+  /** This broker deleted its replica of a partition whose replica list no longer names it (after a reassignment). */
+  replicaRemoved?(o: { partition: string; topicId: string }): void;
   /** A write of this broker's broker Lease or of a partition Lease, and its outcome (`conflict`: 409; `failed`: any other error, or an unknown outcome). */
   leaseWrite?(o: { lease: 'broker' | 'partition'; outcome: 'ok' | 'conflict' | 'failed' }): void;
   /** The node fenced itself for good (its broker Lease was taken by another incarnation): exit. */

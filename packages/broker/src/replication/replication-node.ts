@@ -94,6 +94,9 @@ class Node implements ReplicationNode {
       },
       pendingOpen: undefined,
       wakeFetcher: (leaderId) => this.#wakeFetcher(leaderId),
+      dropIfRemoved: (p) => {
+        void this.#dropIfRemoved(p).catch((err: unknown) => logger.warn({ err, partition: p.name }, 'could not delete a replica that was reassigned away'));
+      },
     };
     ctx.isr = new IsrManager(ctx);
     this.#ctx = ctx;
@@ -121,6 +124,13 @@ class Node implements ReplicationNode {
     const topics = await ctx.options.store.topics.list();
     for (const t of topics.items) ctx.topics.set(t.value.name, t.value);
     const partitions = await ctx.options.store.partitions.list();
+    // A replica reassigned away while this broker was down: its directory goes (a rename that
+    // fails at once when there is none), before anything could open the partition again.
+    for (const p of partitions.items) {
+      if (p.value.replicas.includes(this.brokerId)) continue;
+      await ctx.options.deleteLog?.({ topic: p.value.topic, partition: p.value.partition, topicId: p.value.topicId })
+        .catch((err: unknown) => ctx.logger.warn({ err, partition: p.name }, 'could not delete the copy of a replica reassigned away while this broker was down'));
+    }
     for (const p of partitions.items) await this.#onPartition(p);
     // Elections this node could start at once (it is first in line and the leader is gone, e.g. its own
     // previous incarnation) are queued on the partitions' lanes: serve once they have run, or after
@@ -177,6 +187,15 @@ class Node implements ReplicationNode {
     const state = v.value;
     const name = `${state.topic}-${state.partition}`;
     if (!state.replicas.includes(this.brokerId)) {
+      // Reassigned away (or never here): a replica still open here takes the state only if it is
+      // not older than the one it holds, and is deleted once the state it holds no longer lists it.
+      const hosted = ctx.partitions.get(name);
+      if (hosted !== undefined && hosted.topicId === state.topicId) {
+        hosted.applyState(v);
+        await this.#dropIfRemoved(hosted);
+      }
+      const offline = ctx.offline.get(name);
+      if (offline !== undefined && offline.topicId === state.topicId) await this.#removePartition(name, state.topicId);
       ctx.leaders.set(name, { topicId: state.topicId, leader: state.holder?.id ?? -1 });
       return;
     }
@@ -249,6 +268,18 @@ class Node implements ReplicationNode {
     await ctx.options.deleteLog?.({ topic: p.topic, partition: p.partition, topicId });
     ctx.logger.info({ partition: name, topicId }, 'partition deleted');
     if (![...ctx.partitions.values()].some((q) => q.topic === p.topic)) this.#forgetCounters(p.topic);
+  }
+
+  /**
+   * Deletes the local replica when the partition state it holds no longer lists this broker: the
+   * leader removed it from the replicas and the ISR in one CAS (reassignment complete), so nothing
+   * committed depends on this copy. The fetcher stops with it (it follows only open partitions).
+   */
+  async #dropIfRemoved(p: ReplicatedPartition): Promise<void> {
+    if (p.closed || p.state.replicas.includes(this.brokerId) || this.#ctx.partitions.get(p.name) !== p) return;
+    this.#ctx.logger.info({ partition: p.name, replicas: p.state.replicas }, 'replica reassigned away: deleting the local copy');
+    await this.#removePartition(p.name, p.topicId);
+    this.#ctx.observer.replicaRemoved?.({ partition: p.name, topicId: p.topicId });
   }
 
   #applyState(p: ReplicatedPartition, v: Versioned<PartitionState>): void {

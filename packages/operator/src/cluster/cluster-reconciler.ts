@@ -1,5 +1,6 @@
 import type { KubernetesObject, V1Lease, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
-import { BROKER_ID_LABEL, CLUSTER_LABEL, LEASE_KIND_LABEL, TOPIC_ANNOTATION, type ClusterStatus } from '@runnel/metadata';
+import type { PartitionState } from '@runnel/metadata';
+import { BROKER_ID_LABEL, CLUSTER_LABEL, LEASE_KIND_LABEL, TOPIC_ANNOTATION, isMetadataStoreError, openKubernetesMetadataStore, requestReassignment, type ClusterStatus, type KubernetesMetadataStore } from '@runnel/metadata';
 import { mergeConditions, standardConditions, statusChanged } from '../conditions.ts';
 import { describeApiError } from '../kube-api.ts';
 import { isUpToDate } from '../managed-labels.ts';
@@ -10,20 +11,40 @@ import type { ReconcileResult } from '../work-queue.ts';
 import { brokerPods, type BrokerPod } from './broker-pods.ts';
 import { BROKER_PORT, clusterObjectNames, clusterResources } from './cluster-resources.ts';
 import { planRoll, replicasOnRemovedBrokers, type RollStep } from './roll-plan.ts';
+import { planScaleDown, type ScaleDownPlan } from './scale-down-plan.ts';
+
+/** Where a scale-down stands (spec.replicas below the StatefulSet's). */
+type ScaleDown =
+  | { readonly state: 'none' }
+  /** Partitions of deleted Topics kept by `deletionPolicy: Retain` have replicas on leaving brokers: nobody leads them, so they cannot move. */
+  | { readonly state: 'blocked'; readonly partitions: readonly string[] }
+  /** The remaining brokers cannot hold these partitions' replication factor. */
+  | { readonly state: 'refused'; readonly partitions: readonly string[] }
+  /** Replicas are moving off the leaving brokers; the pods stay until none is left. */
+  | { readonly state: 'reassigning'; readonly plan: ScaleDownPlan; readonly requested: number };
 
 /**
  * Converges one Cluster: applies the objects it is made of (only those whose applied hash
- * differs, so a steady state writes nothing), scales the StatefulSet (up at once; down only when
- * the brokers that go hold no replica), rolls outdated broker pods one at a time through
- * {@link planRoll}, and writes the status (live broker and partition health) when it changed.
+ * differs, so a steady state writes nothing), scales the StatefulSet (up at once; down only once
+ * the brokers that go hold no replica: it first asks the partitions' leaders to move them, see
+ * {@link planScaleDown}), rolls outdated broker pods one at a time through {@link planRoll}, and
+ * writes the status (live broker and partition health) when it changed.
  */
 export class ClusterReconciler {
   readonly #ctx: OperatorContext;
   /** Node name → rack label value, per topology key (nodes rarely change their zone). */
   readonly #racks = new Map<string, string | undefined>();
+  /** A metadata store per Cluster (`namespace/name`), for reassignment requests on its partition Leases. */
+  readonly #stores = new Map<string, Promise<KubernetesMetadataStore>>();
 
   constructor(ctx: OperatorContext) {
     this.#ctx = ctx;
+  }
+
+  async close(): Promise<void> {
+    const stores = [...this.#stores.values()];
+    this.#stores.clear();
+    await Promise.all(stores.map(async (s) => (await s.catch(() => undefined))?.close()));
   }
 
   async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
@@ -39,21 +60,16 @@ export class ClusterReconciler {
     const served = this.#servedTopicIds(namespace, name);
     const partitions = allPartitions.filter((p) => served.has(p.topicId));
 
-    // Scale-down only when nothing would be stranded (replica reassignment is not automatic).
+    // Scale-up at once; scale-down only once no replica is left on the brokers that go.
     const current = live?.spec?.replicas ?? cluster.spec.replicas;
     let replicas = cluster.spec.replicas;
-    let scaleBlocked: string[] = [];
-    if (replicas < current) {
-      scaleBlocked = replicasOnRemovedBrokers(replicas, allPartitions);
-      if (scaleBlocked.length > 0) replicas = current;
-    }
+    const scaleDown = replicas < current ? await this.#prepareScaleDown(cluster, current, served, allPartitions, partitions) : ({ state: 'none' } as const);
+    if (scaleDown.state !== 'none') replicas = current;
+    else if (replicas < current) await this.#event(cluster, 'Normal', 'ScalingDown', `Scaling down from ${current} to ${replicas} brokers: no replica is left on brokers ${replicas}..${current - 1}; removing their pods.`);
     const desired = clusterResources({ ...cluster, spec: { ...cluster.spec, replicas } }, live);
     for (const object of desired) {
       const cached = this.#cached(namespace, object);
       if (!isUpToDate(cached, object)) await api.apply(object);
-    }
-    if (scaleBlocked.length > 0 && cluster.status?.conditions?.find((c) => c.type === 'Degraded')?.reason !== 'ScaleDownBlocked') {
-      await this.#event(cluster, 'Warning', 'ScaleDownBlocked', `Not removing brokers ${cluster.spec.replicas}..${current - 1}: they hold replicas of ${scaleBlocked.length} partition(s) (${scaleBlocked.slice(0, 3).join(', ')}). Move those replicas first.`);
     }
 
     const statefulSet = caches.statefulSets.get<V1StatefulSet>(namespace, names.statefulSet);
@@ -75,8 +91,67 @@ export class ClusterReconciler {
         await api.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: roll.broker.name, namespace } });
       }
     }
-    await this.#writeStatus(cluster, statefulSet, pods, partitions, roll, scaleBlocked, current);
+    await this.#writeStatus(cluster, statefulSet, pods, partitions, roll, scaleDown, current);
+    // Lease events wake the reconciler as the moves progress; this is the safety net.
+    if (scaleDown.state === 'reassigning') result = { requeueAfterMs: Math.min(result?.requeueAfterMs ?? 5_000, 5_000) };
     return result;
+  }
+
+  /**
+   * The scale-down's state, and its next actions: a refusal (a partition's RF does not fit on the
+   * remaining brokers) or a block (retained partitions of deleted Topics on leaving brokers) gets a
+   * Warning Event when it starts; otherwise every partition on a leaving broker without an
+   * acceptable target pending gets one ({@link requestReassignment}: only `targetReplicas` is
+   * written; the leader moves the replica, DESIGN.md §6 rule 10).
+   */
+  async #prepareScaleDown(cluster: ClusterResource, current: number, served: ReadonlySet<string>, allPartitions: readonly PartitionState[], partitions: readonly PartitionState[]): Promise<ScaleDown> {
+    const desired = cluster.spec.replicas;
+    const leaving = `${desired}..${current - 1}`;
+    const degradedReason = cluster.status?.conditions?.find((c) => c.type === 'Degraded' && c.status === 'True')?.reason;
+    const retained = replicasOnRemovedBrokers(desired, allPartitions.filter((p) => !served.has(p.topicId)));
+    if (retained.length > 0) {
+      if (degradedReason !== 'ScaleDownBlocked') {
+        await this.#event(cluster, 'Warning', 'ScaleDownBlocked', `Not removing brokers ${leaving}: they hold replicas of ${retained.length} partition(s) of deleted Topics kept by deletionPolicy Retain (${example(retained)}), which no leader can move.`);
+      }
+      return { state: 'blocked', partitions: retained };
+    }
+    const racks = rackMap(cluster);
+    const plan = planScaleDown(desired, partitions, racks);
+    if (plan.impossible.length > 0) {
+      if (degradedReason !== 'ScaleDownRefused') {
+        await this.#event(cluster, 'Warning', 'ScaleDownRefused', `Not scaling down to ${desired} brokers: ${plan.impossible.length} partition(s) need more replicas than ${desired} brokers can hold (${example(plan.impossible)}).`);
+      }
+      return { state: 'refused', partitions: plan.impossible };
+    }
+    if (plan.moving.length === 0) return { state: 'none' };
+    let requested = 0;
+    if (plan.requests.length > 0) {
+      const store = await this.#store(cluster.metadata.namespace, cluster.metadata.name);
+      for (const r of plan.requests) {
+        try {
+          const { written } = await requestReassignment(store, r.topic, r.partition, r.target, { topicId: r.topicId });
+          if (written) requested++;
+        } catch (err) {
+          // Gone meanwhile (a Topic deleted): the next reconcile sees it. Anything else is retried with backoff.
+          if (!isMetadataStoreError(err, 'NOT_FOUND')) throw err;
+        }
+      }
+      if (requested > 0) {
+        await this.#event(cluster, 'Normal', 'ReassigningReplicas', `Scaling down from ${current} to ${desired} brokers: asked the leaders of ${requested} partition(s) to move their replicas off brokers ${leaving} (${example(plan.requests.map((r) => `${r.topic}-${r.partition} → [${r.target.join(',')}]`))}).`);
+      }
+    }
+    return { state: 'reassigning', plan, requested };
+  }
+
+  async #store(namespace: string, cluster: string): Promise<KubernetesMetadataStore> {
+    const key = `${namespace}/${cluster}`;
+    let store = this.#stores.get(key);
+    if (store === undefined) {
+      store = openKubernetesMetadataStore({ cluster, namespace, kubeConfig: this.#ctx.kubeConfig, requestTimeoutMs: 10_000 });
+      this.#stores.set(key, store);
+      store.catch(() => this.#stores.delete(key));
+    }
+    return store;
   }
 
   /**
@@ -174,7 +249,7 @@ export class ClusterReconciler {
     pods: readonly BrokerPod[],
     partitions: Parameters<typeof partitionHealth>[0],
     roll: RollStep,
-    scaleBlocked: readonly string[],
+    scaleDown: ScaleDown,
     current: number,
   ): Promise<void> {
     const { metrics } = this.#ctx;
@@ -189,20 +264,31 @@ export class ClusterReconciler {
       const rack = await this.#rackOf(cluster, pod);
       brokers.push({ id: pod.id, pod: pod.name, ready: pod.ready, ...(rack !== undefined ? { rack } : {}) });
     }
-    const allReady = ready === desired && pods.length === desired && roll.action === 'none' && scaleBlocked.length === 0;
+    const allReady = ready === desired && pods.length === desired && roll.action === 'none' && scaleDown.state === 'none';
+    const leaving = `${desired}..${current - 1}`;
     const progressing =
-      roll.action !== 'none'
+      scaleDown.state === 'reassigning'
+        ? {
+            reason: 'ReassigningReplicas',
+            message: `Scaling down from ${current} to ${desired} brokers: moving replicas off brokers ${leaving} first; ${scaleDown.plan.moving.length} partition(s) still have a replica there (${example(scaleDown.plan.moving)}). The pods are removed once none is left.`,
+          }
+        : roll.action !== 'none'
         ? { reason: roll.action === 'restart' ? 'RollingRestart' : roll.reason, message: roll.message }
         : pods.length !== desired || ready < pods.length
           ? { reason: pods.length < desired ? 'ScalingUp' : pods.length > desired ? 'ScalingDown' : 'BrokersStarting', message: `${ready} of ${desired} brokers Ready.` }
           : undefined;
     const degraded =
-      scaleBlocked.length > 0
+      scaleDown.state === 'blocked'
         ? {
             reason: 'ScaleDownBlocked',
-            message: `spec.replicas is ${desired} but brokers ${desired}..${current - 1} still hold replicas of ${scaleBlocked.length} partition(s) (${scaleBlocked.slice(0, 3).join(', ')}); they keep running. Move those replicas to brokers below ${desired}, or set spec.replicas back to ${current}.`,
+            message: `spec.replicas is ${desired} but brokers ${leaving} still hold replicas of ${scaleDown.partitions.length} partition(s) of deleted Topics kept by deletionPolicy Retain (${example(scaleDown.partitions)}); no leader can move them, so the brokers keep running. Delete those partition Leases once their data is no longer needed, or set spec.replicas back to ${current}.`,
           }
-        : health.offline > 0
+        : scaleDown.state === 'refused'
+          ? {
+              reason: 'ScaleDownRefused',
+              message: `spec.replicas is ${desired} but ${scaleDown.partitions.length} partition(s) need more replicas than ${desired} brokers can hold (${example(scaleDown.partitions)}); brokers ${leaving} keep running. Lower those topics' replication factor, or set spec.replicas back to ${current}.`,
+            }
+          : health.offline > 0
           ? { reason: 'PartitionsOffline', message: `${health.offline} partition(s) have no leader: check that their replicas' brokers are running.` }
           : health.underReplicated > 0
             ? { reason: 'UnderReplicated', message: `${health.underReplicated} partition(s) have fewer in-sync replicas than replicas; they recover when the lagging brokers catch up.` }
@@ -241,4 +327,14 @@ export class ClusterReconciler {
       this.#ctx.logger.warn({ err: describeApiError(err), reason }, 'cannot record an Event');
     }
   }
+}
+
+const example = (names: readonly string[]): string => `${names.slice(0, 3).join(', ')}${names.length > 3 ? `, and ${names.length - 3} more` : ''}`;
+
+/** Broker id → rack from the Cluster's status, when it is rack-aware and racks are known (else placement ignores racks). */
+function rackMap(cluster: ClusterResource): Record<number, string> | undefined {
+  if (cluster.spec.rackAwareness === undefined) return undefined;
+  const racks: Record<number, string> = {};
+  for (const b of cluster.status?.brokers ?? []) if (b.rack !== undefined) racks[b.id] = b.rack;
+  return Object.keys(racks).length > 0 ? racks : undefined;
 }
