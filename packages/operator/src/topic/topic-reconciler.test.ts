@@ -32,12 +32,12 @@ function context(t: TopicResource, error: unknown): { ctx: OperatorContext; warn
     caches: { topics: group(t), clusters: group(cluster), leases: group(undefined) },
     partitions: { topicPartitions: () => [] },
     api: {
-      setFinalizers: async (_ref: unknown, _kind: string, _ns: string, _name: string, finalizers: string[]) => {
+      setFinalizers: (_ref: unknown, _kind: string, _ns: string, _name: string, finalizers: string[]) => {
         calls.push(finalizers);
-        throw error;
+        return Promise.reject(error as Error);
       },
-      event: async () => undefined,
-      delete: async () => undefined,
+      event: () => Promise.resolve(),
+      delete: () => Promise.resolve(),
     },
     logger,
     now: () => new Date(),

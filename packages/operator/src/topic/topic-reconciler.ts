@@ -145,7 +145,7 @@ export class TopicReconciler {
   }
 
   async #finalize(topic: TopicResource, kafkaName: string, clusterName: string | undefined, cluster: ClusterResource | undefined): Promise<void> {
-    const { namespace, name } = topic.metadata;
+    const { namespace } = topic.metadata;
     const finalizers = topic.metadata.finalizers ?? [];
     if (!finalizers.includes(TOPIC_FINALIZER)) return;
     const policy = topic.spec.deletionPolicy ?? 'Delete';
