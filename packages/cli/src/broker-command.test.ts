@@ -38,6 +38,7 @@ describe('runnel broker --topic-default and --rack', () => {
     [['--topic-default', 'durability=sometimes'], 'Invalid --topic-default: Invalid value "sometimes" for topic config durability: expected fsync or replicated'],
     [['--topic-default', 'min.insync.replicas=0'], 'min.insync.replicas: expected 1..64'],
     [['--rack', 'zone a'], 'Invalid value for --rack: "zone a"'],
+    [['--rack', 'x'.repeat(256)], 'Invalid value for --rack'],
   ])('refuses %j before starting anything', async (flags, message) => {
     const { status, stderr } = await run(['broker', ...flags]);
     expect(status).toBe(2);

@@ -30,7 +30,7 @@ Options:
                        service account)
   --metrics-port PORT  serve Prometheus /metrics on this port (default: off)
   --rack RACK          this broker's rack (zone), given to clients and used by rack-aware
-                       placement (default: none)
+                       placement (default: none; an empty value means none)
   --topic-default K=V  a cluster-wide topic config default, repeatable: retention.ms,
                        retention.bytes, min.insync.replicas, durability, ... A topic's own
                        configs win; a default min.insync.replicas is capped at the topic's RF
@@ -71,7 +71,8 @@ export async function brokerCommand(argv: string[]): Promise<number> {
   for (const flag of ['namespace', 'cluster', 'kubeconfig']) {
     if (kind === 'memory' && p.values[flag] !== undefined) throw new UsageError(`--${flag} applies only with --metadata kubernetes`, BROKER_USAGE);
   }
-  const rack = p.values['rack'] as string | undefined;
+  // An empty --rack (an unset downward-API label) means no rack.
+  const rack = (p.values['rack'] as string | undefined) || undefined;
   if (rack !== undefined && !/^[\x21-\x7e]{1,255}$/.test(rack)) throw new UsageError(`Invalid value for --rack: ${JSON.stringify(rack)} (expected 1..255 printable characters without spaces)`, BROKER_USAGE);
   const topicDefaults = parseTopicDefaults((p.values['topic-default'] as unknown as string[] | undefined) ?? []);
   await mkdir(dataDir, { recursive: true });

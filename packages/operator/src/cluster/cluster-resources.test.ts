@@ -96,3 +96,19 @@ describe('Cluster.spec.topicDefaults', () => {
     expect(hash({ topicDefaults: { minInsyncReplicas: 2 } })).toBe(hash({ topicDefaults: { minInsyncReplicas: 2 } }));
   });
 });
+
+describe('Cluster.spec.rackAwareness', () => {
+  const container = (spec: Partial<ClusterResource['spec']>) => byKind(clusterResources(cluster(spec)), 'StatefulSet')['spec']['template']['spec']['containers'][0];
+
+  it("gives each broker --rack from the pod's label of the topology key (downward API)", () => {
+    const c = container({ rackAwareness: { topologyKey: 'topology.kubernetes.io/zone' } });
+    expect(c['args']).toEqual(expect.arrayContaining(['--rack', '$(RUNNEL_RACK)']));
+    expect(c['env'].find((e: { name: string }) => e.name === 'RUNNEL_RACK')['valueFrom']['fieldRef']['fieldPath']).toBe("metadata.labels['topology.kubernetes.io/zone']");
+  });
+
+  it('passes no rack without rack awareness', () => {
+    const c = container({});
+    expect(c['args']).not.toContain('--rack');
+    expect(c['env'].map((e: { name: string }) => e.name)).not.toContain('RUNNEL_RACK');
+  });
+});

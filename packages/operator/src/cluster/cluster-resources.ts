@@ -129,12 +129,17 @@ function brokerStatefulSet(cluster: ClusterResource, metadata: V1StatefulSet['me
       '--cluster', name,
       '--metrics-port', String(BROKER_METRICS_PORT),
       ...topicDefaultArgs(spec.topicDefaults),
+      // The broker's rack is the pod's label of the topology key: the API server copies
+      // topology.kubernetes.io/{zone,region} from the node (PodTopologyLabelsAdmission); for other
+      // keys a webhook or policy must set it. Empty (no label) = no rack.
+      ...(spec.rackAwareness ? ['--rack', '$(RUNNEL_RACK)'] : []),
     ],
     env: [
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
       { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
       { name: 'RUNNEL_BROKER_ID', valueFrom: { fieldRef: { fieldPath: "metadata.labels['apps.kubernetes.io/pod-index']" } } },
+      ...(spec.rackAwareness ? [{ name: 'RUNNEL_RACK', valueFrom: { fieldRef: { fieldPath: `metadata.labels['${spec.rackAwareness.topologyKey}']` } } }] : []),
     ],
     ports: [
       { name: 'grpc', containerPort: BROKER_PORT },
