@@ -87,6 +87,88 @@ let podSeq = 0;
 const produceOnce = (t: string, partition: number): Promise<{ phase: string; log: string }> =>
   fx.runPod(namespace, `produce-${++podSeq}`, `echo v${podSeq} | ${RUNNEL} produce ${t} -b ${broker0()} --partition ${partition} --acks all --retries 0`, 170_000);
 
+const liveOperators = (): OperatorProcess[] => operators.filter((op) => op.child.exitCode === null && op.child.signalCode === null);
+
+/**
+ * Rolls the brokers (a new `topicDefaults.retentionMs` changes the pod template) while the
+ * idempotent acks=all workload of test/operator/roll-workload.ts writes to topic `rolled`. Calls
+ * `onFirstRestart` with the number of brokers restarted once the first one was. Checks: every
+ * broker ends on the new template, the Cluster is Ready, no send failed after retries and the
+ * history has no anomaly. Returns the roll's duration and the send latencies during it.
+ */
+async function rollUnderLoad(label: string, retentionMs: number, onFirstRestart: ((restarted: number) => Promise<void>) | undefined, logOf: OperatorProcess): Promise<{ durationMs: number; latencies: number[]; percentile: (q: number) => number }> {
+  await eventually('no under-replicated partition', async () => ((await fx.readyOf(namespace, `clusters.runnel.dev/${CLUSTER}`)).status?.['underReplicatedPartitions'] === 0 ? true : undefined), { timeoutMs: 120_000 });
+  const before = await podUids();
+  const dir = await mkdtemp(join(tmpdir(), 'runnel-roll-'));
+  const stopFile = join(dir, 'stop');
+  const pod = `roll-workload-${label}`;
+  try {
+    await kube.core.createNamespacedPod({
+      namespace,
+      body: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: pod, namespace },
+        spec: { restartPolicy: 'Never', containers: [{ name: 'client', image: 'ghcr.io/runnel/runnel', command: ['sh', '-c', `${REPO}node_modules/.bin/node ${REPO}test/operator/roll-workload.ts ${bootstrap()} rolled 3 ${stopFile}`] }] },
+      },
+    });
+    const log = (): Promise<string> => readFile(kube.logPath(namespace, pod, 'client'), 'utf8').catch(() => '');
+    await eventually('acknowledged sends before the roll', async () => (((await log()).match(/"type":"ok"/g)?.length ?? 0) > 50 ? true : undefined), { timeoutMs: 90_000 });
+
+    const rollStart = performance.now();
+    const rollStartWall = Date.now();
+    expect((await fx.apply(cluster({ minInsyncReplicas: 2, retentionMs }))).code).toBe(0);
+    if (onFirstRestart) {
+      const restarted = await eventually('the first broker restarted', async () => {
+        const now = await podUids();
+        const n = [...before].filter(([name, uid]) => now.get(name) !== uid).length;
+        return n > 0 ? n : undefined;
+      }, { timeoutMs: 300_000 });
+      await onFirstRestart(restarted);
+    }
+    let lastProgress = '';
+    await eventually(
+      'every broker on the new template and the Cluster Ready',
+      async () => {
+        const set = await apps.readNamespacedStatefulSet({ name: CLUSTER, namespace });
+        const pods = (await kube.core.listNamespacedPod({ namespace, labelSelector: `app.kubernetes.io/instance=${CLUSTER}` })).items;
+        const state = await fx.readyOf(namespace, `clusters.runnel.dev/${CLUSTER}`);
+        lastProgress = JSON.stringify(state.conditions.find((c) => c['type'] === 'Progressing'));
+        const updated = pods.length === 3 && pods.every((p) => p.metadata?.labels?.['controller-revision-hash'] === set.status?.updateRevision && p.metadata?.deletionTimestamp == null);
+        return updated && [...before].every(([name, uid]) => pods.some((p) => p.metadata?.name === name && p.metadata.uid !== uid)) && state.ready === 'True' ? pods : undefined;
+      },
+      { timeoutMs: 600_000 },
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}; last Progressing condition: ${lastProgress}; operator log: ${logOf.stderr().slice(-3000)}`);
+    });
+    const durationMs = Math.round(performance.now() - rollStart);
+    const rollEndWall = Date.now();
+    const args = (await apps.readNamespacedStatefulSet({ name: CLUSTER, namespace })).spec?.template.spec?.containers[0]?.args;
+    expect(args).toEqual(expect.arrayContaining([`retention.ms=${retentionMs}`]));
+
+    await new Promise((r) => setTimeout(r, 2_000));
+    await writeFile(stopFile, '');
+    const phase = await eventually('workload done', async () => {
+      const p = await kube.core.readNamespacedPod({ name: pod, namespace });
+      return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' ? p.status.phase : undefined;
+    }, { timeoutMs: 200_000 });
+    const text = await log();
+    expect(text, `workload ${phase}; its other lines: ${text.split('\n').filter((l) => l !== '' && !l.startsWith('{')).join('\n').slice(0, 3000)}`).toMatch(/^DONE /m);
+    const history = parseHistoryJsonl(text.split('\n').filter((l) => l.startsWith('{')).join('\n'));
+    const sends = history.filter((e) => e.f === 'send');
+    expect(sends.filter((e) => e.type === 'fail' || e.type === 'info'), 'no send fails after retries').toEqual([]);
+    const result = checkHistory(history);
+    expect(result.anomalies, formatCheckResult(result)).toEqual([]);
+    const invoked = new Map(sends.filter((e) => e.type === 'invoke').map((e) => [e.id, e.time]));
+    const latencies = sends.filter((e) => e.type === 'ok' && e.time >= rollStartWall && e.time <= rollEndWall).map((e) => e.time - (invoked.get(e.id) ?? e.time)).sort((a, b) => a - b);
+    expect(latencies.length).toBeGreaterThan(0);
+    return { durationMs, latencies, percentile: (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0 };
+  } finally {
+    await writeFile(stopFile, '').catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 beforeAll(async () => {
   await applyCrds(kube.kubeConfig);
   namespace = await kube.createNamespace('operator-live');
@@ -184,93 +266,33 @@ describe('operator (two replicas)', () => {
   it('finishes a roll on the standby when the active operator is killed in the middle of it, with no failed send', async () => {
     expect((await fx.apply(topic('rolled', { partitions: 3, replicationFactor: 3, minInsyncReplicas: 2 }))).code).toBe(0);
     await ready('topics.runnel.dev/rolled');
-    await eventually('no under-replicated partition', async () => ((await fx.readyOf(namespace, `clusters.runnel.dev/${CLUSTER}`)).status?.['underReplicatedPartitions'] === 0 ? true : undefined), { timeoutMs: 120_000 });
-    const active = operators.find((op) => op.child.exitCode === null && op.child.signalCode === null)!;
+    const active = liveOperators()[0]!;
     expect(await isLeader(active)).toBe(true);
     const standby = operators.find((op) => op !== active)!;
     expect(await isLeader(standby)).toBe(false);
     figures['operatorRssIdleMiB'] = await rssMiB(active.child.pid!);
 
-    const before = await podUids();
-    const dir = await mkdtemp(join(tmpdir(), 'runnel-roll-'));
-    const stopFile = join(dir, 'stop');
-    try {
-      await kube.core.createNamespacedPod({
-        namespace,
-        body: {
-          apiVersion: 'v1',
-          kind: 'Pod',
-          metadata: { name: 'roll-workload', namespace },
-          spec: { restartPolicy: 'Never', containers: [{ name: 'client', image: 'ghcr.io/runnel/runnel', command: ['sh', '-c', `${REPO}node_modules/.bin/node ${REPO}test/operator/roll-workload.ts ${bootstrap()} rolled 3 ${stopFile}`] }] },
-        },
-      });
-      const log = (): Promise<string> => readFile(kube.logPath(namespace, 'roll-workload', 'client'), 'utf8').catch(() => '');
-      await eventually('acknowledged sends before the roll', async () => (((await log()).match(/"type":"ok"/g)?.length ?? 0) > 50 ? true : undefined), { timeoutMs: 90_000 });
-
-      // A change of the broker defaults changes the pod template: a roll.
-      const rollStart = performance.now();
-      const rollStartWall = Date.now();
-      expect((await fx.apply(cluster({ minInsyncReplicas: 2, retentionMs: 86_400_000 }))).code).toBe(0);
-      const restartedWhenKilled = await eventually('the first broker restarted', async () => {
-        const now = await podUids();
-        const restarted = [...before].filter(([name, uid]) => now.get(name) !== uid).length;
-        return restarted > 0 ? restarted : undefined;
-      }, { timeoutMs: 300_000 });
+    const roll = await rollUnderLoad('with-kill', 86_400_000, async (restarted) => {
+      expect(restarted).toBeLessThan(3);
       active.child.kill('SIGKILL');
       const killed = performance.now();
       await eventually('the standby leads', async () => ((await isLeader(standby)) ? true : undefined), { timeoutMs: 90_000 });
       figures['standbyTakeoverAfterKillMs'] = Math.round(performance.now() - killed);
+    }, standby);
+    figures['rollOf3BrokersWithOperatorKilledMs'] = roll.durationMs;
+  }, 1_200_000);
 
-      let lastProgress = '';
-      await eventually(
-        'every broker on the new template and the Cluster Ready',
-        async () => {
-          const set = await apps.readNamespacedStatefulSet({ name: CLUSTER, namespace });
-          const pods = (await kube.core.listNamespacedPod({ namespace, labelSelector: `app.kubernetes.io/instance=${CLUSTER}` })).items;
-          const state = await fx.readyOf(namespace, `clusters.runnel.dev/${CLUSTER}`);
-          lastProgress = JSON.stringify(state.conditions.find((c) => c['type'] === 'Progressing'));
-          const updated = pods.length === 3 && pods.every((p) => p.metadata?.labels?.['controller-revision-hash'] === set.status?.updateRevision && p.metadata?.deletionTimestamp == null);
-          return updated && [...before].every(([name, uid]) => pods.some((p) => p.metadata?.name === name && p.metadata.uid !== uid)) && state.ready === 'True' ? pods : undefined;
-        },
-        { timeoutMs: 600_000 },
-      ).catch((err: unknown) => {
-        throw new Error(`${String(err)}; last Progressing condition: ${lastProgress}; standby log: ${standby.stderr().slice(-3000)}`);
-      });
-      figures['rollOf3BrokersWithOperatorKilledMs'] = Math.round(performance.now() - rollStart);
-      const rollEndWall = Date.now();
-      expect(restartedWhenKilled).toBeLessThan(3);
-      const newArgs = (await apps.readNamespacedStatefulSet({ name: CLUSTER, namespace })).spec?.template.spec?.containers[0]?.args;
-      expect(newArgs).toEqual(expect.arrayContaining(['retention.ms=86400000']));
-
-      await new Promise((r) => setTimeout(r, 2_000));
-      await writeFile(stopFile, '');
-      const phase = await eventually('workload done', async () => {
-        const p = await kube.core.readNamespacedPod({ name: 'roll-workload', namespace });
-        return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' ? p.status.phase : undefined;
-      }, { timeoutMs: 200_000 });
-      const text = await log();
-      expect(text, `workload ${phase}; its other lines: ${text.split('\n').filter((l) => l !== '' && !l.startsWith('{')).join('\n').slice(0, 3000)}`).toMatch(/^DONE /m);
-      const history = parseHistoryJsonl(text.split('\n').filter((l) => l.startsWith('{')).join('\n'));
-      const sends = history.filter((e) => e.f === 'send');
-      expect(sends.filter((e) => e.type === 'fail' || e.type === 'info'), 'no send fails after retries').toEqual([]);
-      const result = checkHistory(history);
-      expect(result.anomalies, formatCheckResult(result)).toEqual([]);
-      const invoked = new Map(sends.filter((e) => e.type === 'invoke').map((e) => [e.id, e.time]));
-      const latencies = sends.filter((e) => e.type === 'ok' && e.time >= rollStartWall && e.time <= rollEndWall).map((e) => e.time - (invoked.get(e.id) ?? e.time)).sort((a, b) => a - b);
-      expect(latencies.length).toBeGreaterThan(0);
-      const pct = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-      figures['rollAcknowledgedSends'] = latencies.length;
-      figures['rollSendLatencyP50Ms'] = pct(0.5);
-      figures['rollSendLatencyP99Ms'] = pct(0.99);
-      figures['rollSendLatencyMaxMs'] = latencies.at(-1) ?? 0;
-    } finally {
-      await writeFile(stopFile, '').catch(() => undefined);
-      await rm(dir, { recursive: true, force: true });
-    }
+  it('figures: a roll of 3 brokers and the send latency during it', async () => {
+    const roll = await rollUnderLoad('plain', 43_200_000, undefined, liveOperators()[0]!);
+    figures['rollOf3BrokersMs'] = roll.durationMs;
+    figures['rollAcknowledgedSends'] = roll.latencies.length;
+    figures['rollSendLatencyP50Ms'] = roll.percentile(0.5);
+    figures['rollSendLatencyP99Ms'] = roll.percentile(0.99);
+    figures['rollSendLatencyMaxMs'] = roll.latencies.at(-1) ?? 0;
   }, 1_200_000);
 
   it('figures: 100 Topics made Ready, operator RSS and API writes per second in a steady state', async () => {
-    const op = operators.find((o) => o.child.exitCode === null && o.child.signalCode === null)!;
+    const op = liveOperators()[0]!;
     expect(await isLeader(op)).toBe(true);
     const started = performance.now();
     const topics = Array.from({ length: 100 }, (_, i) => topic(`bulk-${String(i).padStart(3, '0')}`, { partitions: 1, replicationFactor: 1 }));
