@@ -91,12 +91,17 @@ const liveOperators = (): OperatorProcess[] => operators.filter((op) => op.child
 
 /**
  * Rolls the brokers (a new `topicDefaults.retentionMs` changes the pod template) while the
- * idempotent acks=all workload of test/operator/roll-workload.ts writes to topic `rolled`. Calls
+ * idempotent acks=all workload of test/operator/roll-workload.ts writes to a new topic
+ * `rolled-<label>` (3 partitions, RF 3, minInsyncReplicas 2). Calls
  * `onFirstRestart` with the number of brokers restarted once the first one was. Checks: every
  * broker ends on the new template, the Cluster is Ready, no send failed after retries and the
  * history has no anomaly. Returns the roll's duration and the send latencies during it.
  */
 async function rollUnderLoad(label: string, retentionMs: number, onFirstRestart: ((restarted: number) => Promise<void>) | undefined, logOf: OperatorProcess): Promise<{ durationMs: number; latencies: number[]; percentile: (q: number) => number }> {
+  // A topic of its own: the checker must see every value ever sent to what it reads back.
+  const rolled = `rolled-${label}`;
+  expect((await fx.apply(topic(rolled, { partitions: 3, replicationFactor: 3, minInsyncReplicas: 2 }))).code).toBe(0);
+  await ready(`topics.runnel.dev/${rolled}`);
   await eventually('no under-replicated partition', async () => ((await fx.readyOf(namespace, `clusters.runnel.dev/${CLUSTER}`)).status?.['underReplicatedPartitions'] === 0 ? true : undefined), { timeoutMs: 120_000 });
   const before = await podUids();
   const dir = await mkdtemp(join(tmpdir(), 'runnel-roll-'));
@@ -109,7 +114,7 @@ async function rollUnderLoad(label: string, retentionMs: number, onFirstRestart:
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: { name: pod, namespace },
-        spec: { restartPolicy: 'Never', containers: [{ name: 'client', image: 'ghcr.io/runnel/runnel', command: ['sh', '-c', `${REPO}node_modules/.bin/node ${REPO}test/operator/roll-workload.ts ${bootstrap()} rolled 3 ${stopFile}`] }] },
+        spec: { restartPolicy: 'Never', containers: [{ name: 'client', image: 'ghcr.io/runnel/runnel', command: ['sh', '-c', `${REPO}node_modules/.bin/node ${REPO}test/operator/roll-workload.ts ${bootstrap()} ${rolled} 3 ${stopFile}`] }] },
       },
     });
     const log = (): Promise<string> => readFile(kube.logPath(namespace, pod, 'client'), 'utf8').catch(() => '');
@@ -264,8 +269,6 @@ describe('operator (two replicas)', () => {
   }, 400_000);
 
   it('finishes a roll on the standby when the active operator is killed in the middle of it, with no failed send', async () => {
-    expect((await fx.apply(topic('rolled', { partitions: 3, replicationFactor: 3, minInsyncReplicas: 2 }))).code).toBe(0);
-    await ready('topics.runnel.dev/rolled');
     const active = liveOperators()[0]!;
     expect(await isLeader(active)).toBe(true);
     const standby = operators.find((op) => op !== active)!;
