@@ -19,6 +19,8 @@ export interface BrokerContext {
   readonly shutdownSignal: AbortSignal;
   /** Idempotent producer ids of this incarnation (InitProducerId). */
   readonly producerIds: { next(): { producerId: number; producerEpoch: number } };
+  /** Cluster-wide topic config defaults (BrokerOptions.topicDefaults). */
+  readonly topicDefaults?: Readonly<Record<string, string>>;
 }
 
 /**

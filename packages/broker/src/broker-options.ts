@@ -25,6 +25,13 @@ export interface BrokerOptions {
    * options (kubeconfig, namespace, cluster name), closes it on shutdown, and runs replication.
    */
   readonly kubernetes?: KubernetesMetadataStoreOptions;
+  /**
+   * Cluster-wide topic config defaults (`retention.ms`, `min.insync.replicas`, `durability`, any
+   * key of `TOPIC_DEFAULT_KEYS`): a topic's own configs win; a default min.insync.replicas
+   * is capped at each topic's replication factor. Invalid ones refuse to start the broker.
+   * @default none
+   */
+  readonly topicDefaults?: Readonly<Record<string, string>>;
   /** Rack, for placement (advertised in Metadata). @default '' */
   readonly rack?: string;
   /** Port of the HTTP `/metrics` endpoint; 0 picks a free port; omitted = no endpoint. */

@@ -1,5 +1,6 @@
 // Public entry of @runnel/broker: the broker's data plane and the embedded local cluster.
 export { startBroker } from './start-broker.ts';
+export { TOPIC_DEFAULT_KEYS, validateTopicDefaults } from './topic-settings.ts';
 export type { Broker, BrokerOptions } from './broker-options.ts';
 export { startLocalCluster, type LocalCluster, type LocalClusterOptions } from './local-cluster.ts';
 export {

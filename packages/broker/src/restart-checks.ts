@@ -2,12 +2,12 @@ import type { PartitionState } from '@runnel/metadata';
 import { brokerRegistrationName } from '@runnel/metadata';
 import type { AdminHandlers, PartitionAtRisk } from '@runnel/protocol';
 import type { BrokerContext } from './broker-context.ts';
+import { minIsrOf as topicMinIsr } from './topic-settings.ts';
 
-/** min.insync.replicas of a topic as the broker enforces it (1 when unset). */
+/** min.insync.replicas of a topic as the broker enforces it (its own, else the cluster default, else 1). */
 function minIsrOf(ctx: BrokerContext, topic: string): number {
-  const raw = ctx.view.topics.get(topic)?.value.configs['min.insync.replicas'];
-  const n = Number.parseInt(raw ?? '1', 10);
-  return Number.isInteger(n) && n > 0 ? n : 1;
+  const definition = ctx.view.topics.get(topic)?.value;
+  return definition === undefined ? 1 : topicMinIsr(definition, ctx.topicDefaults);
 }
 
 /**

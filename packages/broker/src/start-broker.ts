@@ -22,6 +22,7 @@ import { systemClock } from './replication/clock.ts';
 import { GrpcReplicaTransport, replicaServiceHandlers } from './replication/grpc-replica-transport.ts';
 import type { PartitionDirectory } from './replication/partition-directory.ts';
 import { createReplicationNode } from './replication/replication-node.ts';
+import { validateTopicDefaults } from './topic-settings.ts';
 import type { ReplicationNode } from './replication/replication-node-api.ts';
 import { DEFAULT_REPLICATION_TIMING } from './replication/replication-timing.ts';
 
@@ -43,6 +44,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const baseLogger = options.logger ?? pino({ level: process.env['RUNNEL_LOG_LEVEL'] ?? 'info' });
   const logger: Logger = baseLogger.child({ broker: options.brokerId });
   if (!Number.isInteger(options.brokerId) || options.brokerId < 0) throw new RangeError(`Invalid broker id ${options.brokerId}: expected an integer >= 0`);
+  if (options.topicDefaults !== undefined) validateTopicDefaults(options.topicDefaults);
 
   // On Kubernetes the broker opens (and owns) its store.
   const ownStore = options.metadataStore === undefined;
@@ -121,6 +123,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       cleanStart: dataDirectory.wasCleanShutdown,
       registration: { host: options.advertisedHost ?? host, port, rack: options.rack ?? '', brokerUuid: dataDirectory.brokerUuid },
       timing,
+      ...(options.topicDefaults ? { topicDefaults: options.topicDefaults } : {}),
       // The memory store lives in this process: a Lease left by a crash is no live incarnation's.
       exclusiveStore: store.kind === 'local',
       metrics,
@@ -151,6 +154,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       logger,
       shutdownSignal: shutdown.signal,
       producerIds: { next: () => created.initProducerId() },
+      ...(options.topicDefaults ? { topicDefaults: options.topicDefaults } : {}),
     };
     await view.start(store);
     gate.log = logServiceHandlers(ctx) as unknown as grpc.UntypedServiceImplementation;

@@ -30,3 +30,18 @@ describe('runnel broker --metadata', () => {
     expect(stderr).toContain('Usage: runnel broker');
   });
 });
+
+describe('runnel broker --topic-default and --rack', () => {
+  it.each([
+    [['--topic-default', 'retention.ms'], 'Invalid value for --topic-default: "retention.ms" (expected KEY=VALUE'],
+    [['--topic-default', 'retention.hours=1'], 'Invalid --topic-default: Unknown topic config default "retention.hours"'],
+    [['--topic-default', 'durability=sometimes'], 'Invalid --topic-default: Invalid value "sometimes" for topic config durability: expected fsync or replicated'],
+    [['--topic-default', 'min.insync.replicas=0'], 'min.insync.replicas: expected 1..64'],
+    [['--rack', 'zone a'], 'Invalid value for --rack: "zone a"'],
+    [['--rack', 'x'.repeat(256)], 'Invalid value for --rack'],
+  ])('refuses %j before starting anything', async (flags, message) => {
+    const { status, stderr } = await run(['broker', ...flags]);
+    expect(status).toBe(2);
+    expect(stderr).toContain(message);
+  });
+});

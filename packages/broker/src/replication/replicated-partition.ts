@@ -38,8 +38,10 @@ export class ReplicatedPartition {
   readonly partition: number;
   readonly topicId: string;
   readonly log: PartitionLog;
-  readonly config: LogConfig;
-  readonly minIsr: number;
+  /** The topic's log config; changed live by {@link reconfigure}. */
+  config: LogConfig;
+  /** The topic's min.insync.replicas; changed live by {@link reconfigure}. */
+  minIsr: number;
   readonly producers: ProducerStateTable;
   #versioned: Versioned<PartitionState>;
   #role: 'leader' | 'follower' = 'follower';
@@ -185,6 +187,19 @@ export class ReplicatedPartition {
     this.log.highWatermark = hw;
     this.#notify();
     return hw;
+  }
+
+  /**
+   * Applies changed topic configs live, with no restart: the log takes the new config for its next
+   * append, roll, retention or compaction pass, and the new min.insync.replicas decides the next
+   * produce and HW advance (a lowered one may commit waiting appends at once).
+   */
+  reconfigure(config: LogConfig, minIsr: number): void {
+    this.config = config;
+    this.minIsr = minIsr;
+    this.log.updateConfig(config);
+    this.advanceHighWatermark();
+    this.#notify();
   }
 
   /** Records a follower's fetch position (the only source of it). */

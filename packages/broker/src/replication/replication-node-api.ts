@@ -65,6 +65,11 @@ export interface ReplicationNodeOptions {
    * instead of after the lease duration. @default false
    */
   readonly exclusiveStore?: boolean;
+  /**
+   * Cluster-wide topic config defaults (retention.ms, min.insync.replicas, durability, ...): a
+   * topic's own configs win. @default none
+   */
+  readonly topicDefaults?: Readonly<Record<string, string>>;
 }
 
 /** A client produce of one or more batches to one partition. */

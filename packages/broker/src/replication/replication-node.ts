@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RunnelError, toWireError } from '@runnel/protocol';
 import { isMetadataStoreError, type ObjectCollection, type PartitionState, type TopicDefinition, type Versioned } from '@runnel/metadata';
-import { parseLogConfig, type PartitionLog } from '@runnel/storage';
+import type { PartitionLog } from '@runnel/storage';
 import { BrokerLease } from './broker-lease.ts';
 import { LeaderLiveness } from './leader-liveness.ts';
 import { ProducerIdAllocator } from './producer-id-allocator.ts';
@@ -14,6 +14,7 @@ import type { NodeFetchRequest, NodeFetchResult, NodeProduceRequest, NodeProduce
 import { validateReplicationTiming } from './replication-timing.ts';
 import type { NodeContext } from './node-context.ts';
 import type { TopicCounters } from '../broker-metrics.ts';
+import { settingsDiffer, topicSettings, type TopicSettings } from '../topic-settings.ts';
 import { PartitionDirectory } from './partition-directory.ts';
 
 const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -178,6 +179,7 @@ class Node implements ReplicationNode {
 
   async #onTopic(t: Versioned<TopicDefinition>): Promise<void> {
     this.#ctx.topics.set(t.value.name, t.value);
+    this.#reconfigure(t.value);
     for (const p of this.#ctx.pendingOpen?.get(t.value.name) ?? []) await this.#onPartition(p);
   }
 
@@ -219,8 +221,7 @@ class Node implements ReplicationNode {
     if (ctx.opening.has(name) || ctx.offline.get(name)?.topicId === state.topicId) return;
     ctx.opening.add(name);
     try {
-      const config = parseLogConfig({ ...topic.configs });
-      const minIsr = Math.max(1, Number.parseInt(topic.configs['min.insync.replicas'] ?? '1', 10) || 1);
+      const { config, minIsr } = topicSettings(topic, ctx.options.topicDefaults);
       const log: PartitionLog = await ctx.options.openLog({ topic: state.topic, partition: state.partition, topicId: state.topicId, config });
       const p = new ReplicatedPartition({ self: ctx.self, clock: ctx.options.clock, log, config, minIsr, state: v });
       await p.producers.rebuild(log);
@@ -244,6 +245,24 @@ class Node implements ReplicationNode {
       this.directory.notifyOffline();
     } finally {
       ctx.opening.delete(name);
+    }
+  }
+
+  /** Topic configs apply live: the open partitions of this topic incarnation take changed settings. */
+  #reconfigure(topic: TopicDefinition): void {
+    const ctx = this.#ctx;
+    let settings: TopicSettings | undefined;
+    for (const p of ctx.partitions.values()) {
+      if (p.topic !== topic.name || p.topicId !== topic.topicId) continue;
+      try {
+        settings ??= topicSettings(topic, ctx.options.topicDefaults);
+      } catch (err) {
+        ctx.logger.error({ err, topic: topic.name }, 'the topic\'s new configs are invalid; its partitions keep their current settings');
+        return;
+      }
+      if (!settingsDiffer(settings, { config: p.config, minIsr: p.minIsr })) continue;
+      p.reconfigure(settings.config, settings.minIsr);
+      ctx.logger.info({ partition: p.name, minIsr: settings.minIsr, retentionMs: settings.config.retentionMs, durability: settings.config.durability }, 'topic configs applied');
     }
   }
 

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { startBroker } from '@runnel/broker';
+import { RunnelError } from '@runnel/protocol';
+import { startBroker, validateTopicDefaults } from '@runnel/broker';
 import { MemoryMetadataStore, openKubernetesMetadataStore, type MetadataStore } from '@runnel/metadata';
 import { choiceFlag, intFlag, parse, type Options } from '../args.ts';
 import { createLogger } from '../logger.ts';
@@ -28,6 +29,11 @@ Options:
   --kubeconfig PATH    kubernetes: credentials (default $KUBECONFIG, ~/.kube/config, or the pod's
                        service account)
   --metrics-port PORT  serve Prometheus /metrics on this port (default: off)
+  --rack RACK          this broker's rack (zone), given to clients and used by rack-aware
+                       placement (default: none; an empty value means none)
+  --topic-default K=V  a cluster-wide topic config default, repeatable: retention.ms,
+                       retention.bytes, min.insync.replicas, durability, ... A topic's own
+                       configs win; a default min.insync.replicas is capped at the topic's RF
   -h, --help           show this help`;
 
 const OPTIONS: Options = {
@@ -42,6 +48,8 @@ const OPTIONS: Options = {
   cluster: { type: 'string' },
   kubeconfig: { type: 'string' },
   'metrics-port': { type: 'string' },
+  rack: { type: 'string' },
+  'topic-default': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -63,6 +71,10 @@ export async function brokerCommand(argv: string[]): Promise<number> {
   for (const flag of ['namespace', 'cluster', 'kubeconfig']) {
     if (kind === 'memory' && p.values[flag] !== undefined) throw new UsageError(`--${flag} applies only with --metadata kubernetes`, BROKER_USAGE);
   }
+  // An empty --rack (an unset downward-API label) means no rack.
+  const rack = (p.values['rack'] as string | undefined) || undefined;
+  if (rack !== undefined && !/^[\x21-\x7e]{1,255}$/.test(rack)) throw new UsageError(`Invalid value for --rack: ${JSON.stringify(rack)} (expected 1..255 printable characters without spaces)`, BROKER_USAGE);
+  const topicDefaults = parseTopicDefaults((p.values['topic-default'] as unknown as string[] | undefined) ?? []);
   await mkdir(dataDir, { recursive: true });
   const logger = createLogger();
   const store: MetadataStore =
@@ -85,6 +97,8 @@ export async function brokerCommand(argv: string[]): Promise<number> {
     ...(kind === 'kubernetes' ? { replication: {} } : {}),
     ...(advertisedHost === undefined ? {} : { advertisedHost }),
     ...(metricsPort === undefined ? {} : { metricsPort }),
+    ...(rack === undefined ? {} : { rack }),
+    ...(Object.keys(topicDefaults).length === 0 ? {} : { topicDefaults }),
   });
   process.stdout.write(`bootstrap: ${broker.address}\n`);
   if (broker.metricsAddress) process.stderr.write(`metrics: http://${broker.metricsAddress}/metrics\n`);
@@ -92,4 +106,21 @@ export async function brokerCommand(argv: string[]): Promise<number> {
   await broker.close();
   await store.close();
   return 0;
+}
+
+/** `--topic-default KEY=VALUE` flags as a map, checked (known key, valid value) before anything starts. */
+export function parseTopicDefaults(flags: readonly string[]): Record<string, string> {
+  const defaults: Record<string, string> = {};
+  for (const flag of flags) {
+    const eq = flag.indexOf('=');
+    if (eq <= 0) throw new UsageError(`Invalid value for --topic-default: ${JSON.stringify(flag)} (expected KEY=VALUE, e.g. retention.ms=604800000)`, BROKER_USAGE);
+    defaults[flag.slice(0, eq)] = flag.slice(eq + 1);
+  }
+  try {
+    validateTopicDefaults(defaults);
+  } catch (err) {
+    if (err instanceof RunnelError) throw new UsageError(`Invalid --topic-default: ${err.message}`, BROKER_USAGE);
+    throw err;
+  }
+  return defaults;
 }

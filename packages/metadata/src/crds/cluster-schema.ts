@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ConditionSchema } from './condition-schema.ts';
-import { AnyObject, StringMap, type CelRule } from './schema-helpers.ts';
+import { AnyObject, StringEnum, StringMap, type CelRule } from './schema-helpers.ts';
 
 /**
  * The `Cluster` resource (runnel.dev/v1alpha1): one Runnel cluster (brokers as a StatefulSet). The
@@ -42,6 +42,21 @@ export const ClusterSpecSchema = Type.Object(
     ),
     config: Type.Optional(
       StringMap(Type.String(), { description: 'Broker configuration (key = value), rendered into the broker ConfigMap; a change rolls the brokers one at a time.' }),
+    ),
+    topicDefaults: Type.Optional(
+      Type.Object(
+        {
+          retentionMs: Type.Optional(Type.Integer({ description: 'retention.ms of topics that do not set it: how long records are kept (-1 = forever).', minimum: -1 })),
+          retentionBytes: Type.Optional(Type.Integer({ description: 'retention.bytes of topics that do not set it: the most bytes a partition keeps (-1 = no limit).', minimum: -1 })),
+          minInsyncReplicas: Type.Optional(
+            Type.Integer({ description: "min.insync.replicas of topics that set neither spec.minInsyncReplicas nor configs['min.insync.replicas']; capped at each topic's replication factor.", minimum: 1, maximum: 64 }),
+          ),
+          durability: Type.Optional(
+            StringEnum(['fsync', 'replicated'] as const, { description: 'durability of topics that do not set it: fsync (acknowledge after the disk) or replicated (after the in-sync replicas have it in memory).' }),
+          ),
+        },
+        { description: "Broker defaults for topic configs (a Topic's own values win). A change restarts the brokers one at a time." },
+      ),
     ),
     rackAwareness: Type.Optional(
       Type.Object(

@@ -76,3 +76,39 @@ describe('clusterResources', () => {
     expect(isUpToDate({ ...first, metadata: { ...first!.metadata, deletionTimestamp: new Date() } }, same!)).toBe(false);
   });
 });
+
+describe('Cluster.spec.topicDefaults', () => {
+  const args = (spec: Partial<ClusterResource['spec']>): string[] => byKind(clusterResources(cluster(spec)), 'StatefulSet')['spec']['template']['spec']['containers'][0]['args'];
+
+  it('reach every broker as --topic-default flags, and none without them', () => {
+    expect(args({ topicDefaults: { retentionMs: 3_600_000, minInsyncReplicas: 2, durability: 'replicated', retentionBytes: -1 } }).slice(-8)).toEqual([
+      '--topic-default', 'retention.ms=3600000',
+      '--topic-default', 'retention.bytes=-1',
+      '--topic-default', 'min.insync.replicas=2',
+      '--topic-default', 'durability=replicated',
+    ]);
+    expect(args({})).not.toContain('--topic-default');
+  });
+
+  it('change the pod template (so a change rolls the brokers), and only when they change', () => {
+    const hash = (spec: Partial<ClusterResource['spec']>) => byKind(clusterResources(cluster(spec)), 'StatefulSet')['metadata']['annotations'][APPLIED_HASH_ANNOTATION];
+    expect(hash({ topicDefaults: { minInsyncReplicas: 2 } })).not.toBe(hash({}));
+    expect(hash({ topicDefaults: { minInsyncReplicas: 2 } })).toBe(hash({ topicDefaults: { minInsyncReplicas: 2 } }));
+  });
+});
+
+describe('Cluster.spec.rackAwareness', () => {
+  const container = (spec: Partial<ClusterResource['spec']>) => byKind(clusterResources(cluster(spec)), 'StatefulSet')['spec']['template']['spec']['containers'][0];
+
+  it("gives each broker --rack from the pod's label of the topology key (downward API)", () => {
+    const c = container({ rackAwareness: { topologyKey: 'topology.kubernetes.io/zone' } });
+    expect(c['args']).toEqual(expect.arrayContaining(['--rack', '$(RUNNEL_RACK)']));
+    expect(c['env'].find((e: { name: string }) => e.name === 'RUNNEL_RACK')['valueFrom']['fieldRef']['fieldPath']).toBe("metadata.labels['topology.kubernetes.io/zone']");
+  });
+
+  it('passes no rack without rack awareness', () => {
+    const c = container({});
+    expect(c['args']).not.toContain('--rack');
+    expect(c['env'].map((e: { name: string }) => e.name)).not.toContain('RUNNEL_RACK');
+  });
+});

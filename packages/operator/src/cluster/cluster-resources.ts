@@ -30,6 +30,19 @@ export function renderBrokerConfig(config: Readonly<Record<string, string>> | un
     .join('');
 }
 
+/** The topic config keys `spec.topicDefaults` fields become (the broker's `--topic-default KEY=VALUE`). */
+const TOPIC_DEFAULT_KEYS = { retentionMs: 'retention.ms', retentionBytes: 'retention.bytes', minInsyncReplicas: 'min.insync.replicas', durability: 'durability' } as const;
+
+/** `spec.topicDefaults` as broker flags, in a fixed order (so an unchanged spec renders the same pod template). */
+export function topicDefaultArgs(defaults: ClusterResource['spec']['topicDefaults']): string[] {
+  const args: string[] = [];
+  for (const [field, key] of Object.entries(TOPIC_DEFAULT_KEYS) as Array<[keyof typeof TOPIC_DEFAULT_KEYS, string]>) {
+    const value = defaults?.[field];
+    if (value !== undefined) args.push('--topic-default', `${key}=${value}`);
+  }
+  return args;
+}
+
 /**
  * Every object a Cluster is made of, as the operator applies it: ServiceAccount, Role and
  * RoleBinding (exactly `BROKER_RBAC_RULES`), ConfigMap, headless and client Services,
@@ -115,12 +128,18 @@ function brokerStatefulSet(cluster: ClusterResource, metadata: V1StatefulSet['me
       '--namespace', '$(POD_NAMESPACE)',
       '--cluster', name,
       '--metrics-port', String(BROKER_METRICS_PORT),
+      ...topicDefaultArgs(spec.topicDefaults),
+      // The broker's rack is the pod's label of the topology key: the API server copies
+      // topology.kubernetes.io/{zone,region} from the node (PodTopologyLabelsAdmission); for other
+      // keys a webhook or policy must set it. Empty (no label) = no rack.
+      ...(spec.rackAwareness ? ['--rack', '$(RUNNEL_RACK)'] : []),
     ],
     env: [
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
       { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
       { name: 'RUNNEL_BROKER_ID', valueFrom: { fieldRef: { fieldPath: "metadata.labels['apps.kubernetes.io/pod-index']" } } },
+      ...(spec.rackAwareness ? [{ name: 'RUNNEL_RACK', valueFrom: { fieldRef: { fieldPath: `metadata.labels['${spec.rackAwareness.topologyKey}']` } } }] : []),
     ],
     ports: [
       { name: 'grpc', containerPort: BROKER_PORT },

@@ -10,7 +10,7 @@ import {
   type TopicStatus,
 } from '@runnel/metadata';
 import { mergeConditions, standardConditions, statusChanged, type DesiredCondition } from '../conditions.ts';
-import { describeApiError } from '../kube-api.ts';
+import { describeApiError, isNotFound } from '../kube-api.ts';
 import type { OperatorContext } from '../operator-context.ts';
 import { partitionHealth } from '../partition-view.ts';
 import { TOPICS, type ClusterResource, type TopicResource } from '../runnel-resources.ts';
@@ -46,7 +46,7 @@ export class TopicReconciler {
   }
 
   async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
-    const { caches, api } = this.#ctx;
+    const { caches } = this.#ctx;
     const topic = caches.topics.get<TopicResource>(namespace, name);
     if (topic === undefined) return;
     const kafkaName = topic.spec.topicName ?? name;
@@ -76,7 +76,7 @@ export class TopicReconciler {
     }
     if (!(topic.metadata.finalizers ?? []).includes(TOPIC_FINALIZER)) {
       // The finalizer goes on before any partition exists, so no partition outlives its Topic unseen.
-      await api.setFinalizers(TOPICS, 'Topic', namespace, name, [...(topic.metadata.finalizers ?? []), TOPIC_FINALIZER], topic.metadata.resourceVersion);
+      await this.#setFinalizers(topic, [...(topic.metadata.finalizers ?? []), TOPIC_FINALIZER]);
       return;
     }
 
@@ -145,7 +145,7 @@ export class TopicReconciler {
   }
 
   async #finalize(topic: TopicResource, kafkaName: string, clusterName: string | undefined, cluster: ClusterResource | undefined): Promise<void> {
-    const { namespace, name } = topic.metadata;
+    const { namespace } = topic.metadata;
     const finalizers = topic.metadata.finalizers ?? [];
     if (!finalizers.includes(TOPIC_FINALIZER)) return;
     const policy = topic.spec.deletionPolicy ?? 'Delete';
@@ -165,7 +165,25 @@ export class TopicReconciler {
         }
       }
     }
-    await this.#ctx.api.setFinalizers(TOPICS, 'Topic', namespace, name, finalizers.filter((f) => f !== TOPIC_FINALIZER), topic.metadata.resourceVersion);
+    await this.#setFinalizers(topic, finalizers.filter((f) => f !== TOPIC_FINALIZER));
+  }
+
+  /**
+   * Sets the Topic's finalizers (a CAS on the cached resourceVersion). A Topic that is already
+   * gone (404) is success, not a failure to retry: it was deleted since the cache saw it (for the
+   * removal, typically because another writer or an earlier attempt already let it go).
+   */
+  async #setFinalizers(topic: TopicResource, finalizers: readonly string[]): Promise<void> {
+    const { namespace, name, resourceVersion } = topic.metadata;
+    try {
+      await this.#ctx.api.setFinalizers(TOPICS, 'Topic', namespace, name, finalizers, resourceVersion);
+    } catch (err) {
+      if (isNotFound(err)) {
+        this.#ctx.logger.debug({ topic: `${namespace}/${name}` }, 'Topic already gone; its finalizers need no change');
+        return;
+      }
+      throw err;
+    }
   }
 
   async #writeStatus(topic: TopicResource, fields: Omit<TopicStatus, 'conditions' | 'observedGeneration'>, desired: DesiredCondition[]): Promise<void> {
