@@ -149,10 +149,14 @@ describe('the image, emulated from the Dockerfile', () => {
         });
         void exited.then(([code]) => reject(new Error(`the image's broker exited (code ${String(code)}) before serving:\n${stderr}`)));
       });
-      const grpcurl = await builtTestTool('grpcurl');
-      const health = await run(grpcurl, ['-plaintext', bootstrap, 'grpc.health.v1.Health/Check']);
-      expect(JSON.parse(health.stdout)).toEqual({ status: 'SERVING' });
-      child.kill('SIGTERM');
+      try {
+        const grpcurl = await builtTestTool('grpcurl');
+        const health = await run(grpcurl, ['-plaintext', bootstrap, 'grpc.health.v1.Health/Check']);
+        expect(JSON.parse(health.stdout)).toEqual({ status: 'SERVING' });
+      } finally {
+        // Also when the check fails: a broker left running would outlive the test run.
+        child.kill('SIGTERM');
+      }
       const [code] = (await exited) as [number | null];
       expect(code, stderr).toBe(0);
       expect(readdirSync(dataDir).length).toBeGreaterThan(0);
