@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeRecords, encodeRecordBatch } from '@runnel/protocol';
+import { requestReassignment } from '@runnel/metadata';
 import type { PartitionLog } from '@runnel/storage';
 import { LogMaintenance } from '../log-maintenance.ts';
 import { ReplicationTestCluster } from './replication-test-cluster.ts';
@@ -175,6 +176,31 @@ describe('retention on RF=3 partitions', () => {
     const records = await expectSameRecords(c, topic);
     expect(records.some((r) => r.includes('early'))).toBe(false);
     expect(records.at(-1)).toContain('late59-0');
+  });
+});
+
+describe('retention and replica reassignment', () => {
+  it('a new replica of a partition whose log start moved past 0 starts at that log start and takes over', async () => {
+    const c = await ReplicationTestCluster.create();
+    cluster = c;
+    const topic = await c.createTopic({ brokers: [0], replicationFactor: 1, minIsr: 1, configs: { ...SMALL_SEGMENTS, 'retention.bytes': '3000', 'retention.ms': '-1' } });
+    await Promise.all([0, 1].map((id) => c.start(id)));
+    for (let i = 0; i < 60; i++) await produce(c, topic, batch(`r${i}`));
+    expect((await maintain(c.nodes.get(0)!)).deletedSegments).toBeGreaterThan(0);
+    const start = logOf(c, 0, topic).logStartOffset;
+    expect(start).toBeGreaterThan(0);
+    const before = await contents(logOf(c, 0, topic));
+
+    await requestReassignment(c.store, topic, 0, [1]);
+    await c.until('the partition moved to broker 1', () => {
+      const s = c.nodes.get(1)?.status(topic, 0);
+      return s?.role === 'leader' && s.state.targetReplicas == null && s.state.replicas.join() === '1';
+    }, 30_000);
+    const log = logOf(c, 1, topic);
+    expect(log.logStartOffset).toBe(start);
+    expect(await contents(log)).toEqual(before);
+    await produce(c, topic, batch('moved'));
+    expect((await contents(log)).at(-1)).toContain('moved-0');
   });
 });
 
