@@ -64,6 +64,16 @@ async function contents(log: PartitionLog): Promise<string[]> {
   return out;
 }
 
+/** The latest value per key a replica returns (values without their padding). */
+async function latestValues(log: PartitionLog): Promise<Map<string, string>> {
+  const values = new Map<string, string>();
+  for (const r of await contents(log)) {
+    const [, key, value] = r.split(':');
+    values.set(key!, value!.replace(/-x+$/, ''));
+  }
+  return values;
+}
+
 function logOf(c: ReplicationTestCluster, id: number, topic: string): PartitionLog {
   const log = c.nodes.get(id)?.log(topic, 0);
   if (log === undefined) throw new Error(`broker ${id} hosts no log of ${topic}-0`);
@@ -221,18 +231,29 @@ describe('compaction on RF=3 partitions', () => {
       expect(removedRecords, `records compacted away on broker ${id}`).toBeGreaterThan(0);
       expect(logOf(c, id, topic).sizeBytes).toBeLessThan(sizeBefore.get(id)!);
     }
-    const perReplica = await Promise.all(IDS.map(async (id) => {
-      const values = new Map<string, string>();
-      for (const r of await contents(logOf(c, id, topic))) {
-        const [, key, value] = r.split(':');
-        values.set(key!, value!.replace(/-x+$/, ''));
-      }
-      return values;
-    }));
+    const perReplica = await Promise.all(IDS.map((id) => latestValues(logOf(c, id, topic))));
     for (const [i, values] of perReplica.entries()) expect(values, `latest values on broker ${IDS[i]}`).toEqual(latest);
     // Followers still replicate after compaction, and a new record lands on all of them.
     await produce(c, topic, batch('k0-final', 1, 'k0'));
+    latest.set('k0', 'k0-final-0');
     await converged(c, topic);
     for (const id of IDS) expect((await contents(logOf(c, id, topic))).at(-1)).toContain('k0-final-0');
+
+    // A failover to a compacted follower, more writes and another pass; the old leader comes back.
+    const old = (await c.leader(topic)).brokerId;
+    await c.crash(old);
+    const next = await c.leader(topic);
+    expect(next.brokerId).not.toBe(old);
+    for (let round = 0; round < 6; round++) {
+      await produce(c, topic, batch(`k1-w${round}`, 1, 'k1'));
+      latest.set('k1', `k1-w${round}-0`);
+    }
+    for (const id of c.nodes.keys()) await maintain(c.nodes.get(id)!);
+    await c.start(old);
+    await produce(c, topic, batch('k2-back', 1, 'k2'));
+    latest.set('k2', 'k2-back-0');
+    await converged(c, topic);
+    await maintain(c.nodes.get(old)!);
+    for (const id of IDS) expect(await latestValues(logOf(c, id, topic)), `latest values on broker ${id} after the failover`).toEqual(latest);
   });
 });
