@@ -107,6 +107,8 @@ export class PartitionLog {
   /** Serializes compactions (their heavy work runs outside the write lane). */
   readonly #maintenance = new SerialLane();
   #truncating = false;
+  /** Bumped by every truncation: a compaction that started before one does not swap its result in. */
+  #truncations = 0;
   #failure: RunnelError | undefined;
   #closed = false;
   #flushTimer: NodeJS.Timeout | undefined;
@@ -402,6 +404,7 @@ export class PartitionLog {
   }
 
   async #truncate(offset: number): Promise<void> {
+    this.#truncations++;
     if (offset < this.#recoveryPoint) {
       this.#recoveryPoint = Math.max(0, offset);
       await writeOffsetCheckpoint(this.#io, this.dir, RECOVERY_POINT_CHECKPOINT, this.#recoveryPoint);
@@ -486,6 +489,7 @@ export class PartitionLog {
     this.#truncating = true;
     try {
       await this.#lane.run(async () => {
+        this.#truncations++;
         this.#recoveryPoint = offset;
         await writeOffsetCheckpoint(this.#io, this.dir, RECOVERY_POINT_CHECKPOINT, offset);
         const old = this.#segments.splice(0);
@@ -540,22 +544,27 @@ export class PartitionLog {
    */
   async compact(now = Date.now()): Promise<{ removedRecords: number }> {
     if (this.config.cleanupPolicy === 'delete') return { removedRecords: 0 };
-    return this.#maintenance.run(() => compactSegments({
-      segments: () => this.#segments,
-      swap: (old, replacement, commit) => this.#lane.run(async () => {
-        const i = this.#segments.indexOf(old);
-        if (i < 0 || this.#closed) return false;
-        await commit();
-        this.#segments[i] = replacement;
-        // Tail readers see the compacted bytes from now on.
-        this.#tail.clear();
-        return true;
-      }),
-      io: this.#io,
-      config: this.config,
-      highWatermark: this.#highWatermark,
-      now,
-    }));
+    return this.#maintenance.run(() => {
+      // A truncation since the pass started (a follower cutting a divergent suffix) may have cut a
+      // segment being compacted: its compacted copy would bring the cut records back.
+      const truncations = this.#truncations;
+      return compactSegments({
+        segments: () => this.#segments,
+        swap: (old, replacement, commit) => this.#lane.run(async () => {
+          const i = this.#segments.indexOf(old);
+          if (i < 0 || this.#closed || this.#truncations !== truncations) return false;
+          await commit();
+          this.#segments[i] = replacement;
+          // Tail readers see the compacted bytes from now on.
+          this.#tail.clear();
+          return true;
+        }),
+        io: this.#io,
+        config: this.config,
+        highWatermark: this.#highWatermark,
+        now,
+      });
+    });
   }
 
   /**

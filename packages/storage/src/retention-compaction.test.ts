@@ -127,6 +127,23 @@ describe('advancing the log start (a follower following its leader)', () => {
 describe('compaction', () => {
   const compacted = testConfig({ segmentBytes: 1024, cleanupPolicy: 'compact', deleteRetentionMs: 1000 });
 
+  it('does not swap in a compacted segment that a truncation cut while the pass ran (a follower cutting a divergent suffix)', async () => {
+    const log = await PartitionLog.open({ dir, config: compacted });
+    for (let i = 0; i < 30; i++) await log.append(encodeRecordBatch([{ key: Buffer.from(`k${i % 3}`), value: Buffer.from(`v${i}`.padEnd(60, '.')) }], { now: 5000 }), leader);
+    log.highWatermark = log.logEndOffset;
+    const cut = log.segmentBaseOffsets()[0]! + 3;
+    // The truncation takes the write lane before the pass swaps its result in.
+    const pass = log.compact(1e9);
+    await log.truncateTo(cut);
+    // The pass may also fail on a later segment the truncation deleted (maintenance logs that and retries next time).
+    await pass.catch((err: unknown) => expect(String(err)).toMatch(/closed/));
+    expect(log.logEndOffset).toBe(cut);
+    const left = await readAll(log);
+    expect(left.every((r) => r.offset < cut)).toBe(true);
+    expect((await log.verify()).problems).toEqual([]);
+    await log.close();
+  });
+
   it('keeps the latest record per key in closed segments, preserving offsets, producer ids and epochs', async () => {
     const log = await PartitionLog.open({ dir, config: compacted });
     for (let i = 0; i < 30; i++) {
