@@ -40,6 +40,8 @@ export interface LocalClusterOptions {
   readonly replicationFactor?: number;
   /** Protocol timings (DESIGN.md §6) of every broker. @default DEFAULT_REPLICATION_TIMING */
   readonly replicationTiming?: Partial<ReplicationTiming>;
+  /** Period of every broker's retention and compaction passes. @default 5 minutes */
+  readonly logMaintenanceIntervalMs?: number;
   /**
    * Consumer groups. The offsets topic defaults to 10 partitions here, not Kafka's 50: a local
    * cluster runs every broker in one process, and each partition is a log per replica and a
@@ -95,6 +97,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
           ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort === 0 ? 0 : options.metricsPort + id }),
           ...(options.defaultMetrics === undefined ? {} : { defaultMetrics: options.defaultMetrics }),
           ...(options.storageIo === undefined ? {} : { storageIo: options.storageIo }),
+          ...(options.logMaintenanceIntervalMs === undefined ? {} : { logMaintenanceIntervalMs: options.logMaintenanceIntervalMs }),
     });
     ports.set(id, Number(broker.address.slice(broker.address.lastIndexOf(':') + 1)));
     return broker;

@@ -8,6 +8,12 @@ export interface MaintainedPartition {
   /** Set once the partition is closing: it is skipped. */
   readonly closed: boolean;
   readonly log: PartitionLog;
+  /**
+   * Whether this replica decides retention: the leader (or the one replica of RF=1) does; a
+   * follower instead follows its leader's log start through replication. Compaction runs on
+   * every replica. @default true
+   */
+  readonly decidesRetention?: boolean;
 }
 
 /** Default period of retention and compaction passes (Kafka's log.retention.check.interval.ms). */
@@ -16,7 +22,10 @@ export const DEFAULT_LOG_MAINTENANCE_INTERVAL_MS = 5 * 60_000;
 /**
  * Runs retention (delete whole segments by time and size) and compaction over the partitions this
  * broker hosts, one partition at a time so maintenance never competes with itself for the disk.
- * Storage decides what may go (never past the HW, never the active segment); this only schedules.
+ * Retention runs where the replica decides it (leaders; followers follow the leader's log start,
+ * as Kafka's followers do); compaction runs on every replica, each over its own log below its HW
+ * (as Kafka's cleaner). Storage decides what may go (never past the HW, never the active
+ * segment); this only schedules.
  * Passes never overlap; close() waits for the one running.
  */
 export class LogMaintenance {
@@ -51,7 +60,7 @@ export class LogMaintenance {
         if (this.#closed) break;
         if (replica.closed) continue;
         try {
-          const retention = await replica.log.enforceRetention(now);
+          const retention = replica.decidesRetention === false ? { deletedSegments: 0 } : await replica.log.enforceRetention(now);
           const compaction = await replica.log.compact(now);
           deletedSegments += retention.deletedSegments;
           removedRecords += compaction.removedRecords;

@@ -35,6 +35,8 @@ const TAIL_CACHE_MAX_APPEND_BYTES = 64 * 1024;
 /** Checkpoint file names inside a partition directory. */
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const HIGH_WATERMARK_CHECKPOINT = 'high-watermark-checkpoint';
+/** The log start offset when it lies above the first segment's base (a follower following its leader's start, as Kafka's log-start-offset-checkpoint). */
+export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
 
 /** Options of {@link PartitionLog.open}. */
 export interface PartitionLogOptions {
@@ -96,6 +98,8 @@ export class PartitionLog {
   #nextOffset: number;
   #logEndOffset: number;
   #highWatermark: number;
+  /** The log start when above the first segment's base (set by {@link advanceLogStartOffset}); reads below it fail. */
+  #logStartOffset: number;
   #recoveryPoint: number;
   readonly #groupCommit: GroupCommit;
   readonly #lane = new SerialLane();
@@ -103,6 +107,8 @@ export class PartitionLog {
   /** Serializes compactions (their heavy work runs outside the write lane). */
   readonly #maintenance = new SerialLane();
   #truncating = false;
+  /** Bumped by every truncation: a compaction that started before one does not swap its result in. */
+  #truncations = 0;
   #failure: RunnelError | undefined;
   #closed = false;
   #flushTimer: NodeJS.Timeout | undefined;
@@ -113,7 +119,7 @@ export class PartitionLog {
   /** The latest small appends, for readers at the log end (see tail-cache.ts). */
   readonly #tail = new TailCache({ maxBytes: TAIL_CACHE_BYTES, maxAppendBytes: TAIL_CACHE_MAX_APPEND_BYTES });
 
-  private constructor(options: PartitionLogOptions & { io: StorageIo; logger: StorageLogger; name: string }, segments: LogSegment[], epochs: LeaderEpochCache, hw: number, truncations: RecoveryTruncation[]) {
+  private constructor(options: PartitionLogOptions & { io: StorageIo; logger: StorageLogger; name: string }, segments: LogSegment[], epochs: LeaderEpochCache, hw: number, truncations: RecoveryTruncation[], logStart: number) {
     this.name = options.name;
     this.dir = options.dir;
     this.#config = { ...options.config };
@@ -124,6 +130,7 @@ export class PartitionLog {
     this.recoveryTruncations = truncations;
     this.#logEndOffset = this.#active.nextOffset;
     this.#nextOffset = this.#logEndOffset;
+    this.#logStartOffset = Math.min(logStart, this.#logEndOffset);
     this.#recoveryPoint = this.#active.baseOffset;
     this.#highWatermark = Math.min(Math.max(hw, this.logStartOffset), this.#logEndOffset);
     this.#writer = new AppendQueue({
@@ -200,17 +207,18 @@ export class PartitionLog {
       return 0;
     }) ?? 0;
     const hw = await readOffsetCheckpoint(io, options.dir, HIGH_WATERMARK_CHECKPOINT).catch(() => 0) ?? 0;
+    const logStart = await readOffsetCheckpoint(io, options.dir, LOG_START_OFFSET_CHECKPOINT).catch(() => 0) ?? 0;
     const loaded = await loadSegments({ io, dir: options.dir, name, recoveryPoint, indexIntervalBytes: options.config.indexIntervalBytes, logger });
     try {
       const epochs = await LeaderEpochCache.load(io, options.dir);
       const last = loaded.segments.at(-1)!;
       await epochs.truncateFromEnd(last.nextOffset);
-      await epochs.truncateFromStart(loaded.segments[0]!.baseOffset);
+      await epochs.truncateFromStart(Math.min(Math.max(loaded.segments[0]!.baseOffset, logStart), last.nextOffset));
       if (loaded.recoveredSegments > 0) {
         await last.file.datasync();
         await writeOffsetCheckpoint(io, options.dir, RECOVERY_POINT_CHECKPOINT, last.baseOffset);
       }
-      return new PartitionLog({ ...options, io, logger, name }, loaded.segments, epochs, hw, loaded.truncations);
+      return new PartitionLog({ ...options, io, logger, name }, loaded.segments, epochs, hw, loaded.truncations, logStart);
     } catch (err) {
       await Promise.all(loaded.segments.map((s) => s.close()));
       throw err;
@@ -221,9 +229,9 @@ export class PartitionLog {
     return this.#segments.at(-1)!;
   }
 
-  /** First offset held. */
+  /** First offset held: the first segment's base, or above it once advanced by {@link advanceLogStartOffset}. */
   get logStartOffset(): number {
-    return this.#segments[0]!.baseOffset;
+    return Math.max(this.#segments[0]!.baseOffset, this.#logStartOffset);
   }
 
   /** One past the last written offset. */
@@ -396,6 +404,7 @@ export class PartitionLog {
   }
 
   async #truncate(offset: number): Promise<void> {
+    this.#truncations++;
     if (offset < this.#recoveryPoint) {
       this.#recoveryPoint = Math.max(0, offset);
       await writeOffsetCheckpoint(this.#io, this.dir, RECOVERY_POINT_CHECKPOINT, this.#recoveryPoint);
@@ -413,6 +422,7 @@ export class PartitionLog {
         this.#segments.push(await LogSegment.create(this.#io, this.dir, base));
         await this.#segments.shift()!.delete();
       }
+      await this.#setLogStart(base);
     } else {
       while (this.#segments.length > 1 && this.#active.baseOffset >= offset) await this.#segments.pop()!.delete();
       const seg = this.#active;
@@ -428,6 +438,85 @@ export class PartitionLog {
     this.#groupCommit.lowerTo(this.#logEndOffset);
     this.#highWatermark = Math.min(this.#highWatermark, this.#logEndOffset);
     await this.leaderEpochs.truncateFromEnd(this.#logEndOffset);
+  }
+
+  /** Sets the logical log start and checkpoints it (before segments below it are deleted). */
+  async #setLogStart(offset: number): Promise<void> {
+    this.#logStartOffset = offset;
+    await writeOffsetCheckpoint(this.#io, this.dir, LOG_START_OFFSET_CHECKPOINT, offset);
+  }
+
+  /**
+   * Moves the log start up to `offset` (as Kafka's maybeIncrementLogStartOffset: a follower
+   * following its leader's log start, or DeleteRecords): offsets below it are no longer readable,
+   * and whole closed segments below it are deleted. Never past the high watermark (`offset` is
+   * capped there); a lower or equal offset is a no-op. Returns the new log start and how many
+   * segments went.
+   */
+  async advanceLogStartOffset(offset: number): Promise<{ logStartOffset: number; deletedSegments: number }> {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (!Number.isSafeInteger(offset)) {
+      throw new RunnelError('INVALID_REQUEST', `Cannot move the log start of ${this.name} to ${offset}: it must be an integer`);
+    }
+    return this.#lane.run(async () => {
+      const target = Math.min(offset, this.#highWatermark);
+      if (target <= this.logStartOffset) return { logStartOffset: this.logStartOffset, deletedSegments: 0 };
+      await this.#setLogStart(target);
+      let count = 0;
+      while (count < this.#segments.length - 1 && this.#segments[count]!.nextOffset <= target) count++;
+      const doomed = this.#segments.splice(0, count);
+      for (const s of doomed) await s.delete();
+      if (count > 0) await this.#io.syncDir(this.dir);
+      await this.leaderEpochs.truncateFromStart(target);
+      return { logStartOffset: target, deletedSegments: count };
+    });
+  }
+
+  /**
+   * Empties the log and starts it at `offset` (as Kafka's truncateFullyAndStartAt): for a
+   * follower whose log end fell below its leader's log start. The high watermark, recovery point
+   * and epoch cache follow; the next append must bring offset `offset` (or later, in a compacted log).
+   */
+  async truncateFullyAndStartAt(offset: number): Promise<void> {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (!Number.isSafeInteger(offset) || offset < 0) {
+      throw new RunnelError('INVALID_REQUEST', `Cannot restart ${this.name} at offset ${offset}: it must be a non-negative integer`);
+    }
+    if (this.#nextOffset !== this.#logEndOffset || this.#writer.busy) {
+      throw new RunnelError('INVALID_REQUEST', `Cannot restart ${this.name} at offset ${offset}: appends are in flight`);
+    }
+    this.#tail.clear();
+    this.#truncating = true;
+    try {
+      await this.#lane.run(async () => {
+        this.#truncations++;
+        this.#recoveryPoint = offset;
+        await writeOffsetCheckpoint(this.#io, this.dir, RECOVERY_POINT_CHECKPOINT, offset);
+        const old = this.#segments.splice(0);
+        const fresh = old.find((s) => s.baseOffset === offset);
+        for (const s of old) if (s !== fresh) await s.delete();
+        if (fresh === undefined) {
+          this.#segments.push(await LogSegment.create(this.#io, this.dir, offset));
+        } else {
+          // Same file name: empty it in place rather than create a file that deleting the old one would unlink.
+          this.#segments.push(fresh);
+          await fresh.truncateTo(0, this.config.indexIntervalBytes);
+          await fresh.file.datasync();
+          await fresh.deleteIndexFiles();
+        }
+        await this.#setLogStart(offset);
+        await this.#io.syncDir(this.dir);
+        this.#logEndOffset = offset;
+        this.#nextOffset = offset;
+        // The empty log is durable up to its start (the segment and directory were synced).
+        this.#groupCommit.lowerTo(offset);
+        this.#groupCommit.markFlushed(offset);
+        this.#highWatermark = offset;
+        await this.leaderEpochs.truncateFromEnd(0);
+      });
+    } finally {
+      this.#truncating = false;
+    }
   }
 
   /**
@@ -455,22 +544,27 @@ export class PartitionLog {
    */
   async compact(now = Date.now()): Promise<{ removedRecords: number }> {
     if (this.config.cleanupPolicy === 'delete') return { removedRecords: 0 };
-    return this.#maintenance.run(() => compactSegments({
-      segments: () => this.#segments,
-      swap: (old, replacement, commit) => this.#lane.run(async () => {
-        const i = this.#segments.indexOf(old);
-        if (i < 0 || this.#closed) return false;
-        await commit();
-        this.#segments[i] = replacement;
-        // Tail readers see the compacted bytes from now on.
-        this.#tail.clear();
-        return true;
-      }),
-      io: this.#io,
-      config: this.config,
-      highWatermark: this.#highWatermark,
-      now,
-    }));
+    return this.#maintenance.run(() => {
+      // A truncation since the pass started (a follower cutting a divergent suffix) may have cut a
+      // segment being compacted: its compacted copy would bring the cut records back.
+      const truncations = this.#truncations;
+      return compactSegments({
+        segments: () => this.#segments,
+        swap: (old, replacement, commit) => this.#lane.run(async () => {
+          const i = this.#segments.indexOf(old);
+          if (i < 0 || this.#closed || this.#truncations !== truncations) return false;
+          await commit();
+          this.#segments[i] = replacement;
+          // Tail readers see the compacted bytes from now on.
+          this.#tail.clear();
+          return true;
+        }),
+        io: this.#io,
+        config: this.config,
+        highWatermark: this.#highWatermark,
+        now,
+      });
+    });
   }
 
   /**

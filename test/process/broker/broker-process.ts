@@ -19,7 +19,7 @@ export interface BrokerProcess {
 }
 
 /** Spawns `process.execPath run-broker.ts <args>` (Node 24 under vitest) and waits until it serves. */
-export async function startBrokerProcess(args: { brokers: number; dataDir: string; port?: number; metricsPort?: number; demoTopic?: { name: string; partitions: number } | null }): Promise<BrokerProcess> {
+export async function startBrokerProcess(args: { brokers: number; dataDir: string; port?: number; metricsPort?: number; demoTopic?: { name: string; partitions: number } | null; logMaintenanceIntervalMs?: number }): Promise<BrokerProcess> {
   const child = spawn(process.execPath, [SCRIPT, JSON.stringify({ port: 0, ...args })], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {

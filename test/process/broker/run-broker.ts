@@ -16,6 +16,7 @@ interface Args {
   dataDir: string;
   metricsPort?: number;
   demoTopic?: { name: string; partitions: number } | null;
+  logMaintenanceIntervalMs?: number;
 }
 
 let diskFull = false;
@@ -52,6 +53,7 @@ const cluster = await startLocalCluster({
   logger: pino({ level: process.env['RUNNEL_LOG_LEVEL'] ?? 'warn' }, pino.destination(2)),
   defaultMetrics: true,
   ...(args.metricsPort === undefined ? {} : { metricsPort: args.metricsPort }),
+  ...(args.logMaintenanceIntervalMs === undefined ? {} : { logMaintenanceIntervalMs: args.logMaintenanceIntervalMs }),
 });
 process.stdout.write(
   `${JSON.stringify({ bootstrap: cluster.bootstrap, brokers: cluster.brokers.map((b) => ({ id: b.id, address: b.address, metricsAddress: b.metricsAddress })) })}\n`,

@@ -137,10 +137,13 @@ export class PartitionDirectory implements PartitionGaugeSource {
     }
   }
 
-  /** Partitions whose log maintenance (retention, compaction) this broker runs: the RF=1 ones it leads. */
+  /**
+   * Partitions whose log maintenance this broker runs: every open replica. Leaders apply retention
+   * ({@link ReplicatedPartition.decidesRetention}); followers follow the leader's log start through
+   * ReplicaFetch; every replica compacts its own log below its HW.
+   */
   *maintained(): Iterable<ReplicatedPartition> {
-    // Followers of RF > 1 partitions must follow the leader's log start, which replication does not carry yet.
-    for (const p of this.#ctx.partitions.values()) if (p.state.replicas.length === 1 && p.role === 'leader') yield p;
+    for (const p of this.#ctx.partitions.values()) if (!p.closed) yield p;
   }
 
   get offlineCount(): number {

@@ -107,6 +107,13 @@ export class ReplicaFetcher {
     if (late() || p.log.logEndOffset !== sent.fetchOffset || p.log.leaderEpochs.latestEpoch !== sent.lastFetchedEpoch) return 'ok';
     if (r.error !== undefined) {
       const code = r.error.code;
+      if (code === 'OFFSET_OUT_OF_RANGE' && r.logStartOffset > sent.fetchOffset) {
+        // Retention on the leader passed our log end while we lagged: what we would fetch next is
+        // gone everywhere, so restart empty at the leader's log start (Kafka's truncateFullyAndStartAt).
+        ctx.logger.warn({ partition: p.name, from: p.log.logEndOffset, to: r.logStartOffset }, 'the leader\'s log start passed this follower\'s log end: restarting the log there');
+        await p.restartAt(r.logStartOffset);
+        return 'ok';
+      }
       // INVALID_REQUEST: the leader no longer lists this broker as a replica (reassigned away).
       if (code === 'FENCED_LEADER_EPOCH' || code === 'NOT_LEADER' || code === 'UNKNOWN_TOPIC' || code === 'LEADER_NOT_AVAILABLE' || code === 'INVALID_REQUEST') {
         // Our view is stale (rule 9): re-read the partition Lease directly (the watch may be stalled).
@@ -131,6 +138,12 @@ export class ReplicaFetcher {
       return 'ok';
     }
     const overlap = r.records.length > 0 ? firstBaseOffset(r.records) : undefined;
+    if (overlap !== undefined && overlap < sent.fetchOffset && p.log.logEndOffset === p.log.logStartOffset) {
+      // An empty log (restarted at the leader's log start) whose start lies inside the leader's
+      // batch: restart at that batch, so it can be copied whole; the log start follows the leader's below.
+      await p.restartAt(overlap);
+      return 'ok';
+    }
     if (overlap !== undefined && overlap < sent.fetchOffset) {
       // The leader's batch holding our log end starts below it: our batches there are not the leader's
       // (copies keep the leader's batch boundaries) although our epoch cache did not show it. Cut to
@@ -143,6 +156,9 @@ export class ReplicaFetcher {
     if (r.records.length > 0) await p.appendFromLeader(r.records);
     const hw = p.followHighWatermark(r.highWatermark);
     if (hw !== undefined) ctx.observer.highWatermark?.({ broker: ctx.self.id, brokerEpoch: ctx.self.brokerEpoch, partition: p.name, leaderEpoch: p.state.leaderEpoch, asLeader: false, highWatermark: hw });
+    // Follow the leader's log start (capped at our HW by the log): retention decided there applies here.
+    const deleted = await p.followLogStart(r.logStartOffset);
+    if (deleted > 0) ctx.logger.info({ partition: p.name, deletedSegments: deleted, logStartOffset: p.log.logStartOffset }, 'followed the leader\'s log start');
     return 'ok';
   }
 }

@@ -99,6 +99,11 @@ export class ReplicatedPartition {
     return this.#closed;
   }
 
+  /** Whether log maintenance applies retention here: only the leader does; followers follow its log start. */
+  get decidesRetention(): boolean {
+    return this.#role === 'leader';
+  }
+
   /** Whether `state` names this incarnation as holder. */
   isHolder(state: PartitionState = this.state): boolean {
     return state.holder?.id === this.#self.id && state.holder.brokerEpoch === this.#self.brokerEpoch;
@@ -269,6 +274,26 @@ export class ReplicatedPartition {
     await this.log.truncateTo(offset);
     await this.producers.rebuild(this.log);
     this.#notify();
+  }
+
+  /**
+   * This follower's log end fell below the leader's log start (the leader deleted what it would
+   * fetch next): empties the log and restarts it at `offset` (Kafka's truncateFullyAndStartAt).
+   */
+  async restartAt(offset: number): Promise<void> {
+    await this.log.truncateFullyAndStartAt(offset);
+    await this.producers.rebuild(this.log);
+    this.#notify();
+  }
+
+  /**
+   * Follows the leader's log start (Kafka's maybeIncrementLogStartOffset on a follower), capped at
+   * this replica's HW: whole segments below it go. Returns the segments deleted.
+   */
+  async followLogStart(leaderLogStart: number): Promise<number> {
+    if (leaderLogStart <= this.log.logStartOffset) return 0;
+    const { deletedSegments } = await this.log.advanceLogStartOffset(leaderLogStart);
+    return deletedSegments;
   }
 
   /** Copies the leader's HW (capped at the local log end); returns it when it moved. */

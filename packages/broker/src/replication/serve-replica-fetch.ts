@@ -50,6 +50,11 @@ function check(ctx: NodeContext, request: ReplicaFetchRequest, q: ReplicaFetchPa
   const log = p.log;
   const leo = log.logEndOffset;
   const state = { ...base(q), highWatermark: log.highWatermark, logStartOffset: log.logStartOffset, logEndOffset: leo };
+  if (q.fetchOffset < log.logStartOffset) {
+    // The follower fell behind retention: it restarts at this log start (carried in the answer).
+    // Checked before divergence: the epochs it would compare may be gone with the deleted segments.
+    return { kind: 'answer', response: { ...state, error: toWireError(new RunnelError('OFFSET_OUT_OF_RANGE', `Replica fetch of ${p.name} at ${q.fetchOffset} is below the log start ${log.logStartOffset}`)) } };
+  }
   // Divergence (KIP-101/279/595): the follower's last epoch must end at or after its fetch offset here.
   if (q.lastFetchedEpoch >= 0 && q.fetchOffset > 0) {
     const end = log.leaderEpochs.endOffsetFor(q.lastFetchedEpoch, leo);
@@ -58,9 +63,6 @@ function check(ctx: NodeContext, request: ReplicaFetchRequest, q: ReplicaFetchPa
     }
   }
   if (q.fetchOffset > leo) return { kind: 'answer', response: { ...state, divergingEpoch: { epoch: log.leaderEpochs.latestEpoch, endOffset: leo } } };
-  if (q.fetchOffset < log.logStartOffset) {
-    return fail(new RunnelError('OFFSET_OUT_OF_RANGE', `Replica fetch of ${p.name} at ${q.fetchOffset} is below the log start ${log.logStartOffset}`));
-  }
   p.recordFetch(request.replicaId, request.brokerEpoch, q.fetchOffset);
   const hw = p.advanceHighWatermark();
   if (hw !== undefined) ctx.observer.highWatermark?.({ broker: self, brokerEpoch: ctx.self.brokerEpoch, partition: p.name, leaderEpoch: epoch, asLeader: true, highWatermark: hw });
