@@ -129,7 +129,13 @@ export class GroupMembership {
   async commit(partitions: ReadonlyArray<{ topic: string; partition: number }> = this.#owned, upTo: 'processed' | 'delivered' = 'processed'): Promise<void> {
     const changed = partitions
       .map((tp) => ({ ...tp, offset: upTo === 'processed' ? this.#host.processed(tp) : this.#host.delivered(tp) }))
-      .filter((p): p is { topic: string; partition: number; offset: number } => p.offset !== undefined && this.#committed.get(key(p)) !== p.offset);
+      // An automatic commit only moves forward (a record the application still holds must not
+      // undo what an explicit commit() already covered); an explicit one commits what it was told.
+      .filter((p): p is { topic: string; partition: number; offset: number } => {
+        if (p.offset === undefined) return false;
+        const last = this.#committed.get(key(p));
+        return upTo === 'processed' ? p.offset > (last ?? -1) : p.offset !== last;
+      });
     if (changed.length === 0 || this.#epoch <= 0) return;
     const client = await this.#client();
     const res = await unaryCall<{ partitions: Array<{ topic: string; partition: number; error: { code: string; message: string } | null }> }>(
