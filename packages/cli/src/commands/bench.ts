@@ -98,6 +98,9 @@ export async function benchCommand(argv: string[]): Promise<number> {
   if (!(WORKLOADS as readonly string[]).includes(workload)) throw new UsageError(`Unknown bench workload "${workload}" (expected ${WORKLOADS.join(', ')})`, BENCH_USAGE);
   const p = parse(rest, OPTIONS, BENCH_USAGE, 0);
   const base = baseConfig(p);
+  if ((p.values['group'] !== undefined || p.values['members'] !== undefined) && workload !== 'consume') throw new UsageError('--group and --members apply to bench consume only', BENCH_USAGE);
+  if (p.values['members'] !== undefined && p.values['group'] === undefined) throw new UsageError('--members needs --group', BENCH_USAGE);
+  const groupMembers = p.values['group'] === true ? membersFlag(p) : [];
   if (workload === 'replication' && p.values['rate'] === undefined) base.rate = 5000;
   if (workload === 'replication' && base.bootstrap === '' && p.values['kubeconfig'] === undefined) {
     throw new UsageError('bench replication needs --bootstrap (a cluster of at least 3 brokers) or --kubeconfig (to start 3 broker processes on its kubernetes store)', BENCH_USAGE);
@@ -123,12 +126,11 @@ export async function benchCommand(argv: string[]): Promise<number> {
         results.push(await runner.produce(base));
         break;
       case 'consume':
-        if (p.values['group'] === true) {
-          const members = membersFlag(p);
+        if (groupMembers.length > 0) {
           const c = await runner.topic(p.values['partitions'] === undefined ? { ...base, partitions: 6 } : base);
           const [produced, consumed] = await runner.produceThenConsume(c);
           results.push(produced!, consumed!);
-          for (const m of members) results.push(await groupConsumeBench(c, produced!.records, m));
+          for (const m of groupMembers) results.push(await groupConsumeBench(c, produced!.records, m));
           summary.push(...(await groupFailoverBench(await runner.topic({ ...c, topic: '' }))));
         } else results.push(...(await runner.produceThenConsume(base)));
         break;
