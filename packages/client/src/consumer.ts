@@ -123,6 +123,7 @@ export class Consumer {
   /** The partition whose record or batch the application holds now, if any. */
   #inFlight: PartitionState | undefined;
   readonly #handedBack = new Notifier();
+  #closing: Promise<void> | undefined;
 
   constructor(options: ConsumerOptions) {
     this.options = resolveConsumerOptions(options);
@@ -389,8 +390,16 @@ export class Consumer {
     }
   }
 
-  /** Stops iteration and closes connections; a group member first commits and leaves its group. */
-  async close(): Promise<void> {
+  /**
+   * Stops iteration and closes connections; a group member first commits and leaves its group.
+   * Later calls (and an aborted subscribe signal) wait for the same close.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     await this.#group?.close();
     this.#closed.abort();
     this.#status.close();
