@@ -2,6 +2,7 @@ import { RunnelError } from '@runnel/protocol';
 import { benchCommand } from './commands/bench.ts';
 import { brokerCommand } from './commands/broker.ts';
 import { consumeCommand } from './commands/consume.ts';
+import { groupsCommand } from './commands/groups.ts';
 import { localCommand } from './commands/local.ts';
 import { operatorCommand } from './commands/operator.ts';
 import { produceCommand } from './commands/produce.ts';
@@ -15,7 +16,8 @@ Commands:
   local      run an embedded local cluster (3 brokers, demo topic)
   topics     create, list, describe, delete topics
   produce    send stdin lines as records
-  consume    print records
+  consume    print records (alone, or as a member of a consumer group)
+  groups     list, describe (lag per partition), reset offsets of, delete consumer groups
   bench      measure throughput and latency (produce, consume, e2e, limits, all)
   operator   run the Kubernetes operator (Cluster and Topic resources)
 
@@ -28,6 +30,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   topics: topicsCommand,
   produce: produceCommand,
   consume: consumeCommand,
+  groups: groupsCommand,
   bench: benchCommand,
   operator: operatorCommand,
 };

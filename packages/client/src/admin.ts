@@ -1,6 +1,7 @@
 import { fromWireError, RunnelError, type BrokerInfo__Output, type TopicDescription__Output, type DeleteTopicsResponse__Output, type MetadataResponse__Output, type CreateTopicsResponse__Output, type DescribeClusterResponse__Output, type DescribeTopicsResponse__Output } from '@runnel/protocol';
 import { BrokerConnections, unaryCall } from './broker-connections.ts';
 import { ClusterMetadata, parseBootstrap, type TopicInfo } from './cluster-metadata.ts';
+import { GroupAdmin, type GroupDescription, type GroupListing, type OffsetResetResult, type ResetTarget } from './group-admin.ts';
 
 /** Options of {@link Admin}. */
 export interface AdminOptions {
@@ -60,10 +61,35 @@ export class Admin {
   readonly #connections = new BrokerConnections();
   readonly #metadata: ClusterMetadata;
   readonly #timeoutMs: number;
+  readonly #groups: GroupAdmin;
 
   constructor(options: AdminOptions) {
     this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
     this.#metadata = new ClusterMetadata(this.#connections, parseBootstrap(options.bootstrap), this.#timeoutMs);
+    this.#groups = new GroupAdmin(this.#connections, this.#metadata, this.#timeoutMs);
+  }
+
+  /** Every consumer group of the cluster; `errors` names brokers that did not answer (their groups are missing). */
+  listGroups(options: { signal?: AbortSignal } = {}): Promise<{ groups: GroupListing[]; errors: RunnelError[] }> {
+    return this.#groups.listGroups(options.signal);
+  }
+
+  /** Members, assignments, epochs and per-partition committed offset and lag; rejects with GROUP_ID_NOT_FOUND for an unknown group. */
+  describeGroups(groupIds: readonly string[], options: { signal?: AbortSignal } = {}): Promise<GroupDescription[]> {
+    return this.#groups.describeGroups(groupIds, options.signal);
+  }
+
+  /** Deletes groups with no members (NON_EMPTY_GROUP otherwise), with their committed offsets. */
+  deleteGroups(groupIds: readonly string[], options: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.#groups.deleteGroups(groupIds, options.signal);
+  }
+
+  /**
+   * Moves a group's committed offsets to earliest, latest, an offset, a timestamp or a duration
+   * back; only while the group has no members (NON_EMPTY_GROUP). `dryRun` computes without writing.
+   */
+  resetOffsets(groupId: string, target: ResetTarget, options: { partitions?: ReadonlyArray<{ topic: string; partitions?: number[] }>; dryRun?: boolean; signal?: AbortSignal } = {}): Promise<OffsetResetResult[]> {
+    return this.#groups.resetOffsets(groupId, target, options);
   }
 
   /** Creates topics; resolves with their topic ids by name. */

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { loadRunnelGrpc, RunnelError, type AdminClient, type LogClient } from '@runnel/protocol';
+import { loadRunnelGrpc, RunnelError, type AdminClient, type GroupClient, type LogClient } from '@runnel/protocol';
 import { callError } from './call-error.ts';
 
 /** gRPC channel options shared by every client connection. */
@@ -19,6 +19,7 @@ export interface BrokerConnection {
   readonly address: string;
   readonly log: LogClient;
   readonly admin: AdminClient;
+  readonly group: GroupClient;
 }
 
 /**
@@ -37,7 +38,8 @@ export class BrokerConnections {
       const { runnel } = loadRunnelGrpc();
       const log = new runnel.v1.Log(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
       const admin = new runnel.v1.Admin(address, grpc.credentials.createInsecure(), { ...CHANNEL_OPTIONS, channelOverride: log.getChannel() });
-      conn = { address, log, admin };
+      const group = new runnel.v1.Group(address, grpc.credentials.createInsecure(), { ...CHANNEL_OPTIONS, channelOverride: log.getChannel() }) as unknown as GroupClient;
+      conn = { address, log, admin, group };
       this.#connections.set(address, conn);
     }
     return conn;

@@ -45,7 +45,15 @@ export type ConsumerStatus =
    * `logStartOffset`..`logEndOffset` what the partition held): a consumer never resets silently.
    */
   | { type: 'offsetReset'; topic: string; partition: number; offset: number; reason: 'seek' | 'noPosition' | 'outOfRange'; outOfRangeOffset?: number; logStartOffset?: number; logEndOffset?: number }
-  | { type: 'backpressure'; paused: boolean; bufferedBytes: number };
+  | { type: 'backpressure'; paused: boolean; bufferedBytes: number }
+  /** A group member was given partitions (after their committed offsets were fetched). */
+  | { type: 'partitionsAssigned'; groupId: string; partitions: TopicPartition[] }
+  /** A group member gave partitions up: delivery stopped, positions committed, then released. */
+  | { type: 'partitionsRevoked'; groupId: string; partitions: TopicPartition[] }
+  /** A group member lost partitions without committing (fenced or expired): it rejoins. */
+  | { type: 'partitionsLost'; groupId: string; partitions: TopicPartition[]; error: RunnelError }
+  /** A group call failed and is retried (coordinator moving, a commit rejected, a hook threw). */
+  | { type: 'groupError'; groupId: string; error: RunnelError };
 
 export type { SeekTarget };
 
@@ -54,6 +62,13 @@ interface PartitionState extends TopicPartition {
   fetchOffset: number | undefined;
   target: SeekTarget | undefined;
   position: number | undefined;
+  /**
+   * The offset after the last record whose processing finished (the application asked for the
+   * next record or batch after it). Automatic commits use this, never `position`.
+   */
+  processed: number | undefined;
+  /** Paused by {@link Consumer.pause} (or while a group revokes it): not fetched, not delivered. */
+  paused: boolean;
   generation: number;
   highWatermark: number;
   /** Why `target` was set, reported with the offsetReset status event. */
@@ -105,6 +120,10 @@ export class Consumer {
   #iterating = false;
   #closed = new AbortController();
   #group: GroupMembership | undefined;
+  /** The partition whose record or batch the application holds now, if any. */
+  #inFlight: PartitionState | undefined;
+  readonly #handedBack = new Notifier();
+  #closing: Promise<void> | undefined;
 
   constructor(options: ConsumerOptions) {
     this.options = resolveConsumerOptions(options);
@@ -120,7 +139,7 @@ export class Consumer {
         throw new RunnelError('INVALID_REQUEST', `Cannot assign ${JSON.stringify(tp)}: expected { topic: non-empty string, partition: integer >= 0 }`);
       }
       const key = `${tp.topic}-${tp.partition}`;
-      next.set(key, this.#partitions.get(key) ?? { topic: tp.topic, partition: tp.partition, fetchOffset: undefined, target: undefined, position: undefined, generation: 0, highWatermark: -1, resetCause: undefined });
+      next.set(key, this.#partitions.get(key) ?? { topic: tp.topic, partition: tp.partition, fetchOffset: undefined, target: undefined, position: undefined, processed: undefined, paused: false, generation: 0, highWatermark: -1, resetCause: undefined });
     }
     this.#partitions.clear();
     for (const [k, v] of next) this.#partitions.set(k, v);
@@ -142,24 +161,39 @@ export class Consumer {
         requestTimeoutMs: this.options.requestTimeoutMs,
         autoOffsetReset: this.options.autoOffsetReset,
         assign: (tps) => this.assign(tps),
+        stopDelivery: (tps) => this.pause(tps.filter((tp) => this.#partitions.has(`${tp.topic}-${tp.partition}`))),
+        settled: (tps, timeoutMs) => this.settled(tps, timeoutMs),
+        emit: (event) => this.#status.emit(event),
         start: (tp, offset) => {
           if (offset !== undefined) this.seek(tp, { offset });
           else if (this.options.autoOffsetReset === 'none') this.#fail(new RunnelError('OFFSET_OUT_OF_RANGE', `Group ${options.groupId} has no committed offset for ${tp.topic}-${tp.partition} and autoOffsetReset is 'none'`));
           else this.seek(tp, this.options.autoOffsetReset);
         },
-        consumed: (tp) => this.#partitions.get(`${tp.topic}-${tp.partition}`)?.position,
+        processed: (tp) => this.#partitions.get(`${tp.topic}-${tp.partition}`)?.processed,
+        delivered: (tp) => this.#partitions.get(`${tp.topic}-${tp.partition}`)?.position,
         fail: (err) => this.#fail(err),
       },
       options,
     );
     this.#group = group;
+    if (options.signal !== undefined) {
+      const signal = options.signal;
+      const onAbort = (): void => void this.close();
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    }
     group.start();
   }
 
-  /** Commits the positions of the partitions this group member owns (after subscribe). */
+  /**
+   * Commits, for every partition this group member owns, the offset after the last record handed
+   * to the application (call it once those are processed). Automatic commits (the interval,
+   * revocation, close) commit only what the application is done with: the records before the one
+   * it holds now.
+   */
   commit(): Promise<void> {
     if (this.#group === undefined) return Promise.reject(new RunnelError('INVALID_REQUEST', 'Cannot commit: this consumer has not subscribed to a group'));
-    return this.#group.commit();
+    return this.#group.commit(undefined, 'delivered');
   }
 
   #fail(err: Error): void {
@@ -185,7 +219,63 @@ export class Consumer {
     state.resetCause = { reason: 'seek' };
     state.fetchOffset = undefined;
     state.position = undefined;
+    state.processed = undefined;
     this.#data.notify();
+  }
+
+  /**
+   * Stops fetching and delivering `partitions` (they stay assigned, and in a group stay owned)
+   * until {@link resume}. Records already fetched for them are dropped and fetched again on resume,
+   * so nothing is skipped; a batch being iterated by records() stops at the current record.
+   */
+  pause(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) {
+      const state = this.#requireAssigned(tp, 'pause');
+      if (state.paused) continue;
+      state.paused = true;
+      this.#rewindToDelivered(state);
+    }
+  }
+
+  /** Resumes fetching and delivering `partitions` from where delivery stopped. */
+  resume(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) this.#requireAssigned(tp, 'resume').paused = false;
+    this.#data.notify();
+  }
+
+  /** The paused partitions. */
+  paused(): TopicPartition[] {
+    return [...this.#partitions.values()].filter((s) => s.paused).map(({ topic, partition }) => ({ topic, partition }));
+  }
+
+  #requireAssigned(tp: TopicPartition, what: string): PartitionState {
+    const state = this.#partitions.get(`${tp.topic}-${tp.partition}`);
+    if (!state) throw new RunnelError('INVALID_REQUEST', `Cannot ${what} ${tp.topic}-${tp.partition}: it is not assigned`);
+    return state;
+  }
+
+  /**
+   * Drops what was fetched but not delivered for `state` and sets its fetch offset back to the
+   * first undelivered record: the position, else the first buffered chunk, else unchanged.
+   */
+  #rewindToDelivered(state: PartitionState): void {
+    let firstBuffered: number | undefined;
+    for (const c of this.#buffer) if (c.state === state && c.generation === state.generation) firstBuffered = Math.min(firstBuffered ?? c.from, c.from);
+    state.generation++;
+    const rewind = state.position ?? firstBuffered;
+    if (rewind !== undefined && state.fetchOffset !== undefined) state.fetchOffset = rewind;
+  }
+
+  /**
+   * Resolves once no record or batch of `partitions` is with the application (it asked for the
+   * next one, or iteration ended), or after `timeoutMs`.
+   */
+  async settled(partitions: readonly TopicPartition[], timeoutMs: number): Promise<void> {
+    const keys = new Set(partitions.map((tp) => `${tp.topic}-${tp.partition}`));
+    const deadline = AbortSignal.any([AbortSignal.timeout(timeoutMs), this.#closed.signal]);
+    while (this.#inFlight !== undefined && keys.has(`${this.#inFlight.topic}-${this.#inFlight.partition}`) && !deadline.aborted) {
+      await this.#handedBack.wait(deadline).catch(() => undefined);
+    }
   }
 
   /** Offset of the next record the application will get from `tp`, once known. */
@@ -206,15 +296,21 @@ export class Consumer {
    */
   async *records(options: { signal?: AbortSignal } = {}): AsyncGenerator<ConsumerRecord, void, undefined> {
     const closed = this.#closed.signal;
-    for await (const batch of this.batches(options)) {
-      const state = this.#partitions.get(`${batch.topic}-${batch.partition}`);
-      const generation = state?.generation;
-      for (const record of batch.records) {
-        if (options.signal?.aborted || closed.aborted) return;
-        if (state?.generation !== generation) break; // a seek during the batch discards the rest
-        if (state) state.position = record.offset + 1;
-        yield record;
+    try {
+      for await (const { state, records } of this.#iterate(options)) {
+        const generation = state.generation;
+        for (const record of records) {
+          if (options.signal?.aborted || closed.aborted) return;
+          // A seek, pause or revocation during the batch discards the rest.
+          if (state.generation !== generation || this.#partitions.get(`${state.topic}-${state.partition}`) !== state) break;
+          state.position = record.offset + 1;
+          this.#inFlight = state;
+          yield record;
+          this.#handBack(state, record.offset + 1);
+        }
       }
+    } finally {
+      this.#handBack(undefined, -1);
     }
   }
 
@@ -226,6 +322,28 @@ export class Consumer {
    * {@link MISSING_PARTITION_GRACE_MS} (deleted while being read), or any non-retriable error.
    */
   async *batches(options: { signal?: AbortSignal } = {}): AsyncGenerator<ConsumerBatch, void, undefined> {
+    try {
+      for await (const { state, records, highWatermark } of this.#iterate(options)) {
+        this.#inFlight = state;
+        yield { topic: state.topic, partition: state.partition, records, highWatermark };
+        this.#handBack(state, records[records.length - 1]!.offset + 1);
+      }
+    } finally {
+      this.#handBack(undefined, -1);
+    }
+  }
+
+  /**
+   * The application is done with what it was handed from `state` up to `next` (it asked for
+   * more): that is processed, unless a seek moved the partition meanwhile.
+   */
+  #handBack(state: PartitionState | undefined, next: number): void {
+    if (state !== undefined && state.position === next) state.processed = next;
+    this.#inFlight = undefined;
+    this.#handedBack.notify();
+  }
+
+  async *#iterate(options: { signal?: AbortSignal }): AsyncGenerator<{ state: PartitionState; records: ConsumerRecord[]; highWatermark: number }, void, undefined> {
     if (this.#iterating) throw new RunnelError('INVALID_REQUEST', 'This consumer is already being iterated; use one records()/batches() loop at a time');
     this.#iterating = true;
     const stop = new AbortController();
@@ -242,7 +360,7 @@ export class Consumer {
           this.#buffered -= chunk.records.length;
           this.#space.notify();
           const { state } = chunk;
-          if (chunk.generation !== state.generation || !this.#partitions.has(`${state.topic}-${state.partition}`)) continue;
+          if (chunk.generation !== state.generation || state.paused || this.#partitions.get(`${state.topic}-${state.partition}`) !== state) continue;
           let records: ConsumerRecord[];
           try {
             records = decodeRecords(chunk.records, chunk.from, state);
@@ -254,7 +372,7 @@ export class Consumer {
           }
           if (records.length === 0) continue;
           state.position = records[records.length - 1]!.offset + 1;
-          yield { topic: state.topic, partition: state.partition, records, highWatermark: chunk.highWatermark };
+          yield { state, records, highWatermark: chunk.highWatermark };
           continue;
         }
         if (this.#fatal) {
@@ -272,8 +390,16 @@ export class Consumer {
     }
   }
 
-  /** Stops iteration and closes connections; a group member first commits and leaves its group. */
-  async close(): Promise<void> {
+  /**
+   * Stops iteration and closes connections; a group member first commits and leaves its group.
+   * Later calls (and an aborted subscribe signal) wait for the same close.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     await this.#group?.close();
     this.#closed.abort();
     this.#status.close();
@@ -291,7 +417,7 @@ export class Consumer {
         this.#status.emit({ type: 'backpressure', paused: false, bufferedBytes: this.#buffered });
         continue;
       }
-      const states = [...this.#partitions.values()];
+      const states = [...this.#partitions.values()].filter((s) => !s.paused);
       if (states.length === 0) {
         await this.#data.wait(signal);
         continue;

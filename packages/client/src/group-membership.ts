@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadRunnelGrpc, RunnelError, type GroupClient, type GroupTopicPartitions__Output } from '@runnel/protocol';
 import { unaryCall } from './broker-connections.ts';
-import { delay } from './delay.ts';
+import { Notifier } from './notifier.ts';
 
 /** Options of `consumer.subscribe` (a consumer group member, Kafka's KIP-848 protocol). */
 export interface SubscribeOptions {
@@ -19,7 +19,36 @@ export interface SubscribeOptions {
   autoCommitIntervalMs?: number;
   /** How long this member may take to give up partitions. @default 300000 */
   rebalanceTimeoutMs?: number;
+  /** Aborting it is close(): the member commits, leaves the group, and iteration ends. */
+  signal?: AbortSignal;
+  /**
+   * Called with newly assigned partitions, after their committed offsets were fetched and before
+   * any of their records is delivered. Awaited.
+   */
+  onAssigned?: (partitions: TopicPartition[]) => void | Promise<void>;
+  /**
+   * Called with partitions being revoked, after their delivery stopped and the record the
+   * application holds (if of one of them) was handed back, before their positions are committed
+   * and they are released to another member. Awaited (up to the rebalance timeout), so the
+   * application can finish work or commit elsewhere first.
+   */
+  onRevoked?: (partitions: TopicPartition[]) => void | Promise<void>;
+  /** Called with partitions lost without a commit (the member was fenced or expired). */
+  onLost?: (partitions: TopicPartition[]) => void | Promise<void>;
 }
+
+/** A topic partition. */
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** Group events for the consumer's status stream. */
+export type GroupEvent =
+  | { type: 'partitionsAssigned'; groupId: string; partitions: TopicPartition[] }
+  | { type: 'partitionsRevoked'; groupId: string; partitions: TopicPartition[] }
+  | { type: 'partitionsLost'; groupId: string; partitions: TopicPartition[]; error: RunnelError }
+  | { type: 'groupError'; groupId: string; error: RunnelError };
 
 /** What a membership needs from its consumer. */
 export interface MembershipHost {
@@ -28,10 +57,18 @@ export interface MembershipHost {
   readonly autoOffsetReset: 'earliest' | 'latest' | 'none';
   /** Replaces the consumer's assignment (partitions kept keep their position). */
   assign(partitions: ReadonlyArray<{ topic: string; partition: number }>): void;
+  /** Stops fetching and delivering these partitions (the first step of a revocation). */
+  stopDelivery(partitions: readonly TopicPartition[]): void;
+  /** Resolves once the application holds no record of these partitions, or after `timeoutMs`. */
+  settled(partitions: readonly TopicPartition[], timeoutMs: number): Promise<void>;
+  /** Publishes a group event on the status stream. */
+  emit(event: GroupEvent): void;
   /** Starts a newly assigned partition at `offset`, or per autoOffsetReset when undefined. */
   start(tp: { topic: string; partition: number }, offset: number | undefined): void;
+  /** The offset after the last record the application is done with, if any. */
+  processed(tp: { topic: string; partition: number }): number | undefined;
   /** The offset after the last record handed to the application, if any was. */
-  consumed(tp: { topic: string; partition: number }): number | undefined;
+  delivered(tp: { topic: string; partition: number }): number | undefined;
   /** Ends iteration with this error (the group cannot be used: bad subscription, unknown group, ...). */
   fail(err: Error): void;
 }
@@ -57,6 +94,11 @@ export class GroupMembership {
   #committed = new Map<string, number>();
   #loop: Promise<void> | undefined;
   #lastCommit = Date.now();
+  /** Partitions being revoked now, and the revocations in progress. */
+  readonly #revoking = new Set<string>();
+  readonly #revocations = new Set<Promise<void>>();
+  /** Wakes the heartbeat loop early (a revocation finished). */
+  readonly #wake = new Notifier();
 
   constructor(host: MembershipHost, options: SubscribeOptions) {
     if (typeof options.groupId !== 'string' || options.groupId.length === 0 || options.groupId.length > 255) {
@@ -79,21 +121,34 @@ export class GroupMembership {
     });
   }
 
-  /** Commits the positions of the owned partitions that moved since their last commit. */
-  async commit(partitions: ReadonlyArray<{ topic: string; partition: number }> = this.#owned): Promise<void> {
+  /**
+   * Commits the positions of the owned partitions that moved since their last commit: what was
+   * processed (automatic commits) or what was delivered (an explicit commit()).
+   * Rejects with the first partition's error when the coordinator refused some.
+   */
+  async commit(partitions: ReadonlyArray<{ topic: string; partition: number }> = this.#owned, upTo: 'processed' | 'delivered' = 'processed'): Promise<void> {
     const changed = partitions
-      .map((tp) => ({ ...tp, offset: this.#host.consumed(tp) }))
-      .filter((p): p is { topic: string; partition: number; offset: number } => p.offset !== undefined && this.#committed.get(key(p)) !== p.offset);
+      .map((tp) => ({ ...tp, offset: upTo === 'processed' ? this.#host.processed(tp) : this.#host.delivered(tp) }))
+      // An automatic commit only moves forward (a record the application still holds must not
+      // undo what an explicit commit() already covered); an explicit one commits what it was told.
+      .filter((p): p is { topic: string; partition: number; offset: number } => {
+        if (p.offset === undefined) return false;
+        const last = this.#committed.get(key(p));
+        return upTo === 'processed' ? p.offset > (last ?? -1) : p.offset !== last;
+      });
     if (changed.length === 0 || this.#epoch <= 0) return;
     const client = await this.#client();
     const res = await unaryCall<{ partitions: Array<{ topic: string; partition: number; error: { code: string; message: string } | null }> }>(
       (o, cb) => client.OffsetCommit({ groupId: this.#options.groupId, memberId: this.#memberId, memberEpoch: this.#epoch, partitions: changed.map((p) => ({ ...p, leaderEpoch: -1 })) }, o, cb as never),
       { timeoutMs: this.#host.requestTimeoutMs, what: `OffsetCommit of group ${this.#options.groupId}` },
     );
+    let failed: RunnelError | undefined;
     res.partitions.forEach((p, i) => {
       if (p.error == null) this.#committed.set(key(changed[i]!), changed[i]!.offset);
+      else failed ??= new RunnelError(p.error.code as RunnelError['code'], p.error.message);
     });
     this.#lastCommit = Date.now();
+    if (failed !== undefined) throw failed;
   }
 
   /** Commits, leaves the group (a static member only for its session timeout), and stops. */
@@ -101,6 +156,7 @@ export class GroupMembership {
     if (this.#stop.signal.aborted) return;
     this.#stop.abort();
     await this.#loop;
+    await Promise.all([...this.#revocations]);
     try {
       await this.commit();
       if (this.#epoch > 0) {
@@ -127,24 +183,31 @@ export class GroupMembership {
         wait = await this.#heartbeat();
         backoff = 100;
         const every = this.#options.autoCommitIntervalMs ?? 5000;
-        if (every > 0 && Date.now() - this.#lastCommit >= every) await this.commit();
+        if (every > 0 && Date.now() - this.#lastCommit >= every) await this.commit().catch((err: unknown) => this.#report(err));
         if (every > 0) wait = Math.min(wait, Math.max(0, this.#lastCommit + every - Date.now()));
       } catch (err) {
         if (signal.aborted) return;
         const code = err instanceof RunnelError ? err.code : '';
         if (code === 'FENCED_MEMBER_EPOCH' || code === 'UNKNOWN_MEMBER_ID') {
           // Lost: drop every partition without committing (another member may own them now) and rejoin.
+          const lost = this.#owned;
           this.#owned = [];
           this.#host.assign([]);
+          for (const tp of lost) this.#committed.delete(key(tp));
           this.#epoch = 0;
           wait = 0;
+          if (lost.length > 0) {
+            this.#host.emit({ type: 'partitionsLost', groupId: this.#options.groupId, partitions: lost, error: err as RunnelError });
+            await this.#hook('onLost', lost);
+          }
         } else if (RETRIABLE_COORDINATOR.has(code) || (err instanceof RunnelError && err.retriable)) {
+          this.#report(err);
           this.#coordinator = undefined;
           wait = backoff;
           backoff = Math.min(backoff * 2, 2000);
         } else throw err;
       }
-      await delay(wait, signal).catch(() => undefined);
+      await this.#wake.wait(signal, wait);
     }
   }
 
@@ -181,15 +244,18 @@ export class GroupMembership {
     const ownedKeys = new Set(this.#owned.map(key));
     const revoked = this.#owned.filter((tp) => !nextKeys.has(key(tp)));
     const added = next.filter((tp) => !ownedKeys.has(key(tp)));
-    if (revoked.length > 0) {
-      // Revocation finishes (positions committed, partitions released) before the next heartbeat reports them gone.
-      await this.commit(revoked).catch(() => undefined);
-      this.#owned = this.#owned.filter((tp) => nextKeys.has(key(tp)));
-      this.#host.assign(this.#owned);
-      for (const tp of revoked) this.#committed.delete(key(tp));
+    const revoking = revoked.filter((tp) => !this.#revoking.has(key(tp)));
+    if (revoking.length > 0) {
+      // Heartbeats go on (still reporting these partitions as owned) while the revocation runs.
+      const done = this.#revoke(revoking).finally(() => {
+        this.#revocations.delete(done);
+        this.#wake.notify(); // report the release at once
+      });
+      this.#revocations.add(done);
     }
     if (added.length > 0) {
       const committed = await this.#fetchCommitted(client, added);
+      await this.#hook('onAssigned', added);
       this.#owned = [...this.#owned, ...added];
       this.#host.assign(this.#owned);
       for (const tp of added) {
@@ -197,9 +263,51 @@ export class GroupMembership {
         if (offset !== undefined) this.#committed.set(key(tp), offset);
         this.#host.start(tp, offset);
       }
+      this.#host.emit({ type: 'partitionsAssigned', groupId: o.groupId, partitions: added });
     }
-    // After a revocation, report it at once so the partitions move on without waiting an interval.
-    return revoked.length > 0 ? 0 : res.heartbeatIntervalMs;
+    return res.heartbeatIntervalMs;
+  }
+
+  /**
+   * Revocation finishes before a heartbeat reports the partitions gone: delivery stops, the record
+   * the application holds is handed back (up to the rebalance timeout), the onRevoked hook runs,
+   * positions are committed, and only then are the partitions released.
+   */
+  async #revoke(revoked: TopicPartition[]): Promise<void> {
+    const o = this.#options;
+    for (const tp of revoked) this.#revoking.add(key(tp));
+    try {
+      this.#host.stopDelivery(revoked);
+      await this.#host.settled(revoked, o.rebalanceTimeoutMs ?? 300_000);
+      await this.#hook('onRevoked', revoked);
+      await this.commit(revoked).catch((err: unknown) => this.#report(err));
+    } finally {
+      const gone = new Set(revoked.map(key));
+      const wasOwned = this.#owned.some((tp) => gone.has(key(tp)));
+      this.#owned = this.#owned.filter((tp) => !gone.has(key(tp)));
+      this.#host.assign(this.#owned);
+      for (const k of gone) {
+        this.#committed.delete(k);
+        this.#revoking.delete(k);
+      }
+      if (wasOwned) this.#host.emit({ type: 'partitionsRevoked', groupId: o.groupId, partitions: revoked });
+    }
+  }
+
+  /** Runs an application hook; a hook that throws is reported on the status stream, not fatal. */
+  async #hook(name: 'onAssigned' | 'onRevoked' | 'onLost', partitions: TopicPartition[]): Promise<void> {
+    const fn = this.#options[name];
+    if (fn === undefined) return;
+    try {
+      await fn(partitions.map((tp) => ({ ...tp })));
+    } catch (err) {
+      this.#report(new RunnelError('UNKNOWN_SERVER_ERROR', `The ${name} hook of group ${this.#options.groupId} threw: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+    }
+  }
+
+  #report(err: unknown): void {
+    const error = err instanceof RunnelError ? err : new RunnelError('UNKNOWN_SERVER_ERROR', err instanceof Error ? err.message : String(err), { cause: err });
+    this.#host.emit({ type: 'groupError', groupId: this.#options.groupId, error });
   }
 
   async #fetchCommitted(client: GroupClient, partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<Map<string, number>> {

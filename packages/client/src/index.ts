@@ -15,6 +15,7 @@ export type { RecordMetadata } from './producer-batch.ts';
 export { Consumer, type ConsumerBatch, type ConsumerRecord, type ConsumerStatus, type SeekTarget, type TopicPartition } from './consumer.ts';
 export type { ConsumerOptions, ResolvedConsumerOptions } from './consumer-options.ts';
 export type { SubscribeOptions } from './group-membership.ts';
+export type { GroupDescription, GroupListing, GroupMemberInfo, GroupPartitionLag, OffsetResetResult, ResetTarget } from './group-admin.ts';
 export { Admin, type AdminOptions, type ClusterDescription, type NewTopic, type PartitionDescription, type TopicDescription } from './admin.ts';
 export type { PartitionInfo, TopicInfo } from './cluster-metadata.ts';
 export { parseBootstrap } from './cluster-metadata.ts';

@@ -9,6 +9,7 @@ import { formatTable } from '../bench/bench-report.ts';
 import { readRss, RssSampler, spawnBroker, type BenchBroker } from '../bench/broker-process.ts';
 import { consumeBench } from '../bench/consume-bench.ts';
 import { e2eBench } from '../bench/e2e-bench.ts';
+import { groupConsumeBench, groupFailoverBench } from '../bench/group-consume-bench.ts';
 import { clientOnlyLimit, diskLimit, grpcLimit, tcpLimit } from '../bench/limits-bench.ts';
 import { produceBench } from '../bench/produce-bench.ts';
 import { replicationBench } from '../bench/replication-bench.ts';
@@ -22,7 +23,10 @@ bench starts its own "runnel broker" process (data in --data-dir or a temporary 
 
 Workloads:
   produce   acknowledged produce throughput and send-to-ack latency
-  consume   produces --records first, then reads them from the earliest offset
+  consume   produces --records first, then reads them from the earliest offset; with --group
+            also as a consumer group of each --members count, then times a member crash
+            (kill -9 of a "runnel consume --group" process until its partitions are read
+            elsewhere) and a new member (spawn to first record)
   e2e       produce at --rate records/s while consuming; latency from send to receipt
   limits    loopback TCP, a bare grpc-js ProduceStream ceiling, disk write+fdatasync, and the
             producer client alone against a sink that acknowledges at once
@@ -53,6 +57,8 @@ Options:
   --namespace NS             replication: namespace of their Leases and Topics
   --broker-cpu-prof DIR      run the started broker with --cpu-prof into DIR
   --broker-node-args ARGS    more node flags for the started broker, space-separated (e.g. --trace-gc)
+  --group                    consume: also read as consumer groups (--partitions default 6)
+  --members LIST             consume --group: member counts, comma-separated (default 1,3,6)
   --json                     one JSON object instead of the table
   -h, --help                 show this help`;
 
@@ -74,6 +80,8 @@ const OPTIONS: Options = {
   'broker-cpu-prof': { type: 'string' },
   'broker-node-args': { type: 'string' },
   json: { type: 'boolean' },
+  group: { type: 'boolean' },
+  members: { type: 'string' },
   kubeconfig: { type: 'string' },
   namespace: { type: 'string' },
 };
@@ -90,6 +98,9 @@ export async function benchCommand(argv: string[]): Promise<number> {
   if (!(WORKLOADS as readonly string[]).includes(workload)) throw new UsageError(`Unknown bench workload "${workload}" (expected ${WORKLOADS.join(', ')})`, BENCH_USAGE);
   const p = parse(rest, OPTIONS, BENCH_USAGE, 0);
   const base = baseConfig(p);
+  if ((p.values['group'] !== undefined || p.values['members'] !== undefined) && workload !== 'consume') throw new UsageError('--group and --members apply to bench consume only', BENCH_USAGE);
+  if (p.values['members'] !== undefined && p.values['group'] === undefined) throw new UsageError('--members needs --group', BENCH_USAGE);
+  const groupMembers = p.values['group'] === true ? membersFlag(p) : [];
   if (workload === 'replication' && p.values['rate'] === undefined) base.rate = 5000;
   if (workload === 'replication' && base.bootstrap === '' && p.values['kubeconfig'] === undefined) {
     throw new UsageError('bench replication needs --bootstrap (a cluster of at least 3 brokers) or --kubeconfig (to start 3 broker processes on its kubernetes store)', BENCH_USAGE);
@@ -115,7 +126,13 @@ export async function benchCommand(argv: string[]): Promise<number> {
         results.push(await runner.produce(base));
         break;
       case 'consume':
-        results.push(...(await runner.produceThenConsume(base)));
+        if (groupMembers.length > 0) {
+          const c = await runner.topic(p.values['partitions'] === undefined ? { ...base, partitions: 6 } : base);
+          const [produced, consumed] = await runner.produceThenConsume(c);
+          results.push(produced!, consumed!);
+          for (const m of groupMembers) results.push(await groupConsumeBench(c, produced!.records, m));
+          summary.push(...(await groupFailoverBench(await runner.topic({ ...c, topic: '' }))));
+        } else results.push(...(await runner.produceThenConsume(base)));
         break;
       case 'e2e':
         results.push(await runner.e2e(base));
@@ -151,6 +168,14 @@ export async function benchCommand(argv: string[]): Promise<number> {
     await broker?.stop();
     if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+function membersFlag(p: Parsed): number[] {
+  const raw = (p.values['members'] as string | undefined) ?? '1,3,6';
+  if (!/^\d+(,\d+)*$/.test(raw) || raw.split(',').some((n) => Number(n) < 1 || Number(n) > 100)) {
+    throw new UsageError(`Invalid value for --members: "${raw}" (expected member counts from 1 to 100, comma-separated, e.g. 1,3,6)`, BENCH_USAGE);
+  }
+  return raw.split(',').map(Number);
 }
 
 function baseConfig(p: Parsed): BenchConfig {
