@@ -6,21 +6,11 @@
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomTopic, removeDir, REPO_ROOT, runRunnel, RUNNEL_MAIN, startServer, tempDir, type ServerProcess } from './cli/runnel-process.ts';
+import { describe, expect, it } from 'vitest';
+import { localClusterForFile, randomTopic, REPO_ROOT, RUNNEL_MAIN } from './cli/runnel-process.ts';
 
-let local: ServerProcess;
-let data: string;
-beforeAll(async () => {
-  data = await tempDir();
-  local = await startServer('local', ['--port', '0', '--data-dir', data]);
-});
-afterAll(async () => {
-  await local?.stop('SIGKILL');
-  await removeDir(data);
-});
-
-const runnel = (args: string[], input?: string) => runRunnel(args, { env: { RUNNEL_BOOTSTRAP: local.bootstrap }, ...(input === undefined ? {} : { input }) });
+const local = localClusterForFile();
+const runnel = local.runnel;
 
 /** A background `runnel consume --group`, resolved once the group assigned it partitions. */
 async function groupConsumer(args: string[]): Promise<{ stop: () => Promise<{ code: number | null; stdout: string; stderr: string }> }> {

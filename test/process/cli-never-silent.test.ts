@@ -6,21 +6,11 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort, randomTopic, removeDir, REPO_ROOT, RUNNEL_MAIN, runClientProgram, runRunnel, startServer, tempDir, type ServerProcess } from './cli/runnel-process.ts';
+import { describe, expect, it } from 'vitest';
+import { closedPort, localClusterForFile, randomTopic, removeDir, REPO_ROOT, runClientProgram, RUNNEL_MAIN, runRunnel, startServer, tempDir } from './cli/runnel-process.ts';
 
-let local: ServerProcess;
-let data: string;
-beforeAll(async () => {
-  data = await tempDir();
-  local = await startServer('local', ['--port', '0', '--data-dir', data]);
-});
-afterAll(async () => {
-  await local?.stop('SIGKILL');
-  await removeDir(data);
-});
-
-const runnel = (args: string[], input?: string) => runRunnel(args, { env: { RUNNEL_BOOTSTRAP: local.bootstrap }, ...(input === undefined ? {} : { input }) });
+const local = localClusterForFile();
+const runnel = local.runnel;
 
 /** A topic with `records` records "r0".."r<n-1>" in partition `partition` (of `partitions`). */
 async function topicWith(records: number, partitions = 2, partition = 1): Promise<string> {

@@ -1,19 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomTopic, removeDir, runRunnel, startServer, tempDir, type ServerProcess } from './cli/runnel-process.ts';
+import { describe, expect, it } from 'vitest';
+import { localClusterForFile, randomTopic } from './cli/runnel-process.ts';
 
-let local: ServerProcess;
-let data: string;
-beforeAll(async () => {
-  data = await tempDir();
-  local = await startServer('local', ['--port', '0', '--data-dir', data]);
-});
-afterAll(async () => {
-  await local?.stop('SIGKILL');
-  await removeDir(data);
-});
-
-const runnel = (args: string[], input?: string) =>
-  runRunnel(args, { env: { RUNNEL_BOOTSTRAP: local.bootstrap }, ...(input === undefined ? {} : { input }) });
+const local = localClusterForFile();
+const runnel = local.runnel;
 
 describe('runnel topics', () => {
   it('creates, lists, describes and deletes a topic', async () => {

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const RUNNEL_MAIN = join(REPO_ROOT, 'packages/cli/src/main.ts');
@@ -226,4 +227,39 @@ export async function closedPort(): Promise<number> {
   const port = (server.address() as { port: number }).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** A `runnel local` shared by one test file, and `runnel` run against it. */
+export interface FileLocalCluster {
+  /** Its bootstrap address (valid once the file's `beforeAll` ran). */
+  readonly bootstrap: string;
+  /** Runs `runnel ARGS` with `RUNNEL_BOOTSTRAP` set to this cluster. */
+  runnel(args: string[], input?: string): Promise<CliResult>;
+}
+
+/**
+ * Starts `runnel local` (default options, its own data directory) before the calling file's tests
+ * and kills it and removes its data after them. Call at the top level of a test file.
+ */
+export function localClusterForFile(): FileLocalCluster {
+  let local: ServerProcess | undefined;
+  let data: string | undefined;
+  beforeAll(async () => {
+    data = await tempDir();
+    local = await startServer('local', ['--port', '0', '--data-dir', data]);
+  });
+  afterAll(async () => {
+    await local?.stop('SIGKILL');
+    if (data !== undefined) await removeDir(data);
+  });
+  const bootstrap = (): string => {
+    if (local === undefined) throw new Error('runnel local has not started: use the cluster inside tests or hooks');
+    return local.bootstrap;
+  };
+  return {
+    get bootstrap() {
+      return bootstrap();
+    },
+    runnel: (args, input) => runRunnel(args, { env: { RUNNEL_BOOTSTRAP: bootstrap() }, ...(input === undefined ? {} : { input }) }),
+  };
 }
