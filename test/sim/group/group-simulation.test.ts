@@ -8,26 +8,74 @@ import { runGroupSimulation, type GroupPlant, type GroupSimResult } from './grou
 
 const seeds = seedsFromEnv(20);
 
+function totals(results: readonly GroupSimResult[]): GroupSimResult['counts'] {
+  const total = { ...results[0]!.counts };
+  for (const r of results.slice(1)) for (const k of Object.keys(total) as Array<keyof typeof total>) total[k] += r.counts[k];
+  return total;
+}
+
 describe('consumer groups under member crashes, lost replies and coordinator failovers', () => {
   it(`G1–G4 hold on ${seeds.length} seeds (from ${seeds[0]})`, async () => {
     const results: GroupSimResult[] = [];
     for (const seed of seeds) {
-      const r = await runGroupSimulation({ seed });
+      const r = await runGroupSimulation({ seed, appendTimeouts: false });
       if (r.violations.length > 0) throw new Error(`SIM_SEED=${seed} npx vitest run test/sim/group\n${r.violations.join('\n')}`);
       results.push(r);
     }
-    const total = { ...results[0]!.counts };
-    for (const r of results.slice(1)) for (const k of Object.keys(total) as Array<keyof typeof total>) total[k] += r.counts[k];
+    const total = totals(results);
     console.log(`group simulation: ${seeds.length} seeds, ${JSON.stringify(total)}`);
     // The checks must have had something to check.
     expect(total.failovers).toBeGreaterThan(0);
     expect(total.memberCrashes).toBeGreaterThan(0);
+    expect(total.lostReplies).toBeGreaterThan(0);
     expect(total.g1CoordinatorChecks).toBeGreaterThan(0);
     expect(total.g1MemberTakes).toBeGreaterThan(0);
     expect(total.g2Commits).toBeGreaterThan(0);
     expect(total.g3Records).toBeGreaterThan(0);
     expect(total.g4Commits).toBeGreaterThan(0);
   }, 300_000);
+
+  it(`G1 (coordinator view), G2, G3 and G4 hold with offsets appends of unknown outcome too, on ${seeds.length} seeds`, async () => {
+    const results: GroupSimResult[] = [];
+    for (const seed of seeds) {
+      const r = await runGroupSimulation({ seed, appendTimeouts: true });
+      // The members' view of G1 is the known failure below; every other check must hold.
+      const others = r.violations.filter((v) => !v.includes('G1 members'));
+      if (others.length > 0) throw new Error(`SIM_SEED=${seed} (append timeouts)\n${others.join('\n')}`);
+      results.push(r);
+    }
+    const total = totals(results);
+    console.log(`group simulation with append timeouts: ${seeds.length} seeds, ${JSON.stringify(total)}`);
+    expect(total.appendTimeouts).toBeGreaterThan(0);
+  }, 300_000);
+
+  /*
+   * Found by this simulation (seeds 3, 203 and 259 of the first 300, only with append timeouts):
+   * a member's heartbeat reply carrying a bumped epoch is lost (or its append timed out after it
+   * committed) twice in a row, so the member's next heartbeat carries an epoch that is neither its
+   * current nor its previous one. ConsumerGroup (#checkEpoch) then removes the member at once
+   * and hands its partitions to another member in the same step; the FENCED_MEMBER_EPOCH reply is
+   * lost too, so the fenced member keeps consuming them until its own session watchdog fires:
+   * two members consume one partition for up to a session timeout. Its commits are fenced (G2 and
+   * G4 hold). Kafka's coordinator does not remove a member when it fences a heartbeat; it frees the
+   * partitions only when the member rejoins with epoch 0 or its session expires. When that is fixed
+   * in packages/broker, this test fails: turn it into a plain test.
+   */
+  it.fails('G1 (members\' view) holds with append timeouts on seeds 3, 203, 259 (known bug, see the comment)', async () => {
+    for (const seed of [3, 203, 259]) {
+      const r = await runGroupSimulation({ seed, appendTimeouts: true });
+      if (r.violations.length > 0) throw new Error(`SIM_SEED=${seed}\n${r.violations.join('\n')}`);
+    }
+  }, 120_000);
+});
+
+describe('a seed replays exactly', () => {
+  it('runs the same seed twice to the same counts', async () => {
+    const a = await runGroupSimulation({ seed: seeds[0]! });
+    const b = await runGroupSimulation({ seed: seeds[0]! });
+    expect(b.counts).toEqual(a.counts);
+    expect(a.counts.heartbeats).toBeGreaterThan(0);
+  });
 });
 
 describe('each check fails on a planted bug', () => {

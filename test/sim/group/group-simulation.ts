@@ -8,7 +8,9 @@
  * (kill -9: the member's pending events never run) and restarts under a new member id, and
  * coordinator failovers: the offsets partition's leadership moves to the other broker with a new
  * leader epoch (sometimes on a fresh coordinator object, as after a broker restart), appends in
- * flight at the old leader fail, and the new coordinator rebuilds from the committed records.
+ * flight at the old leader fail, and the new coordinator rebuilds from the committed records; and
+ * offsets appends that commit but answer a timeout (the coordinator drops its state and reloads).
+ * Members cache their coordinator and look it up again after an error or a timeout.
  *
  * Checks (issue 11):
  * - G1: no partition is owned by two members at once, in the coordinator's view (every committed
@@ -49,6 +51,10 @@ export interface GroupSimOptions {
   readonly plant?: GroupPlant;
   /** Virtual ms of faults before healing. @default 8000 */
   readonly faultMs?: number;
+  /** Offsets appends that commit but answer a timeout (unknown outcome). @default true */
+  readonly appendTimeouts?: boolean;
+  /** Receives a line per member and coordinator event (for replaying a failing seed). */
+  readonly trace?: (line: string) => void;
 }
 
 export interface GroupSimResult {
@@ -61,6 +67,7 @@ export interface GroupSimResult {
     g3Records: number;
     g4Commits: number;
     failovers: number;
+    appendTimeouts: number;
     memberCrashes: number;
     lostReplies: number;
     heartbeats: number;
@@ -85,7 +92,7 @@ export async function runGroupSimulation(options: GroupSimOptions): Promise<Grou
   const net = random.fork();
   const faults = random.fork();
   const violations: string[] = [];
-  const counts = { g1CoordinatorChecks: 0, g1MemberTakes: 0, g2Commits: 0, g3Records: 0, g4Commits: 0, failovers: 0, memberCrashes: 0, lostReplies: 0, heartbeats: 0, commitsAccepted: 0 };
+  const counts = { g1CoordinatorChecks: 0, g1MemberTakes: 0, g2Commits: 0, g3Records: 0, g4Commits: 0, failovers: 0, appendTimeouts: 0, memberCrashes: 0, lostReplies: 0, heartbeats: 0, commitsAccepted: 0 };
   const perCheck = new Map<string, number>();
   /** Records a violation (the first 5 of each check, so one check cannot hide another). */
   const violate = (what: string): void => {
@@ -95,6 +102,7 @@ export async function runGroupSimulation(options: GroupSimOptions): Promise<Grou
     if (n < 5) violations.push(`t=${scheduler.now}: ${what}`);
   };
   let healed = false;
+  const trace = (line: string): void => options.trace?.(`t=${scheduler.now} ${line}`);
 
   // --- the topic: records produced with acks (in memory: acknowledged once appended) ---
   const topic: number[][] = Array.from({ length: PARTITIONS }, () => []);
@@ -150,7 +158,15 @@ export async function runGroupSimulation(options: GroupSimOptions): Promise<Grou
             return;
           }
           committed.push(...records);
+          trace(`broker ${broker} appended ${records.map((r) => `${r.key}=${r.value}`).join(' ')}`);
           checkCommittedPrefix();
+          // Unknown outcome: committed, but the coordinator hears a timeout (it must rebuild from the log).
+          if (!healed && options.appendTimeouts !== false && faults.chance(0.03)) {
+            counts.appendTimeouts++;
+            trace('append timeout');
+            reject(new RunnelError('REQUEST_TIMED_OUT', 'the offsets append timed out after it committed'));
+            return;
+          }
           resolve();
         });
       }),
@@ -171,11 +187,13 @@ export async function runGroupSimulation(options: GroupSimOptions): Promise<Grou
   const live = new Set<string>();
   const take = (p: number, memberId: string): void => {
     counts.g1MemberTakes++;
+    trace(`${memberId} takes ${p}`);
     const other = holders.get(p);
     if (other !== undefined && other !== memberId && live.has(other)) violate(`G1 members: ${memberId} took ${TOPIC}-${p} while ${other} still holds it`);
     holders.set(p, memberId);
   };
   const release = (p: number, memberId: string): void => {
+    trace(`${memberId} releases ${p}`);
     if (holders.get(p) === memberId) holders.delete(p);
   };
 
@@ -259,6 +277,7 @@ export async function runGroupSimulation(options: GroupSimOptions): Promise<Grou
           const resp = await rpc(proc, link, (c) =>
             c.heartbeat(GROUP, { memberId: id, memberEpoch: epoch, topics: [TOPIC], ownedPartitions: [...owned.keys()].map((p) => partitionKey(TOPIC, p)) }),
           );
+          trace(`${sentAs} heartbeat sent at ${sentAt}: epoch ${resp.memberEpoch} assignment ${resp.assignment?.join(',') ?? '-'}`);
           if (id !== sentAs) continue; // the watchdog gave this member id up meanwhile
           // Our session lasts at most sessionTimeout from this send: give everything up before then.
           watchdog?.cancel();
@@ -299,6 +318,7 @@ export async function runGroupSimulation(options: GroupSimOptions): Promise<Grou
             }
           }
         } catch (err) {
+          trace(`${sentAs} heartbeat sent at ${sentAt} failed: ${String(err)}`);
           if (id !== sentAs) continue;
           const code = err instanceof RunnelError ? err.code : 'TIMEOUT';
           if (code !== 'TIMEOUT' && code !== 'NOT_COORDINATOR' && code !== 'COORDINATOR_NOT_AVAILABLE') {
@@ -344,6 +364,7 @@ export async function runGroupSimulation(options: GroupSimOptions): Promise<Grou
     const kind = faults.int(0, 2);
     if (kind === 0) {
       counts.failovers++;
+      trace('failover');
       const next = (leader + 1) % BROKERS;
       if (faults.chance(0.5)) coordinators[next] = makeCoordinator(next); // the broker restarted
       leader = next;
