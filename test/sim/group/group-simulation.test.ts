@@ -54,15 +54,11 @@ describe('consumer groups under member crashes, lost replies and coordinator fai
    * seeds 1400, 2263, 2516, 2648 of 1000–2999): a member's heartbeat replies carrying bumped
    * epochs are lost (or their append timed out after it committed) twice in a row, so the member's
    * next heartbeat carries an epoch that is neither its current nor its previous one.
-   * ConsumerGroup (#checkEpoch) then removes the member and hands its partitions to another member
-   * in the same step. Until the FENCED_MEMBER_EPOCH reply reaches the fenced member (seed 1400: the
-   * new owner's reply arrived 1 ms earlier), or if that reply is lost, until its own session
-   * watchdog fires, two members consume one partition. Its commits are fenced (G2 and
-   * G4 hold). Kafka's coordinator does not remove a member when it fences a heartbeat; it frees the
-   * partitions only when the member rejoins with epoch 0 or its session expires. When that is fixed
-   * in packages/broker, this test fails: turn it into a plain test.
+   * ConsumerGroup (#checkEpoch) then removed the member and handed its partitions to another member
+   * in the same step, while the fenced member still consumed them. Now a fenced member keeps its
+   * partitions until it rejoins with epoch 0 or its session expires, as in Kafka.
    */
-  it.fails('G1 (members\' view) holds on seeds 3, 203, 259 (append timeouts) and 1400 (known bug, see the comment)', async () => {
+  it('G1 (members\' view) holds on seeds 3, 203, 259 (append timeouts) and 1400, where a fenced member once lost its partitions to another while still reading them', async () => {
     for (const [seed, appendTimeouts] of [[3, true], [203, true], [259, true], [1400, false]] as const) {
       const r = await runGroupSimulation({ seed, appendTimeouts });
       if (r.violations.length > 0) throw new Error(`SIM_SEED=${seed}\n${r.violations.join('\n')}`);

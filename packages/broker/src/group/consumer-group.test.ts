@@ -103,13 +103,29 @@ describe('ConsumerGroup (KIP-848 coordinator state)', () => {
     expect(code(() => group.heartbeat({ memberId: 'a', memberEpoch: epochBefore - 1, ownedPartitions: [] }, 5, topics))).toBe('FENCED_MEMBER_EPOCH');
   });
 
-  it('fences a member that sends an epoch it was never given, and frees its partitions', () => {
+  it('fences a member that sends an epoch it was never given; its partitions stay its own until it rejoins with epoch 0 or its session expires', () => {
     const group = new ConsumerGroup('g');
     const a = new Member(group, 'a');
-    settle(0, a);
+    const b = new Member(group, 'b');
+    settle(0, a, b);
+    const aOwned = [...a.owned];
+    expect(aOwned.length).toBe(3);
     expect(code(() => group.heartbeat({ memberId: 'a', memberEpoch: a.epoch + 5 }, 1, topics))).toBe('FENCED_MEMBER_EPOCH');
-    expect(group.ownerOf(partitionKey('t', 0))).toBeUndefined();
-    expect(code(() => group.heartbeat({ memberId: 'a', memberEpoch: a.epoch }, 2, topics))).toBe('UNKNOWN_MEMBER_ID');
+    // a may still be reading until that answer reaches it: nobody else gets its partitions.
+    for (const k of aOwned) expect(group.ownerOf(k)).toBe('a');
+    settle(2, b);
+    expect(b.owned.size).toBe(3);
+    // a drops its partitions and rejoins at epoch 0 (as the client does when fenced): it starts over.
+    a.epoch = 0;
+    a.owned = new Set();
+    settle(3, a, b);
+    expect(a.owned.size + b.owned.size).toBe(6);
+    // A fenced member that never comes back loses its partitions when its session expires.
+    expect(code(() => group.heartbeat({ memberId: 'a', memberEpoch: a.epoch + 5 }, 4, topics))).toBe('FENCED_MEMBER_EPOCH');
+    b.beat(44_000);
+    expect(group.expire(46_000).map((e) => e.memberId)).toEqual(['a']);
+    settle(46_001, b);
+    expect(b.owned.size).toBe(6);
   });
 
   it('static membership: a member that comes back with its instance id within the session keeps its partitions, and nobody rebalances', () => {

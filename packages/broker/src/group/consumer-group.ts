@@ -331,7 +331,10 @@ export class ConsumerGroup {
     // accepted as long as it owns nothing it was not given.
     const owned = request.ownedPartitions ?? [];
     if (request.memberEpoch < memberEpoch && request.memberEpoch === previousMemberEpoch && owned.every((k) => assigned.has(k))) return;
-    this.#remove(member.memberId);
+    // Fenced, but not removed: the member may still be consuming until this answer reaches it, so
+    // its partitions stay its own until it rejoins with epoch 0 (after dropping them) or its
+    // session expires, as Kafka's coordinator does. Removing it here handed its partitions to
+    // another member while it still read them (found by test/sim/group).
     throw new RunnelError(
       'FENCED_MEMBER_EPOCH',
       `Member ${member.memberId} of group ${this.groupId} sent epoch ${request.memberEpoch}, but its epoch is ${memberEpoch}: it lost its partitions and must rejoin with epoch 0`,
