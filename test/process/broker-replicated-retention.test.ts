@@ -80,16 +80,20 @@ describe('retention on a replicated topic (broker process, 3 brokers, RF=3)', ()
       return bases.length === 0 ? -1 : Math.max(bases[0]!, checkpointedStart);
     };
     let agreed = -1;
+    // 80 records of ~130 bytes fill about 16 segments of 1 KiB; retention.bytes 3000 keeps a handful.
+    // Retention runs on a timer and a follower follows with its next fetch, so wait for both.
     await until('every replica to delete its segments below the leader\'s log start, and agree on it', async () => {
       agreed = await leaderStart();
-      for (const id of [0, 1, 2]) if ((await onDiskStart(id)) !== agreed) return false;
+      for (const id of [0, 1, 2]) {
+        if ((await onDiskStart(id)) !== agreed) return false;
+        if ((await replicaOnDisk(dataDir, id, topic)).bases.length > 8) return false;
+      }
       return true;
     });
     expect(agreed).toBeGreaterThanOrEqual(logStart);
     for (const id of [0, 1, 2]) {
       const { bases } = await replicaOnDisk(dataDir, id, topic);
       expect(bases[0], `first segment of broker ${id}`).toBeGreaterThan(0);
-      // 80 records of ~130 bytes fill about 16 segments of 1 KiB; retention.bytes 3000 keeps a handful.
       expect(bases.length, `segments of broker ${id}`).toBeLessThanOrEqual(8);
     }
   });
