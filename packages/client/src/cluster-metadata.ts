@@ -33,6 +33,8 @@ export class ClusterMetadata {
   readonly #brokers = new Map<number, string>();
   readonly #topics = new Map<string, TopicInfo>();
   #clusterId = '';
+  /** The broker that answered the last Metadata request: the one known to be up. */
+  #answered: string | undefined;
   #inflight: Promise<void> | undefined;
 
   constructor(connections: BrokerConnections, bootstrap: readonly string[], requestTimeoutMs: number) {
@@ -69,9 +71,23 @@ export class ClusterMetadata {
     return this.#brokers.get(p.leaderId);
   }
 
-  /** Any address to send cluster-wide requests to: a known broker, else a bootstrap one. */
+  /**
+   * Any address to send cluster-wide requests to: the broker that answered the last Metadata
+   * request, else a bootstrap one. Not simply the first broker the cluster lists: the cluster's
+   * Metadata still lists a broker that was killed (until its registration goes), and a client that
+   * picked it would address a dead broker for as long as that lasts.
+   */
   anyAddress(): string {
-    return this.brokers()[0]?.address ?? this.#bootstrap[0]!;
+    return this.#answered ?? this.#bootstrap[0]!;
+  }
+
+  /**
+   * Every address worth trying for a cluster-wide request, in order: the broker that answered
+   * last, the bootstrap list, then every broker learned of. Callers move on to the next after a
+   * connection failure.
+   */
+  addresses(): string[] {
+    return [...new Set([...(this.#answered === undefined ? [] : [this.#answered]), ...this.#bootstrap, ...this.#brokers.values()])];
   }
 
   /**
@@ -99,7 +115,7 @@ export class ClusterMetadata {
   }
 
   async #refresh(topics: readonly string[], signal?: AbortSignal): Promise<void> {
-    const candidates = [...new Set([...this.#bootstrap, ...this.#brokers.values()])];
+    const candidates = this.addresses();
     let lastError: unknown;
     for (const address of candidates) {
       signal?.throwIfAborted();
@@ -107,9 +123,11 @@ export class ClusterMetadata {
         const { log } = this.#connections.get(address);
         const response = await unaryCall<MetadataResponse__Output>((o, cb) => log.Metadata({ topics: [...topics] }, o, cb), { timeoutMs: this.#timeoutMs, signal, what: `Metadata request to ${address}` });
         this.#apply(response, topics);
+        this.#answered = address;
         return;
       } catch (err) {
         if (signal?.aborted) throw err;
+        if (address === this.#answered) this.#answered = undefined;
         lastError = err;
       }
     }

@@ -157,7 +157,7 @@ export class Consumer {
     if (this.#group !== undefined) throw new RunnelError('INVALID_REQUEST', `This consumer is already subscribed to group ${options.groupId}`);
     const group = new GroupMembership(
       {
-        bootstrap: this.options.bootstrap,
+        addresses: () => this.#metadata.addresses(),
         requestTimeoutMs: this.options.requestTimeoutMs,
         autoOffsetReset: this.options.autoOffsetReset,
         assign: (tps) => this.assign(tps),

@@ -79,6 +79,9 @@ export interface OffsetResetResult {
 
 const RETRY_CODES = new Set(['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'BROKER_NOT_AVAILABLE', 'REQUEST_TIMED_OUT', 'LEADER_NOT_AVAILABLE']);
 
+/** A broker that cannot be reached: try another. */
+const UNREACHABLE = new Set(['BROKER_NOT_AVAILABLE', 'REQUEST_TIMED_OUT']);
+
 const wire = (e: WireErrorInput | null | undefined): RunnelError | undefined => (e == null ? undefined : fromWireError(e));
 
 /**
@@ -98,8 +101,7 @@ export class GroupAdmin {
 
   /** Every group of the cluster; `errors` names brokers that did not answer (their groups are missing). */
   async listGroups(signal?: AbortSignal): Promise<{ groups: GroupListing[]; errors: RunnelError[] }> {
-    const { group } = await this.#any(signal);
-    const res = await unaryCall<{ groups: GroupListing[]; errors: WireErrorInput[] }>((o, cb) => group.ListGroups({ allBrokers: true }, o, cb as never), { timeoutMs: this.#timeoutMs, signal, what: 'ListGroups' });
+    const res = await this.#onAnyBroker(signal, (group) => unaryCall<{ groups: GroupListing[]; errors: WireErrorInput[] }>((o, cb) => group.ListGroups({ allBrokers: true }, o, cb as never), { timeoutMs: this.#timeoutMs, signal, what: 'ListGroups' }));
     return { groups: res.groups.map((g) => ({ groupId: g.groupId, state: g.state, members: g.members, coordinatorId: g.coordinatorId })), errors: res.errors.map((e) => fromWireError(e)) };
   }
 
@@ -185,16 +187,30 @@ export class GroupAdmin {
   }
 
   async #findCoordinator(groupId: string, signal: AbortSignal | undefined): Promise<string> {
-    const { group } = await this.#any(signal);
-    const res = await unaryCall<{ nodeId: number; host: string; port: number; error: WireErrorInput | null }>((o, cb) => group.FindCoordinator({ groupId }, o, cb as never), { timeoutMs: this.#timeoutMs, signal, what: `FindCoordinator of group ${groupId}` });
+    const res = await this.#onAnyBroker(signal, (group) => unaryCall<{ nodeId: number; host: string; port: number; error: WireErrorInput | null }>((o, cb) => group.FindCoordinator({ groupId }, o, cb as never), { timeoutMs: this.#timeoutMs, signal, what: `FindCoordinator of group ${groupId}` }));
     const err = wire(res.error);
     if (err !== undefined) throw err;
     return `${res.host}:${res.port}`;
   }
 
-  async #any(signal?: AbortSignal): Promise<ReturnType<BrokerConnections['get']>> {
+  /**
+   * Calls any broker: the one that answered metadata last, then the bootstrap list, then every
+   * broker the cluster lists, moving on while a broker cannot be reached (the cluster's Metadata
+   * still lists a killed broker, so the first listed one may be dead). Rejects with the last
+   * failure when none answers.
+   */
+  async #onAnyBroker<T>(signal: AbortSignal | undefined, call: (group: GroupClient) => Promise<T>): Promise<T> {
     if (this.#metadata.brokers().length === 0) await this.#metadata.refresh([], signal);
-    return this.#connections.get(this.#metadata.anyAddress());
+    let last: unknown;
+    for (const address of this.#metadata.addresses()) {
+      try {
+        return await call(this.#connections.get(address).group);
+      } catch (err) {
+        if (signal?.aborted || !(err instanceof RunnelError && UNREACHABLE.has(err.code))) throw err;
+        last = err;
+      }
+    }
+    throw last;
   }
 }
 

@@ -52,7 +52,11 @@ export type GroupEvent =
 
 /** What a membership needs from its consumer. */
 export interface MembershipHost {
-  readonly bootstrap: readonly string[];
+  /**
+   * Where to ask FindCoordinator, in order (the consumer's metadata: the broker that answered
+   * last, the bootstrap list, then every broker the cluster lists).
+   */
+  addresses(): readonly string[];
   readonly requestTimeoutMs: number;
   readonly autoOffsetReset: 'earliest' | 'latest' | 'none';
   /** Replaces the consumer's assignment (partitions kept keep their position). */
@@ -322,11 +326,11 @@ export class GroupMembership {
     return out;
   }
 
-  /** The coordinator's Group client, found through any bootstrap broker. */
+  /** The coordinator's Group client, found through any broker that answers. */
   async #client(): Promise<GroupClient> {
     if (this.#coordinator === undefined) {
       let last: unknown;
-      for (const address of this.#host.bootstrap) {
+      for (const address of this.#host.addresses()) {
         try {
           const res = await unaryCall<{ nodeId: number; host: string; port: number; error: { code: string; message: string } | null }>(
             (o, cb) => this.#group(address).FindCoordinator({ groupId: this.#options.groupId }, o, cb as never),

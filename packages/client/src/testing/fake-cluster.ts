@@ -9,7 +9,7 @@
 import * as grpc from '@grpc/grpc-js';
 import {
   loadRunnelGrpc, decodeRecordBatch, setBaseOffset, toWireError, validateBatches, RunnelError,
-  type ErrorCode, type LogHandlers, type AdminHandlers, type ProducePartitionResponse, type FetchPartitionResponse,
+  type ErrorCode, type GroupHandlers, type LogHandlers, type AdminHandlers, type ProducePartitionResponse, type FetchPartitionResponse,
 } from '@runnel/protocol';
 
 interface StoredBatch { baseOffset: number; lastOffset: number; maxTimestamp: number; bytes: Buffer }
@@ -41,13 +41,15 @@ export class FakeCluster {
   readonly #dataWaiters = new Set<() => void>();
   #nextProducerId = 1000;
 
-  static async start(brokers = 1): Promise<FakeCluster> {
+  /** `group(id)`, when given, serves broker `id`'s Group service (a test's fake coordinator). */
+  static async start(brokers = 1, options: { group?: (id: number) => Partial<GroupHandlers> } = {}): Promise<FakeCluster> {
     const c = new FakeCluster();
     for (let id = 0; id < brokers; id++) {
       const server = new grpc.Server();
       const { runnel } = loadRunnelGrpc();
       server.addService(runnel.v1.Log.service, c.#log(id));
       server.addService(runnel.v1.Admin.service, c.#admin(id));
+      if (options.group !== undefined) server.addService(runnel.v1.Group.service, options.group(id) as GroupHandlers);
       const port = await new Promise<number>((resolve, reject) =>
         server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
       c.servers.push(server);
@@ -76,6 +78,14 @@ export class FakeCluster {
     const p = this.partition(topic, partition);
     p.leader = to;
     p.epoch++;
+  }
+
+  /**
+   * Stops broker `id` as kill -9 would: connections drop and new ones are refused. Metadata from
+   * the others still lists it, as a real cluster's does until the registration goes.
+   */
+  kill(id: number): void {
+    this.servers[id]!.forceShutdown();
   }
 
   async close(): Promise<void> {
