@@ -40,9 +40,17 @@ const API_SERVER_PAUSES_MS = [TIMING.renewDeadlineMs + 500, TIMING.leaseDuration
 /** RUNNEL_CHAOS_FAULTS=kill-leader,pause-leader,… replaces the schedule (to reproduce one kind of fault while debugging). */
 const OVERRIDE: readonly FaultKind[] | undefined = process.env['RUNNEL_CHAOS_FAULTS'] === undefined ? undefined : parseFaults(process.env['RUNNEL_CHAOS_FAULTS']);
 /** RUNNEL_CHAOS_SEED=n replays a run's schedule and choice of brokers (not its timing). */
-const SEED = process.env['RUNNEL_CHAOS_SEED'] === undefined ? Math.floor(Math.random() * 1_000_000) : Number(process.env['RUNNEL_CHAOS_SEED']);
+const SEED = parseSeed(process.env['RUNNEL_CHAOS_SEED']);
 /** Every kind this run can inject: pausing the API server needs the test control plane. */
 const KINDS = apiServer === undefined ? ALL_FAULTS.filter((k) => k !== 'pause-apiserver') : ALL_FAULTS;
+
+/** RUNNEL_CHAOS_SEED as a non-negative integer, or a random seed when unset; throws naming the variable otherwise. */
+function parseSeed(raw: string | undefined): number {
+  if (raw === undefined) return Math.floor(Math.random() * 1_000_000);
+  const seed = Number(raw);
+  if (raw.trim() === '' || !Number.isSafeInteger(seed) || seed < 0) throw new Error(`RUNNEL_CHAOS_SEED=${JSON.stringify(raw)} is not a non-negative integer`);
+  return seed;
+}
 
 /** Rounds of every kind in `kinds`, each round in a random order, until there are at least `min` faults. */
 function roundsSchedule(kinds: readonly FaultKind[], min: number, random: SimRandom): FaultKind[] {
