@@ -1,7 +1,7 @@
 // The control plane is the real one: CRD schemas with CEL rules are enforced by kube-apiserver,
 // and kubectl and helm work against it with the written kubeconfig.
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,14 @@ describe('kube-apiserver', () => {
     const version = JSON.parse(result.stdout) as { serverVersion?: { gitVersion?: string } };
     if (kube.context.controlPlaneDir) expect(version.serverVersion?.gitVersion).toBe(pins.kubernetes);
     else expect(version.serverVersion?.gitVersion).toMatch(/^v1\./);
+  });
+
+  // Fault injection into the API server itself (test/chaos pauses it) needs its process id.
+  it.skipIf(kube.context.apiServerPid === null)('names the process of the API server the kubeconfig points at (not on an external cluster)', async () => {
+    const cmdline = (await readFile(`/proc/${kube.context.apiServerPid}/cmdline`, 'utf8')).split('\0');
+    expect(cmdline[0]).toMatch(/\/kube-apiserver$/);
+    const port = new URL(kube.kubeConfig.getCurrentCluster()?.server ?? '').port;
+    expect(cmdline).toContain(`--secure-port=${port}`);
   });
 
   it('rejects custom objects that break the CRD schema and its CEL rules', async () => {

@@ -27,6 +27,7 @@ describe('startKubeEnvironment with an external kubeconfig (RUNNEL_TEST_KUBECONF
       nodeName: null,
       controlPlaneDir: null,
       binDir: kube.context.binDir,
+      apiServerPid: null,
     });
     await environment.stop();
     // The cluster it was pointed at still answers: stop() of an external environment stops nothing.

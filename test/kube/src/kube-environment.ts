@@ -60,7 +60,7 @@ export async function startKubeEnvironment(options: KubeEnvironmentOptions = {})
     // kubectl and helm of the pinned versions if this machine has built them, else from PATH.
     const binDir = (await findKubeBinaries())?.binDir ?? null;
     return {
-      context: { kubeconfigPath: external, kubeletDir: null, nodeName: null, binDir, controlPlaneDir: null },
+      context: { kubeconfigPath: external, kubeletDir: null, nodeName: null, binDir, controlPlaneDir: null, apiServerPid: null },
       stop: () => Promise.resolve(),
     };
   }
@@ -86,6 +86,7 @@ export async function startKubeEnvironment(options: KubeEnvironmentOptions = {})
       nodeName: kubelet.nodeName,
       binDir: binaries.binDir,
       controlPlaneDir: controlPlane.dir,
+      apiServerPid: controlPlane.components.find((c) => c.name === 'kube-apiserver')?.pid ?? null,
     },
     stop: () =>
       (stopping ??= (async () => {

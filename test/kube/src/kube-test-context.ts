@@ -13,6 +13,11 @@ export interface KubeTestContext {
   readonly binDir: string | null;
   /** Control-plane temp dir with `logs/<component>.log`; null on an external cluster. */
   readonly controlPlaneDir: string | null;
+  /**
+   * Process id of the test control plane's kube-apiserver, for tests that inject faults into the
+   * API server itself (SIGSTOP/SIGCONT, test/chaos); null on an external cluster.
+   */
+  readonly apiServerPid: number | null;
 }
 
 declare module 'vitest' {
