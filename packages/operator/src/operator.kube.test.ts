@@ -114,7 +114,35 @@ describe.skipIf(!kube.context.kubeletDir)('operator', () => {
     expect(consumed.phase, consumed.log).toBe('Succeeded');
     const values = consumed.log.split('\n').filter((l) => /^\d+$/.test(l));
     expect(values.map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-  });
+
+    // Consumer groups work with no Topic of the user's: the operator declared __consumer_offsets
+    // (brokers may only read Topics), owned by the Cluster, as Kafka's brokers would create it.
+    const offsets = await eventually('the consumer offsets Topic Ready', async () => {
+      const state = await fx.readyOf(namespace, `topics.runnel.dev/${CLUSTER}-consumer-offsets`).catch(() => undefined);
+      return state?.ready === 'True' ? state : undefined;
+    }, { timeoutMs: 180_000 });
+    expect(offsets.status).toMatchObject({ partitions: 50, replicationFactor: 3, offlinePartitions: 0 });
+    const offsetsTopic = JSON.parse((await kube.kubectl(['get', 'topics.runnel.dev', `${CLUSTER}-consumer-offsets`, '-n', namespace, '-o', 'json'])).stdout) as {
+      metadata: { labels: Record<string, string>; ownerReferences: unknown[] };
+      spec: Record<string, unknown>;
+    };
+    expect(offsetsTopic.spec).toEqual({ topicName: '__consumer_offsets', partitions: 50, replicationFactor: 3, minInsyncReplicas: 2, configs: { 'cleanup.policy': 'compact' } });
+    expect(offsetsTopic.metadata.labels['runnel.dev/cluster']).toBe(CLUSTER);
+    expect(offsetsTopic.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Cluster', name: CLUSTER, controller: true })]);
+    const grouped = await fx.runPod(
+      namespace,
+      'group-consumer',
+      `${RUNNEL} consume ${t} -b ${bootstrap()} --group g1 --from earliest --max-messages 50 --timeout-ms 120000 && ${RUNNEL} groups describe g1 -b ${bootstrap()}`,
+      240_000,
+    );
+    expect(grouped.phase, grouped.log).toBe('Succeeded');
+    const lines = grouped.log.split('\n');
+    expect(lines.filter((l) => /^\d+$/.test(l)).map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    // The group committed what it printed: LAG 0 on both partitions of orders.
+    const rows = lines.filter((l) => l.startsWith(`${t} `)).map((l) => l.split(/ +/));
+    expect(rows.map((r) => [r[1], r[4]]).sort(), grouped.log).toEqual([['0', '0'], ['1', '0']]);
+    expect(rows.every((r) => r[2] === r[3] && Number(r[2]) > 0), grouped.log).toBe(true);
+  }, 600_000);
 
   it('makes three Topics Ready with live status, and the brokers enforce minInsyncReplicas', async () => {
     const applied = performance.now();
