@@ -55,7 +55,7 @@ afterAll(async () => {
 // Skipped only under RUNNEL_TEST_KUBECONFIG (an external cluster): the brokers and clients run as pods of the
 // process kubelet, which maps the image to this checkout (no published image exists to pull).
 describe.skipIf(!kube.context.kubeletDir)('operator', () => {
-  it('turns a Cluster of 3 into owned, labelled objects and Ready brokers that serve a producer and a consumer pod', async () => {
+  it('turns a Cluster of 3 into owned, labelled objects and Ready brokers that serve a producer, a consumer and a consumer group pod (the operator declares __consumer_offsets)', async () => {
     const applied = performance.now();
     expect((await fx.apply(cluster(3))).code).toBe(0);
     const owner = (o: { metadata?: { ownerReferences?: Array<{ kind?: string; name?: string; controller?: boolean }>; labels?: Record<string, string> } }) => {
