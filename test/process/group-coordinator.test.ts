@@ -362,6 +362,9 @@ describe('a broker that may not create __consumer_offsets', () => {
     await provisionPartitions(store, '__consumer_offsets', { brokers: [0] });
     const coordinator = await findCoordinator([broker.address], 'g');
     expect(coordinator.nodeId).toBe(0);
+    // Groups map onto the partitions the Topic has (3 here, not the broker's default of 50):
+    // 'orders-app' lands (Kafka's abs(hashCode) % partitions) on partition 1 of 3, on 5 of 50.
+    expect(await call(g, g.FindCoordinator, { groupId: 'orders-app' })).toMatchObject({ nodeId: 0, offsetsPartition: 1 });
     expect(creates).toEqual([]);
   }, 60_000);
 });

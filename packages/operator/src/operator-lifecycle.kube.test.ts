@@ -25,7 +25,7 @@ const clusterObject = (namespace: string, name: string) => ({
   apiVersion: 'runnel.dev/v1alpha1',
   kind: 'Cluster',
   metadata: { name, namespace },
-  spec: { replicas: 1, image: 'ghcr.io/runnel/runnel:dev', storage: { size: '1Gi' } },
+  spec: { replicas: 1, image: 'ghcr.io/runnel/runnel:dev', storage: { size: '1Gi' }, consumerOffsets: { partitions: 1 } },
 });
 
 /** `runnel operator` as a child process; resolves with its metrics URL once it serves. */

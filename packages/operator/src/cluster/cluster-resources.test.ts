@@ -132,5 +132,10 @@ describe('offsetsTopicResource', () => {
     expect(spec(5)).toMatchObject({ replicationFactor: 3, minInsyncReplicas: 2 });
   });
 
+  it('takes its partition count from spec.consumerOffsets.partitions', () => {
+    const spec = (offsetsTopicResource(cluster({ consumerOffsets: { partitions: 3 } })) as ReturnType<typeof byKind>)['spec'];
+    expect(spec).toMatchObject({ topicName: '__consumer_offsets', partitions: 3 });
+    expect((offsetsTopicResource(cluster({ consumerOffsets: {} })) as ReturnType<typeof byKind>)['spec']).toMatchObject({ partitions: 50 });
+  });
 });
 

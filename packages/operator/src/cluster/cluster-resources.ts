@@ -207,7 +207,8 @@ export function offsetsTopicObjectName(cluster: string): string {
 
 /**
  * The Topic of the Cluster's consumer group topic `__consumer_offsets`, as Kafka's brokers create
- * it: compacted, RF min(3, brokers), min.insync.replicas min(2, RF), 50 partitions. Brokers on
+ * it: compacted, RF min(3, brokers), min.insync.replicas min(2, RF), `spec.consumerOffsets.partitions`
+ * partitions (default 50, Kafka's `offsets.topic.num.partitions`). Brokers on
  * Kubernetes may only read Topics, so the operator declares it; it is owned by the Cluster and
  * created once (the replication factor and partition count are fixed from then on: the partition
  * count decides which partition holds a group).
@@ -226,7 +227,7 @@ export function offsetsTopicResource(cluster: ClusterResource): KubernetesObject
     },
     spec: {
       topicName: OFFSETS_TOPIC,
-      partitions: DEFAULT_OFFSETS_TOPIC_PARTITIONS,
+      partitions: cluster.spec.consumerOffsets?.partitions ?? DEFAULT_OFFSETS_TOPIC_PARTITIONS,
       replicationFactor: rf,
       minInsyncReplicas: Math.min(2, rf),
       configs: { 'cleanup.policy': 'compact' },
