@@ -121,7 +121,7 @@ it('install, a Cluster, a Topic, 10,000 records through pods, a rolling upgrade 
 
   // 2. The small example Cluster, created by the release: three brokers become Ready.
   since = performance.now();
-  await ok('helm upgrade (Cluster)', helmIn(['upgrade', RELEASE, previousChart, '-n', namespace, '--reuse-values', '-f', `${REPO_ROOT}deploy/examples/helm-values/small-cluster.yaml`, '--wait', '--timeout', '5m']));
+  await ok('helm upgrade (Cluster)', helmIn(['upgrade', RELEASE, previousChart, '-n', namespace, '--reuse-values', '-f', `${REPO_ROOT}deploy/examples/helm-values/small-cluster.yaml`, '--set', 'cluster.spec.consumerOffsets.partitions=3', '--wait', '--timeout', '5m']));
   await kubectl('wait', '--for=condition=Ready', 'cluster.runnel.dev/small', '-n', namespace, '--timeout=5m');
   expect(await kubectl('get', 'cluster.runnel.dev', 'small', '-n', namespace, '-o', 'jsonpath={.status.readyBrokers}')).toBe('3/3');
   step('clusterReadyMs', since);
@@ -212,7 +212,8 @@ it('install, a Cluster, a Topic, 10,000 records through pods, a rolling upgrade 
     'customresourcedefinition.apiextensions.k8s.io/topics.runnel.dev',
   ]);
   expect(await kubectl('get', 'cluster.runnel.dev', '-n', namespace, '-o', 'name')).toBe('cluster.runnel.dev/small\n');
-  expect((await kubectl('get', 'topics.runnel.dev', '-n', namespace, '-o', 'name')).trim().split('\n').sort()).toEqual(['topic.runnel.dev/audit-log', 'topic.runnel.dev/orders']);
+  // The example Topics, and the consumer offsets Topic the operator declared for the Cluster.
+  expect((await kubectl('get', 'topics.runnel.dev', '-n', namespace, '-o', 'name')).trim().split('\n').sort()).toEqual(['topic.runnel.dev/audit-log', 'topic.runnel.dev/orders', 'topic.runnel.dev/small-consumer-offsets']);
   const claims = await jsonOf<{ items: Array<{ status?: { phase?: string } }> }>('get', 'pvc', '-n', namespace);
   expect(claims.items.map((c) => c.status?.phase)).toEqual(['Bound', 'Bound', 'Bound']);
   expect((await brokerPods()).size).toBe(3);

@@ -67,7 +67,7 @@ const cluster = (topicDefaults: Record<string, unknown>) => ({
   apiVersion: 'runnel.dev/v1alpha1',
   kind: 'Cluster',
   metadata: { name: CLUSTER, namespace },
-  spec: { replicas: 3, image: 'ghcr.io/runnel/runnel:dev', storage: { size: '1Gi' }, topicDefaults },
+  spec: { replicas: 3, image: 'ghcr.io/runnel/runnel:dev', storage: { size: '1Gi' }, topicDefaults, consumerOffsets: { partitions: 3 } },
 });
 const topic = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'runnel.dev/v1alpha1', kind: 'Topic', metadata: { name, namespace, labels: { 'runnel.dev/cluster': CLUSTER } }, spec });
 const bootstrap = (): string => `${CLUSTER}.${namespace}.svc.cluster.local:9092`;

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { LocalCluster } from '@runnel/broker';
 import { FAST_REPLICATION_TIMING, startBroker } from '@runnel/broker';
-import { MemoryMetadataStore, type MetadataStore } from '@runnel/metadata';
+import { MemoryMetadataStore, provisionPartitions, type MetadataStore } from '@runnel/metadata';
 import { pino } from 'pino';
 import type { GroupClient, GroupHeartbeatResponse__Output, GroupTopicPartitions, ResetSpec__Output } from '@runnel/protocol';
 import { RunnelError } from '@runnel/protocol';
@@ -326,5 +326,45 @@ describe('a broker that may not create __consumer_offsets', () => {
       code: 'COORDINATOR_NOT_AVAILABLE',
       message: expect.stringMatching(/topic __consumer_offsets does not exist and this broker could not create it \(topics.runnel.dev .* is forbidden/),
     });
+  }, 60_000);
+  it('on Kubernetes waits for the operator to declare the topic, never tries to create it, then coordinates', async () => {
+    const dir = await tempDir();
+    cleanups.push(() => removeDir(dir));
+    const store = await MemoryMetadataStore.open({ path: join(dir, 'metadata.json') });
+    cleanups.push(() => store.close());
+    const creates: string[] = [];
+    const topics = new Proxy(store.topics, {
+      get(t, p) {
+        if (p === 'create') return (name: string) => (creates.push(name), Promise.reject(new Error('topics.runnel.dev is forbidden: cannot create resource "topics"')));
+        const v = Reflect.get(t, p) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    });
+    // The store a broker has on Kubernetes: it reports kind 'kubernetes' and may only read Topics.
+    const metadataStore = new Proxy(store, {
+      get(t, p) {
+        if (p === 'kind') return 'kubernetes';
+        if (p === 'topics') return topics;
+        const v = Reflect.get(t, p) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    }) as unknown as MetadataStore;
+    const broker = await startBroker({ brokerId: 0, port: 0, dataDir: join(dir, 'broker-0'), clusterId: 'groups-test', metadataStore, defaultMetrics: false, logger: pino({ level: 'silent' }) });
+    cleanups.push(() => broker.close());
+    const g = client(broker.address);
+    await expect(call(g, g.FindCoordinator, { groupId: 'g' })).rejects.toMatchObject({
+      code: 'COORDINATOR_NOT_AVAILABLE',
+      message: expect.stringMatching(/topic __consumer_offsets does not exist\. On Kubernetes the Runnel operator creates it/),
+    });
+    expect(creates).toEqual([]);
+    // What the operator does: a Topic, then its partitions (provisionPartitions).
+    await store.topics.create('__consumer_offsets', { name: '__consumer_offsets', topicId: '', partitions: 3, replicationFactor: 1, configs: { 'cleanup.policy': 'compact' }, assignments: [] });
+    await provisionPartitions(store, '__consumer_offsets', { brokers: [0] });
+    const coordinator = await findCoordinator([broker.address], 'g');
+    expect(coordinator.nodeId).toBe(0);
+    // Groups map onto the partitions the Topic has (3 here, not the broker's default of 50):
+    // 'orders-app' lands (Kafka's abs(hashCode) % partitions) on partition 1 of 3, on 5 of 50.
+    expect(await call(g, g.FindCoordinator, { groupId: 'orders-app' })).toMatchObject({ nodeId: 0, offsetsPartition: 1 });
+    expect(creates).toEqual([]);
   }, 60_000);
 });

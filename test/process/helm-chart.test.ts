@@ -145,6 +145,9 @@ describe('rendered objects', () => {
     const rules = find(objects, 'ClusterRole', 'runnel-runnel-operator')[0]!['rules'] as Rule[];
     // RBAC forbids granting what one does not hold: the broker Role's rules must be the operator's too.
     for (const rule of BROKER_RBAC_RULES) for (const group of rule.apiGroups) for (const resource of rule.resources) for (const verb of rule.verbs) expect(allows(rules, group, resource, verb), `${verb} ${group}/${resource}`).toBe(true);
+    // The operator declares each Cluster's __consumer_offsets Topic (server-side apply of a new object needs create).
+    expect(allows(rules, 'runnel.dev', 'topics', 'create'), 'create runnel.dev/topics').toBe(true);
+    expect(allows(rules, 'runnel.dev', 'clusters', 'create'), 'create runnel.dev/clusters').toBe(false);
     // Least privilege: no wildcards, no secrets, no cluster-wide writes.
     expect(JSON.stringify(rules)).not.toMatch(/"\*"|secrets/);
     expect(find(objects, 'ClusterRole', 'runnel-runnel-operator-nodes')[0]!['rules']).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get'] }]);

@@ -39,6 +39,7 @@ import { call, connect, removeDir, tempDir } from './broker/test-cluster.ts';
 const DEPLOY = fileURLToPath(new URL('../../deploy/monitoring/', import.meta.url));
 const NAMESPACE = 'runnel-test';
 const CLUSTER = 'local';
+const GROUP = 'obs-group';
 
 /** Grafana's variables, as a user who picks "All" gets them. */
 function withGrafanaVariables(expr: string): string {
@@ -68,6 +69,14 @@ async function runTraffic(bootstrap: string, topic: string, signal: AbortSignal)
       // Reading is the point: bytes_out, records_out, Fetch latency.
     }
   })();
+  // A group member too, committing each second: the consumer group lag series and panels.
+  const member = new Consumer({ bootstrap, maxWaitMs: 200, autoOffsetReset: 'earliest' });
+  member.subscribe({ groupId: GROUP, topics: [topic], autoCommitIntervalMs: 1000, signal });
+  const grouped = (async () => {
+    for await (const _ of member.records({ signal })) {
+      // Committed by the interval.
+    }
+  })();
   try {
     let i = 0;
     while (!signal.aborted) {
@@ -79,6 +88,8 @@ async function runTraffic(bootstrap: string, topic: string, signal: AbortSignal)
     await producer.close();
     await consuming.catch(() => undefined);
     await consumer.close();
+    await grouped.catch(() => undefined);
+    await member.close();
   }
 }
 
@@ -118,12 +129,14 @@ beforeAll(async () => {
     const r = await prom.query(expr);
     return r.resultType === 'vector' && r.result[0] !== undefined ? Number(r.result[0].value[1]) : 0;
   };
-  await waitFor('10 scrapes of every broker, with produce and fetch traffic and an error counted', async () =>
+  await waitFor('10 scrapes of every broker, with produce and fetch traffic, an error counted and a consumer group committing', async () =>
     (await value(`min(count_over_time(up{job="${BROKER_JOB}"}[5m]))`)) >= 10
     && (await value(`count(up{job="${BROKER_JOB}"} == 1)`)) === 3
     && (await value(`sum(rate(runnel_broker_records_in_total{job="${BROKER_JOB}"}[30s]))`)) > 0
     && (await value(`sum(rate(runnel_broker_records_out_total{job="${BROKER_JOB}"}[30s]))`)) > 0
-    && (await value(`sum(runnel_broker_errors_total{job="${BROKER_JOB}"})`)) > 0);
+    && (await value(`sum(runnel_broker_errors_total{job="${BROKER_JOB}"})`)) > 0
+    && (await value(`count(runnel_broker_consumer_group_lag_seconds{job="${BROKER_JOB}", group="${GROUP}"})`)) > 0
+    && (await value(`count(runnel_broker_consumer_group_members{job="${BROKER_JOB}", group="${GROUP}"})`)) > 0);
   await waitFor('every rule evaluated at least once', async () => (await prom.rules()).every((r) => !r.lastEvaluation.startsWith('0001')));
 }, 180_000);
 
@@ -174,6 +187,21 @@ describe('a real Prometheus scraping a running cluster', () => {
     }
     expect(checked).toBeGreaterThan(30);
     expect(empty, 'panel queries without data').toEqual([]);
+  });
+
+  it('the consumer group panels show the committing group by name, and its lag is small', async () => {
+    const dashboard = renderDashboard() as unknown as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
+    const groupQueries = dashboard.panels.filter((p) => p.targets?.some((t) => t.expr.includes('runnel_broker_consumer_group_'))).flatMap((p) => p.targets!.map((t) => ({ title: p.title, expr: t.expr })));
+    expect(groupQueries.map((q) => q.title)).toEqual(['Consumer lag by group (records)', 'Consumer lag by group (seconds)', 'Group members']);
+    for (const q of groupQueries) {
+      const result = await prometheus!.query(withGrafanaVariables(q.expr));
+      const byGroup = new Map(result.resultType === 'vector' ? result.result.map((s) => [s.metric['group'], Number(s.value[1])]) : []);
+      expect(byGroup.has(GROUP), `${q.title}: ${JSON.stringify(result)}`).toBe(true);
+    }
+    // The member keeps up (commits every second): well under the alert's 5 minutes.
+    const seconds = await prometheus!.query(withGrafanaVariables(groupQueries[1]!.expr));
+    const lag = seconds.resultType === 'vector' ? Number(seconds.result.find((s) => s.metric['group'] === GROUP)?.value[1]) : NaN;
+    expect(lag).toBeLessThan(300);
   });
 
   it('the dashboard variables list the test cluster', async () => {

@@ -29,7 +29,7 @@ import { createTopic, planTopic } from './topic-admin.ts';
 
 /** Consumer group options of a broker. */
 export interface GroupOptions {
-  /** Partitions of `__consumer_offsets` when this broker creates it. @default 50 (Kafka's offsets.topic.num.partitions) */
+  /** Partitions of `__consumer_offsets` when this broker creates it (not on Kubernetes, where the operator does). @default 50 (Kafka's offsets.topic.num.partitions) */
   readonly offsetsTopicPartitions?: number;
   /** @default 45000 (Kafka's group.consumer.session.timeout.ms) */
   readonly sessionTimeoutMs?: number;
@@ -98,6 +98,14 @@ export function startGroupService(ctx: BrokerContext, options: GroupOptions = {}
   /** Creates `__consumer_offsets` when it does not exist (once per broker at a time), and waits for its leaders. */
   const ensureOffsetsTopic = async (): Promise<void> => {
     if (ctx.view.topics.has(OFFSETS_TOPIC)) return;
+    if (ctx.store.kind === 'kubernetes') {
+      // Brokers may only read Topics there (BROKER_RBAC_RULES): the operator declares the topic
+      // for each Cluster and provisions its partitions. Until the brokers see it, no coordinator.
+      throw new RunnelError(
+        'COORDINATOR_NOT_AVAILABLE',
+        `Consumer groups are not available yet: topic ${OFFSETS_TOPIC} does not exist. On Kubernetes the Runnel operator creates it (Topic <cluster>-consumer-offsets, or any Topic of the Cluster with spec.topicName ${OFFSETS_TOPIC}); check that the operator runs and that Topic is Ready (kubectl get topics.runnel.dev); retry shortly`,
+      );
+    }
     creating ??= (async () => {
       try {
         const brokerIds = [...ctx.view.brokers.values()].map((b) => b.value.id);
@@ -117,12 +125,10 @@ export function startGroupService(ctx: BrokerContext, options: GroupOptions = {}
           }, LEADER_WAIT_MS);
         } catch (err) {
           if (err instanceof RunnelError && err.code === 'TOPIC_ALREADY_EXISTS') return;
-          // On Kubernetes a broker may read Topics only (BROKER_RBAC_RULES): the topic must come from outside.
           ctx.logger.warn({ err }, 'could not create the consumer offsets topic');
           throw new RunnelError(
             'COORDINATOR_NOT_AVAILABLE',
-            `Consumer groups are not available: topic ${OFFSETS_TOPIC} does not exist and this broker could not create it (${err instanceof Error ? err.message : String(err)})` +
-              (ctx.store.kind === 'kubernetes' ? `; create a Topic ${OFFSETS_TOPIC} with cleanup.policy=compact` : ''),
+            `Consumer groups are not available: topic ${OFFSETS_TOPIC} does not exist and this broker could not create it (${err instanceof Error ? err.message : String(err)})`,
             { cause: err },
           );
         }

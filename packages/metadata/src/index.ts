@@ -14,6 +14,7 @@ export {
   SPEC_FIELD_CONFIGS,
 } from './topic-model.ts';
 export { validateTopicName, MAX_TOPIC_NAME_LENGTH } from './validate-topic-name.ts';
+export { OFFSETS_TOPIC, DEFAULT_OFFSETS_TOPIC_PARTITIONS } from './internal-topics.ts';
 export { assignReplicas, type AssignReplicasOptions } from './assign-replicas.ts';
 export { provisionPartitions, type ProvisionPartitionsOptions, type ProvisionPartitionsResult } from './provision-partitions.ts';
 export { settleUncertainWrite, type SettledWrite } from './settle-uncertain-write.ts';

@@ -46,12 +46,12 @@ describe('generated monitoring files', () => {
 describe('alert rules', () => {
   const rules = alertRules();
 
-  it('covers what SREs page on: partitions, brokers, disk, latency, Leases and the operator', () => {
+  it('covers what SREs page on: partitions, brokers, disk, latency, Leases, consumer lag and the operator', () => {
     const exprs = rules.map((r) => r.expr).join('\n');
     for (const needed of [
       'runnel_broker_under_replicated_partitions', 'runnel_broker_under_min_isr_partitions', 'runnel_broker_offline_partitions',
       'up{job="runnel-broker"}', 'predict_linear(runnel_broker_data_dir_available_bytes', 'rpc=~"Produce|ProduceStream"',
-      'runnel_broker_fetch_serve_duration_seconds_bucket', 'runnel_broker_lease_renewal_age_seconds', 'runnel_broker_lease_writes_total',
+      'runnel_broker_fetch_serve_duration_seconds_bucket', 'runnel_broker_lease_renewal_age_seconds', 'runnel_broker_lease_writes_total', 'runnel_broker_consumer_group_lag_seconds',
       'runnel_operator_reconcile_errors_total', 'runnel_operator_last_reconcile_success_timestamp_seconds',
     ]) expect(exprs).toContain(needed);
     expect(rules.filter((r) => r.expr.includes('histogram_quantile(0.99')).map((r) => r.alert).sort()).toEqual(['RunnelFetchLatencyHigh', 'RunnelProduceLatencyHigh']);
@@ -148,7 +148,7 @@ describe('dashboard', () => {
 
   it('has the rows SREs expect, in order', () => {
     expect(dashboard.panels.filter((p) => p.type === 'row').map((p) => p.title)).toEqual([
-      'Cluster overview', 'Throughput', 'Latency', 'Partition health', 'Disk', 'Replication and Lease writes', 'Operator',
+      'Cluster overview', 'Throughput', 'Latency', 'Partition health', 'Disk', 'Replication and Lease writes', 'Consumer groups', 'Operator',
     ]);
   });
 

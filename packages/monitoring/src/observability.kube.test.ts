@@ -39,6 +39,10 @@ const kube = kubeTest();
 const fx = operatorFixtures(kube);
 const CLUSTER = 'obs';
 const TOPIC = 'traffic';
+/** The consumer group of the traffic pod's group member (lag panels and the lag alert's signal). */
+const TRAFFIC_GROUP = 'traffic-group';
+/** Partitions of the Cluster's __consumer_offsets (spec.consumerOffsets.partitions): few, for the shared test control plane. */
+const OFFSETS_PARTITIONS = 3;
 const OPERATOR_POD = 'runnel-operator-0';
 /**
  * The brokers and the client run as pods of the process kubelet (it maps the image to this
@@ -88,7 +92,7 @@ beforeAll(async () => {
   const metricsUrl = new URL(await startOperatorProcess(ns));
 
   const applied = await fx.apply(
-    { apiVersion: 'runnel.dev/v1alpha1', kind: 'Cluster', metadata: { name: CLUSTER, namespace: ns }, spec: { replicas: 3, image: 'ghcr.io/runnel/runnel:dev', storage: { size: '1Gi' } } },
+    { apiVersion: 'runnel.dev/v1alpha1', kind: 'Cluster', metadata: { name: CLUSTER, namespace: ns }, spec: { replicas: 3, image: 'ghcr.io/runnel/runnel:dev', storage: { size: '1Gi' }, consumerOffsets: { partitions: OFFSETS_PARTITIONS } } },
     { apiVersion: 'runnel.dev/v1alpha1', kind: 'Topic', metadata: { name: TOPIC, namespace: ns, labels: { 'runnel.dev/cluster': CLUSTER } }, spec: { partitions: 3, replicationFactor: 3 } },
   );
   expect(applied.code, applied.stderr).toBe(0);
@@ -102,7 +106,7 @@ beforeAll(async () => {
     namespace: ns,
     body: {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'traffic', namespace: ns },
-      spec: { restartPolicy: 'Never', containers: [{ name: 'client', image: 'ghcr.io/runnel/runnel', command: ['sh', '-c', `${REPO}node_modules/.bin/node ${REPO}packages/monitoring/src/testing/traffic-workload.ts ${CLUSTER}.${ns}.svc.cluster.local:9092 ${TOPIC} 3`] }] },
+      spec: { restartPolicy: 'Never', containers: [{ name: 'client', image: 'ghcr.io/runnel/runnel', command: ['sh', '-c', `${REPO}node_modules/.bin/node ${REPO}packages/monitoring/src/testing/traffic-workload.ts ${CLUSTER}.${ns}.svc.cluster.local:9092 ${TOPIC} 3 ${TRAFFIC_GROUP}`] }] },
     },
   });
   const trafficLog = (): Promise<string> => readFile(kube.logPath(ns, 'traffic', 'client'), 'utf8').catch(() => '');
@@ -121,13 +125,15 @@ beforeAll(async () => {
     scrapeConfigs: [podMonitorScrapeConfig(brokerPodMonitor({ name: 'runnel-brokers', namespace: ns, namespaces: [ns] }), { kubeconfigFile: kube.context.kubeconfigPath })],
   });
   const prom = prometheus;
-  await eventually('10 scrapes of 3 brokers and the operator, with produce, fetch and an error counted', async () =>
+  await eventually('10 scrapes of 3 brokers and the operator, with produce, fetch, an error counted and a group committing', async () =>
     (await value(`min(count_over_time(up{job=~"${BROKER_JOB}|${OPERATOR_JOB}"}[5m]))`)) >= 10
     && (await value(`count(up{job="${BROKER_JOB}"} == 1)`)) === 3
     && (await value(`count(up{job="${OPERATOR_JOB}"} == 1)`)) === 1
     && (await value(`sum(rate(runnel_broker_records_in_total{job="${BROKER_JOB}"}[30s]))`)) > 0
     && (await value(`sum(rate(runnel_broker_records_out_total{job="${BROKER_JOB}"}[30s]))`)) > 0
-    && (await value(`sum(runnel_broker_errors_total{job="${BROKER_JOB}"})`)) > 0 ? true : undefined, { timeoutMs: 120_000 })
+    && (await value(`sum(runnel_broker_errors_total{job="${BROKER_JOB}"})`)) > 0
+    // The traffic pod's group member commits: lag series from the group's coordinator.
+    && (await value(`count(runnel_broker_consumer_group_lag_seconds{job="${BROKER_JOB}", group="${TRAFFIC_GROUP}"})`)) > 0 ? true : undefined, { timeoutMs: 120_000 })
     .catch(async (err: unknown) => { throw new Error(`${String(err)}; targets: ${JSON.stringify(await prom.targets())}`); });
   await eventually('every rule evaluated', async () => ((await prom.rules()).every((r) => !r.lastEvaluation.startsWith('0001')) ? true : undefined), { timeoutMs: 60_000 });
 }, 600_000);
@@ -157,10 +163,11 @@ describe.skipIf(!PROCESS_KUBELET)('a real Prometheus scraping an operator-run cl
   it('the operator\'s gauges agree with the Cluster and Topic it runs', async () => {
     expect(await value(`sum(runnel_operator_brokers_desired{job="${OPERATOR_JOB}", cluster="${CLUSTER}"})`)).toBe(3);
     expect(await value(`sum(runnel_operator_brokers_ready{job="${OPERATOR_JOB}", cluster="${CLUSTER}"})`)).toBe(3);
-    expect(await value(`sum(runnel_operator_topics{job="${OPERATOR_JOB}", condition="Ready"})`)).toBe(1);
+    // The test's topic and the Cluster's __consumer_offsets, which the operator declared.
+    expect(await value(`sum(runnel_operator_topics{job="${OPERATOR_JOB}", condition="Ready"})`)).toBe(2);
     expect(await value(`sum(runnel_operator_reconcile_total{job="${OPERATOR_JOB}", result="success"})`)).toBeGreaterThan(0);
-    // Leaders of the topic's 3 partitions, counted once each by their leaders.
-    expect(await value(`sum(runnel_broker_leader_partitions{job="${BROKER_JOB}", runnel_cluster="${CLUSTER}"})`)).toBe(3);
+    // Leaders of the topic's 3 partitions and of the offsets topic's, counted once each by their leaders.
+    expect(await value(`sum(runnel_broker_leader_partitions{job="${BROKER_JOB}", runnel_cluster="${CLUSTER}"})`)).toBe(3 + OFFSETS_PARTITIONS);
   });
 
   it('loads the checked-in rule file and evaluates every rule without error', async () => {

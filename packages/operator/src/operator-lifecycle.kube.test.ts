@@ -25,7 +25,7 @@ const clusterObject = (namespace: string, name: string) => ({
   apiVersion: 'runnel.dev/v1alpha1',
   kind: 'Cluster',
   metadata: { name, namespace },
-  spec: { replicas: 1, image: 'ghcr.io/runnel/runnel:dev', storage: { size: '1Gi' } },
+  spec: { replicas: 1, image: 'ghcr.io/runnel/runnel:dev', storage: { size: '1Gi' }, consumerOffsets: { partitions: 1 } },
 });
 
 /** `runnel operator` as a child process; resolves with its metrics URL once it serves. */
@@ -101,7 +101,8 @@ it('a namespace deleted while the operator is stopped is gone soon after the ope
   try {
     expect((await fx.apply(clusterObject(namespace, 'doomed'), { apiVersion: 'runnel.dev/v1alpha1', kind: 'Topic', metadata: { name: 'events', namespace, labels: { 'runnel.dev/cluster': 'doomed' } }, spec: { partitions: 2, replicationFactor: 1 } })).code).toBe(0);
     await eventually('partition Leases of the topic', async () => {
-      const items = (await coordination.listNamespacedLease({ namespace, labelSelector: 'runnel.dev/lease=partition' })).items;
+      // Only this topic's (the Cluster's __consumer_offsets has Leases too).
+      const items = (await coordination.listNamespacedLease({ namespace, labelSelector: 'runnel.dev/lease=partition' })).items.filter((l) => l.metadata?.name?.startsWith('doomed-events-'));
       return items.length === 2 ? items : undefined;
     });
   } finally {

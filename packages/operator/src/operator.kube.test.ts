@@ -24,13 +24,15 @@ const hex = (): string => randomBytes(3).toString('hex');
 let namespace: string;
 let operator: Operator;
 const CLUSTER = 'main';
+const OFFSETS_PARTITIONS = 3;
 const figures: Record<string, number> = {};
 
 const cluster = (replicas: number, config?: Record<string, string>) => ({
   apiVersion: 'runnel.dev/v1alpha1',
   kind: 'Cluster',
   metadata: { name: CLUSTER, namespace },
-  spec: { replicas, image: 'ghcr.io/runnel/runnel:dev', storage: { size: '1Gi' }, ...(config ? { config } : {}) },
+  // 3 offsets partitions, not Kafka's 50: fewer partition Leases for the shared test control plane.
+  spec: { replicas, image: 'ghcr.io/runnel/runnel:dev', storage: { size: '1Gi' }, consumerOffsets: { partitions: OFFSETS_PARTITIONS }, ...(config ? { config } : {}) },
 });
 const topic = (name: string, spec: Record<string, unknown>, clusterName: string | null = CLUSTER) => ({
   apiVersion: 'runnel.dev/v1alpha1',
@@ -55,7 +57,7 @@ afterAll(async () => {
 // Skipped only under RUNNEL_TEST_KUBECONFIG (an external cluster): the brokers and clients run as pods of the
 // process kubelet, which maps the image to this checkout (no published image exists to pull).
 describe.skipIf(!kube.context.kubeletDir)('operator', () => {
-  it('turns a Cluster of 3 into owned, labelled objects and Ready brokers that serve a producer and a consumer pod', async () => {
+  it('turns a Cluster of 3 into owned, labelled objects and Ready brokers that serve a producer, a consumer and a consumer group pod (the operator declares __consumer_offsets)', async () => {
     const applied = performance.now();
     expect((await fx.apply(cluster(3))).code).toBe(0);
     const owner = (o: { metadata?: { ownerReferences?: Array<{ kind?: string; name?: string; controller?: boolean }>; labels?: Record<string, string> } }) => {
@@ -114,7 +116,38 @@ describe.skipIf(!kube.context.kubeletDir)('operator', () => {
     expect(consumed.phase, consumed.log).toBe('Succeeded');
     const values = consumed.log.split('\n').filter((l) => /^\d+$/.test(l));
     expect(values.map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-  });
+
+    // Consumer groups work with no Topic of the user's: the operator declared __consumer_offsets
+    // (brokers may only read Topics), owned by the Cluster, as Kafka's brokers would create it.
+    const offsets = await eventually('the consumer offsets Topic Ready', async () => {
+      const state = await fx.readyOf(namespace, `topics.runnel.dev/${CLUSTER}-consumer-offsets`).catch(() => undefined);
+      return state?.ready === 'True' ? state : undefined;
+    }, { timeoutMs: 180_000 });
+    expect(offsets.status).toMatchObject({ partitions: OFFSETS_PARTITIONS, replicationFactor: 3, offlinePartitions: 0 });
+    const offsetsTopic = JSON.parse((await kube.kubectl(['get', 'topics.runnel.dev', `${CLUSTER}-consumer-offsets`, '-n', namespace, '-o', 'json'])).stdout) as {
+      metadata: { labels: Record<string, string>; ownerReferences: unknown[] };
+      spec: Record<string, unknown>;
+    };
+    // spec.consumerOffsets.partitions decides the count; the brokers map groups onto what the Topic has.
+    expect(offsetsTopic.spec).toEqual({ topicName: '__consumer_offsets', partitions: OFFSETS_PARTITIONS, replicationFactor: 3, minInsyncReplicas: 2, configs: { 'cleanup.policy': 'compact' } });
+    expect(offsetsTopic.metadata.labels['runnel.dev/cluster']).toBe(CLUSTER);
+    expect(offsetsTopic.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Cluster', name: CLUSTER, controller: true })]);
+    const grouped = await fx.runPod(
+      namespace,
+      'group-consumer',
+      `${RUNNEL} consume ${t} -b ${bootstrap()} --group g1 --from earliest --max-messages 50 --timeout-ms 120000 && ${RUNNEL} groups describe g1 -b ${bootstrap()}`,
+      240_000,
+    );
+    expect(grouped.phase, grouped.log).toBe('Succeeded');
+    const lines = grouped.log.split('\n');
+    expect(lines.filter((l) => /^\d+$/.test(l)).map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    // The group committed what it printed: LAG 0 on every partition of orders it committed, and the
+    // committed offsets add up to the 50 records (describe lists partitions with a committed offset).
+    const rows = lines.filter((l) => l.startsWith(`${t} `)).map((l) => l.split(/ +/));
+    expect(rows.length, grouped.log).toBeGreaterThan(0);
+    expect(rows.every((r) => r[4] === '0' && r[2] === r[3]), grouped.log).toBe(true);
+    expect(rows.reduce((sum, r) => sum + Number(r[2]), 0), grouped.log).toBe(50);
+  }, 600_000);
 
   it('makes three Topics Ready with live status, and the brokers enforce minInsyncReplicas', async () => {
     const applied = performance.now();

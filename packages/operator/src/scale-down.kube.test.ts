@@ -55,7 +55,15 @@ afterAll(async () => {
 
 describe('operator scale-down', () => {
   it('scales 3 → 2 while an RF 2 topic has replicas on broker 2: the replicas move first, then the pod goes; no acknowledged record is lost', async () => {
-    expect((await fx.apply(cluster(3))).code).toBe(0);
+    // The cluster's own __consumer_offsets, declared by the user (the operator then leaves it as it is):
+    // the operator's default (RF 3) would rightly refuse the scale-down to 2 this test is about.
+    const offsets = {
+      apiVersion: 'runnel.dev/v1alpha1',
+      kind: 'Topic',
+      metadata: { name: `${CLUSTER}-consumer-offsets`, namespace, labels: { 'runnel.dev/cluster': CLUSTER } },
+      spec: { topicName: '__consumer_offsets', partitions: 3, replicationFactor: 1, configs: { 'cleanup.policy': 'compact' } },
+    };
+    expect((await fx.apply(offsets, cluster(3))).code).toBe(0);
     await eventually('Cluster Ready', async () => ((await fx.readyOf(namespace, `clusters.runnel.dev/${CLUSTER}`)).ready === 'True' ? true : undefined), { timeoutMs: 170_000 });
     const topic = { apiVersion: 'runnel.dev/v1alpha1', kind: 'Topic', metadata: { name: TOPIC, namespace, labels: { 'runnel.dev/cluster': CLUSTER } }, spec: { partitions: 3, replicationFactor: 2, minInsyncReplicas: 2 } };
     expect((await fx.apply(topic)).code).toBe(0);

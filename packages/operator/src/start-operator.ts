@@ -2,7 +2,7 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { CLUSTER_LABEL, LEASE_KIND_LABEL, PARTITION_ANNOTATION, STORE_WRITE_CHANNEL, type StoreWriteEvent } from '@runnel/metadata';
+import { CLUSTER_LABEL, LEASE_KIND_LABEL, OFFSETS_TOPIC, PARTITION_ANNOTATION, STORE_WRITE_CHANNEL, type StoreWriteEvent } from '@runnel/metadata';
 import { pino, type Logger } from 'pino';
 import { grpcBrokerChecks } from './cluster/broker-checks.ts';
 import { ClusterReconciler } from './cluster/cluster-reconciler.ts';
@@ -182,6 +182,9 @@ async function startControllers(options: OperatorOptions, shared: { api: KubeApi
       for (const t of topicsOfCluster(ns, name)) topics.enqueue(ns, t.metadata.name);
     } else if (k === 'Topic') {
       topics.enqueue(ns, name);
+      // The Cluster declares its consumer offsets Topic again when it is deleted.
+      const cluster = labels[CLUSTER_LABEL];
+      if (cluster !== undefined && (o as { spec?: { topicName?: string } }).spec?.topicName === OFFSETS_TOPIC) clusters.enqueue(ns, cluster);
     } else if (k === 'Lease') {
       const cluster = labels[CLUSTER_LABEL];
       if (cluster === undefined) return;

@@ -1,10 +1,7 @@
 import { RunnelError } from '@runnel/protocol';
 
-/** The internal topic of group state and committed offsets (Kafka's name). */
-export const OFFSETS_TOPIC = '__consumer_offsets';
-
-/** Kafka's `offsets.topic.num.partitions`. */
-export const DEFAULT_OFFSETS_TOPIC_PARTITIONS = 50;
+// Shared with the operator, which declares the topic on Kubernetes.
+export { OFFSETS_TOPIC, DEFAULT_OFFSETS_TOPIC_PARTITIONS } from '@runnel/metadata';
 
 /** Longest group id (Kafka allows any length; Runnel bounds it so keys and logs stay small). */
 export const MAX_GROUP_ID_LENGTH = 255;

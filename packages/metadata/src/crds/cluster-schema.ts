@@ -70,6 +70,21 @@ export const ClusterSpecSchema = Type.Object(
         { description: 'Rack awareness: where brokers run decides where replicas go.' },
       ),
     ),
+    consumerOffsets: Type.Optional(
+      Type.Object(
+        {
+          partitions: Type.Optional(
+            Type.Integer({
+              description:
+                'Partitions of the __consumer_offsets Topic the operator declares for this cluster (default 50, as Kafka). Read only when the operator creates that Topic: the count decides which partition holds a group, so it is never changed afterwards.',
+              minimum: 1,
+              maximum: 1000,
+            }),
+          ),
+        },
+        { description: "The cluster's consumer group topic __consumer_offsets, which the operator declares as the Topic `<cluster>-consumer-offsets` unless a Topic of the cluster already has that name." },
+      ),
+    ),
     podTemplate: Type.Optional(
       Type.Object(
         {

@@ -98,6 +98,10 @@ describe('Runnel CRDs on the real API server', () => {
     expect((await apply(clusterYaml('5Gi'))).stderr).toContain('spec.storage.size cannot shrink');
     expect((await apply(clusterYaml('lots'))).stderr).toMatch(/spec\.storage\.size in body should match/);
     expect((await apply(clusterYaml('20Gi', ''))).stderr).toMatch(/spec\.image in body should be at least 1 chars long/);
+    const offsets = (partitions: number): string => `${clusterYaml('20Gi')}  consumerOffsets:\n    partitions: ${partitions}\n`;
+    expect((await apply(offsets(0))).stderr).toMatch(/spec\.consumerOffsets\.partitions in body should be greater than or equal to 1/);
+    expect((await apply(offsets(1001))).stderr).toMatch(/spec\.consumerOffsets\.partitions in body should be less than or equal to 1000/);
+    expect((await apply(offsets(3))).stderr).toBe('');
   });
 
   it('the checked-in deploy/crds files apply with kubectl (server-side dry run)', async () => {

@@ -80,6 +80,11 @@ export function brokerAlerts(s: MonitoringSelectors): AlertRule[] {
   const renewDeadline = `runnel_broker_lease_renew_deadline_seconds{${s.broker}}`;
   const failedWrites = `sum by (${CLUSTER_LABELS}, broker) (rate(runnel_broker_lease_writes_total{${s.broker}, outcome="failed"}[5m]))`;
   const allWrites = `sum by (${CLUSTER_LABELS}, broker) (rate(runnel_broker_lease_writes_total{${s.broker}}[5m]))`;
+  const groupLagSeconds = `max by (${CLUSTER_LABELS}, group) (runnel_broker_consumer_group_lag_seconds{${s.broker}})`;
+  const lagSeries = (group: string, partition: string, values: string): { series: string; values: string } => ({
+    series: `runnel_broker_consumer_group_lag_seconds{${where}, broker="0", group="${group}", topic="orders", partition="${partition}"}`,
+    values,
+  });
   const disk = (values: string, capacity = '1000x200'): Array<{ series: string; values: string }> => [
     { series: `runnel_broker_data_dir_available_bytes{${where}, broker="0"}`, values },
     { series: `runnel_broker_data_dir_capacity_bytes{${where}, broker="0"}`, values: capacity },
@@ -232,6 +237,32 @@ export function brokerAlerts(s: MonitoringSelectors): AlertRule[] {
             { series: `runnel_broker_lease_writes_total{${where}, broker="0", lease="broker", outcome="failed"}`, values: '0+1x30' },
           ],
           evalTime: '25m',
+          fires: [],
+        },
+      ],
+    },
+    {
+      alert: 'RunnelConsumerGroupLagHigh',
+      severity: 'warning',
+      source: 'broker',
+      for: '10m',
+      expr: `${groupLagSeconds} > 300`,
+      signals: [groupLagSeconds],
+      summary: 'Consumer group {{ $labels.group }} of {{ $labels.runnel_cluster }} in {{ $labels.namespace }} is more than 5 minutes behind',
+      description: 'On some partition the oldest record the group has not committed is more than 5 minutes old, and has been for 10 minutes: its consumers are stopped, too slow or stuck. Records it has not read yet may reach retention and be deleted unread.',
+      scenarios: [
+        {
+          name: 'RunnelConsumerGroupLagHigh fires when a group falls further behind for 10 minutes',
+          // orders-app stops consuming partition 1: the age of its oldest unconsumed record grows a minute a minute.
+          series: [lagSeries('orders-app', '0', '0x30'), lagSeries('orders-app', '1', '0+60x30'), lagSeries('billing', '0', '0x30')],
+          evalTime: '20m',
+          fires: [{ ...cluster, group: 'orders-app' }],
+        },
+        {
+          name: 'RunnelConsumerGroupLagHigh stays quiet for a lag that clears within 10 minutes',
+          // A consumer restart: lag reaches 6 minutes, then the group catches up.
+          series: [lagSeries('orders-app', '0', '0 60 120 180 240 300 360 420 0x20')],
+          evalTime: '20m',
           fires: [],
         },
       ],

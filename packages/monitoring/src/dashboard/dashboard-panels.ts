@@ -123,6 +123,16 @@ export function dashboardRows(s: MonitoringSelectors): RowSpec[] {
       ],
     },
     {
+      title: 'Consumer groups',
+      panels: [
+        graph('Consumer lag by group (records)', 'short', 'Records each group has not committed yet (high watermark − committed offset), summed over its partitions; exported by the group\'s coordinator.',
+          q(`sum by (group) (runnel_broker_consumer_group_lag_records${b})`, '{{group}}')),
+        graph('Consumer lag by group (seconds)', 's', 'Age of the oldest record each group has not committed yet, on its worst partition (0 when caught up).',
+          q(`max by (group) (runnel_broker_consumer_group_lag_seconds${b})`, '{{group}}')),
+        graph('Group members', 'short', 'Members of each group, as its coordinator counts them.', q(`sum by (group) (runnel_broker_consumer_group_members${b})`, '{{group}}')),
+      ],
+    },
+    {
       title: 'Operator',
       panels: [
         graph('Reconciles by result', 'ops', 'Reconciles per second, by controller and result.', q(`sum by (controller, result) (${rate('runnel_operator_reconcile_total', o)})`, '{{controller}} {{result}}')),

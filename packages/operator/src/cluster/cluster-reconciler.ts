@@ -1,6 +1,6 @@
 import type { KubernetesObject, V1Lease, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import type { PartitionState } from '@runnel/metadata';
-import { BROKER_ID_LABEL, CLUSTER_LABEL, LEASE_KIND_LABEL, TOPIC_ANNOTATION, isMetadataStoreError, openKubernetesMetadataStore, requestReassignment, type ClusterStatus, type KubernetesMetadataStore } from '@runnel/metadata';
+import { BROKER_ID_LABEL, CLUSTER_LABEL, LEASE_KIND_LABEL, OFFSETS_TOPIC, TOPIC_ANNOTATION, isMetadataStoreError, openKubernetesMetadataStore, requestReassignment, type ClusterStatus, type KubernetesMetadataStore } from '@runnel/metadata';
 import { mergeConditions, standardConditions, statusChanged } from '../conditions.ts';
 import { describeApiError } from '../kube-api.ts';
 import { isUpToDate } from '../managed-labels.ts';
@@ -9,7 +9,7 @@ import { partitionHealth } from '../partition-view.ts';
 import { CLUSTERS, type ClusterResource, type TopicResource } from '../runnel-resources.ts';
 import type { ReconcileResult } from '../work-queue.ts';
 import { brokerPods, type BrokerPod } from './broker-pods.ts';
-import { BROKER_PORT, clusterObjectNames, clusterResources } from './cluster-resources.ts';
+import { BROKER_PORT, clusterObjectNames, clusterResources, offsetsTopicResource } from './cluster-resources.ts';
 import { planRoll, replicasOnRemovedBrokers, type RollStep } from './roll-plan.ts';
 import { planScaleDown, type ScaleDownPlan } from './scale-down-plan.ts';
 
@@ -71,6 +71,7 @@ export class ClusterReconciler {
       const cached = this.#cached(namespace, object);
       if (!isUpToDate(cached, object)) await api.apply(object);
     }
+    await this.#ensureOffsetsTopic(cluster);
 
     const statefulSet = caches.statefulSets.get<V1StatefulSet>(namespace, names.statefulSet);
     const pods = brokerPods(statefulSet, caches.pods.list<V1Pod>(namespace).filter((p) => p.metadata?.labels?.['app.kubernetes.io/instance'] === name));
@@ -95,6 +96,22 @@ export class ClusterReconciler {
     // Lease events wake the reconciler as the moves progress; this is the safety net.
     if (scaleDown.state === 'reassigning') result = { requeueAfterMs: Math.min(result?.requeueAfterMs ?? 5_000, 5_000) };
     return result;
+  }
+
+  /**
+   * Declares the Cluster's `__consumer_offsets` Topic when no Topic of the Cluster has that name
+   * (brokers on Kubernetes cannot create it; they answer group requests once it exists). Created
+   * once: a Topic that exists, the operator's or a user's own, is left as it is.
+   */
+  async #ensureOffsetsTopic(cluster: ClusterResource): Promise<void> {
+    const { name, namespace } = cluster.metadata;
+    const exists = this.#ctx.caches.topics
+      .list<TopicResource>(namespace)
+      .some((t) => t.metadata.labels?.[CLUSTER_LABEL] === name && (t.spec.topicName ?? t.metadata.name) === OFFSETS_TOPIC);
+    if (exists) return;
+    const topic = offsetsTopicResource(cluster);
+    await this.#ctx.api.apply(topic);
+    this.#ctx.logger.info({ cluster: `${namespace}/${name}`, topic: topic.metadata?.name }, 'declared the consumer offsets topic');
   }
 
   /**

@@ -3,7 +3,7 @@ import { BROKER_RBAC_RULES } from '@runnel/metadata';
 import { describe, expect, it } from 'vitest';
 import { APPLIED_HASH_ANNOTATION, CONFIG_HASH_ANNOTATION, isUpToDate } from '../managed-labels.ts';
 import type { ClusterResource } from '../runnel-resources.ts';
-import { clusterResources, renderBrokerConfig } from './cluster-resources.ts';
+import { clusterResources, offsetsTopicResource, renderBrokerConfig } from './cluster-resources.ts';
 
 const cluster = (spec: Partial<ClusterResource['spec']> = {}): ClusterResource => ({
   apiVersion: 'runnel.dev/v1alpha1',
@@ -112,3 +112,30 @@ describe('Cluster.spec.rackAwareness', () => {
     expect(c['env'].map((e: { name: string }) => e.name)).not.toContain('RUNNEL_RACK');
   });
 });
+
+describe('offsetsTopicResource', () => {
+  it("declares the Cluster's __consumer_offsets as Kafka's brokers create it: compacted, RF min(3, brokers), minISR min(2, RF), 50 partitions, owned by the Cluster", () => {
+    const topic = offsetsTopicResource(cluster()) as ReturnType<typeof byKind>;
+    expect(topic['apiVersion']).toBe('runnel.dev/v1alpha1');
+    expect(topic['kind']).toBe('Topic');
+    // `_` is not allowed in object names: the Kafka name goes in spec.topicName.
+    expect(topic['metadata']).toMatchObject({ name: 'main-consumer-offsets', namespace: 'ns', labels: { 'runnel.dev/cluster': 'main', 'app.kubernetes.io/managed-by': 'runnel-operator' } });
+    expect(topic['metadata']['name']).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    expect(topic['metadata']['ownerReferences']).toEqual([{ apiVersion: 'runnel.dev/v1alpha1', kind: 'Cluster', name: 'main', uid: 'uid-1', controller: true, blockOwnerDeletion: true }]);
+    expect(topic['spec']).toEqual({ topicName: '__consumer_offsets', partitions: 50, replicationFactor: 3, minInsyncReplicas: 2, configs: { 'cleanup.policy': 'compact' } });
+  });
+
+  it('fits the replication factor and minISR to small clusters and keeps RF 3 on large ones', () => {
+    const spec = (replicas: number) => (offsetsTopicResource(cluster({ replicas })) as ReturnType<typeof byKind>)['spec'];
+    expect(spec(1)).toMatchObject({ replicationFactor: 1, minInsyncReplicas: 1 });
+    expect(spec(2)).toMatchObject({ replicationFactor: 2, minInsyncReplicas: 2 });
+    expect(spec(5)).toMatchObject({ replicationFactor: 3, minInsyncReplicas: 2 });
+  });
+
+  it('takes its partition count from spec.consumerOffsets.partitions', () => {
+    const spec = (offsetsTopicResource(cluster({ consumerOffsets: { partitions: 3 } })) as ReturnType<typeof byKind>)['spec'];
+    expect(spec).toMatchObject({ topicName: '__consumer_offsets', partitions: 3 });
+    expect((offsetsTopicResource(cluster({ consumerOffsets: {} })) as ReturnType<typeof byKind>)['spec']).toMatchObject({ partitions: 50 });
+  });
+});
+

@@ -1,7 +1,7 @@
 import type { KubernetesObject, V1Container, V1PodSpec, V1StatefulSet } from '@kubernetes/client-node';
-import { BROKER_RBAC_RULES } from '@runnel/metadata';
+import { BROKER_RBAC_RULES, DEFAULT_OFFSETS_TOPIC_PARTITIONS, OFFSETS_TOPIC } from '@runnel/metadata';
 import { CONFIG_HASH_ANNOTATION, controllerReference, managedLabels, selectorLabels, stableHash, withAppliedHash } from '../managed-labels.ts';
-import type { ClusterResource } from '../runnel-resources.ts';
+import { RUNNEL_API_VERSION, type ClusterResource } from '../runnel-resources.ts';
 
 /** gRPC port of every broker (Log, Admin, Replica, health). Services use it as port and targetPort. */
 export const BROKER_PORT = 9092;
@@ -198,4 +198,39 @@ function brokerStatefulSet(cluster: ClusterResource, metadata: V1StatefulSet['me
       volumeClaimTemplates: claimTemplates,
     },
   } as KubernetesObject;
+}
+
+/** Name of the Topic resource of a Cluster's `__consumer_offsets` (object names cannot hold `_`; the cluster keeps it unique in the namespace). */
+export function offsetsTopicObjectName(cluster: string): string {
+  return `${cluster}-consumer-offsets`;
+}
+
+/**
+ * The Topic of the Cluster's consumer group topic `__consumer_offsets`, as Kafka's brokers create
+ * it: compacted, RF min(3, brokers), min.insync.replicas min(2, RF), `spec.consumerOffsets.partitions`
+ * partitions (default 50, Kafka's `offsets.topic.num.partitions`). Brokers on
+ * Kubernetes may only read Topics, so the operator declares it; it is owned by the Cluster and
+ * created once (the replication factor and partition count are fixed from then on: the partition
+ * count decides which partition holds a group).
+ */
+export function offsetsTopicResource(cluster: ClusterResource): KubernetesObject {
+  const { name, namespace } = cluster.metadata;
+  const rf = Math.min(3, cluster.spec.replicas);
+  return withAppliedHash({
+    apiVersion: RUNNEL_API_VERSION,
+    kind: 'Topic',
+    metadata: {
+      name: offsetsTopicObjectName(name),
+      namespace,
+      labels: managedLabels(name, 'consumer-groups'),
+      ownerReferences: [controllerReference({ apiVersion: cluster.apiVersion, kind: 'Cluster', name, uid: cluster.metadata.uid })],
+    },
+    spec: {
+      topicName: OFFSETS_TOPIC,
+      partitions: cluster.spec.consumerOffsets?.partitions ?? DEFAULT_OFFSETS_TOPIC_PARTITIONS,
+      replicationFactor: rf,
+      minInsyncReplicas: Math.min(2, rf),
+      configs: { 'cleanup.policy': 'compact' },
+    },
+  } as KubernetesObject);
 }
