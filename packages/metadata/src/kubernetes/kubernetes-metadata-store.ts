@@ -24,7 +24,12 @@ export interface KubernetesMetadataStoreOptions {
   readonly kubeconfigPath?: string;
   /** Deadline of every request; a write past it fails with UNKNOWN_OUTCOME. @default 2000 (DESIGN.md §6 Timing) */
   readonly requestTimeoutMs?: number;
-  /** Client-side limit on writes of partitions and topics (creates, updates, deletes). @default 50/s, burst 100, 10000 waiters */
+  /**
+   * Client-side limit on writes of partitions and topics (creates, updates, deletes). The default
+   * lets one broker take over ~500 partitions in ~2 s after a failover; the test control plane
+   * (one etcd, 2 shared cores) sustained 170–300 Lease CAS/s (docs/architecture.md, Scale).
+   * @default 200/s, burst 400, 10000 waiters
+   */
   readonly writeRateLimit?: TokenBucketOptions;
   /**
    * Separate limit on broker-Lease writes, so a burst of partition CASes (a failover moving
@@ -41,6 +46,9 @@ export interface KubernetesMetadataStoreOptions {
   /** Test seam: sees every non-watch HTTP request and may delay or drop its reply. */
   readonly intercept?: RequestInterceptor;
 }
+
+/** Default limit on partition and topic writes of one store (one broker). */
+export const DEFAULT_WRITE_RATE_LIMIT: TokenBucketOptions = { ratePerSecond: 200, burst: 400, maxWaiters: 10_000 };
 
 const NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
@@ -77,7 +85,7 @@ export class KubernetesMetadataStore implements MetadataStore {
     this.namespace = namespace;
     this.#kubeConfig = kubeConfig;
     this.#client = new KubeResourceClient(kubeConfig, namespace, options.intercept);
-    this.#limiter = new TokenBucket(options.writeRateLimit ?? { ratePerSecond: 50, burst: 100, maxWaiters: 10_000 });
+    this.#limiter = new TokenBucket(options.writeRateLimit ?? DEFAULT_WRITE_RATE_LIMIT);
     this.#brokerLimiter = new TokenBucket(options.brokerWriteRateLimit ?? { ratePerSecond: 10, burst: 20, maxWaiters: 100 });
     this.#timeoutMs = options.requestTimeoutMs ?? 2_000;
     this.#watchBufferLimit = options.watchBufferLimit ?? 10_000;
@@ -134,7 +142,7 @@ export class KubernetesMetadataStore implements MetadataStore {
   /** Ends every watch and aborts requests in flight (their writes fail with UNKNOWN_OUTCOME). */
   close(): Promise<void> {
     this.#closing.abort(new MetadataStoreError('CLOSED', 'The metadata store is closed'));
-    return Promise.resolve();
+    return this.#client.close();
   }
 
   #signal(): AbortSignal {
