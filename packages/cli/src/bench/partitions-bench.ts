@@ -117,7 +117,7 @@ async function localPhase(o: PartitionsBenchOptions, report: Report, log: (line:
   }
 }
 
-/** Paced produce of 100 B records, round robin over every partition, acks=1. */
+/** Paced produce of 100 B records, round robin over every partition (each gets at least one), acks=1. */
 async function lightLoad(b: BenchBroker, topic: string, o: PartitionsBenchOptions, workload: string): Promise<BenchResult> {
   const sampler = new RssSampler(b.pid, 250);
   const producer = new Producer({ bootstrap: b.bootstrap, acks: 1, lingerMs: 5 });
@@ -129,7 +129,8 @@ async function lightLoad(b: BenchBroker, topic: string, o: PartitionsBenchOption
   const pending: Array<Promise<unknown>> = [];
   const started = performance.now();
   try {
-    while (performance.now() - started < o.loadSeconds * 1000) {
+    // Until the duration is over and every partition has had a record.
+    while (performance.now() - started < o.loadSeconds * 1000 || sent < o.partitions) {
       const due = Math.floor(((performance.now() - started) / 1000) * o.loadRate);
       for (; sent < due; sent++) {
         const partition = sent % o.partitions;
