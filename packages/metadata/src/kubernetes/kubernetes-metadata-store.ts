@@ -228,14 +228,26 @@ export class KubernetesMetadataStore implements MetadataStore {
   async #write<R>(codec: ResourceCodec<unknown>, name: string, op: StoreWriteEvent['op'], send: (signal: AbortSignal) => Promise<R>): Promise<R> {
     if (this.#closing.signal.aborted) throw new MetadataStoreError('CLOSED', 'The metadata store is closed');
     const limiter = codec.collection === 'brokers' ? this.#brokerLimiter : this.#limiter;
-    const rateLimitedMs = await limiter.take(this.#closing.signal);
+    // One deadline for the wait for a token and the request: a write still queued at its deadline
+    // is never sent. Otherwise it went out after its caller had given up on it and settled it as
+    // not applied by re-reading (rule 7), and could then be applied unseen (a late ISR change).
+    const signal = this.#signal();
+    const queuedAt = performance.now();
+    let rateLimitedMs: number;
+    try {
+      rateLimitedMs = await limiter.take(signal);
+    } catch (err) {
+      if (this.#closing.signal.aborted || isMetadataStoreError(err)) throw err;
+      const waited = Math.round(performance.now() - queuedAt);
+      throw new MetadataStoreError('UNAVAILABLE', `Cannot send the write to ${codec.collection}/${name}: it waited ${waited} ms for the client rate limit (${limiter.settings.ratePerSecond}/s) and reached its ${this.#timeoutMs} ms deadline unsent`, { cause: err });
+    }
     this.stats.rateLimitedMs += rateLimitedMs;
     const started = performance.now();
     let outcome: StoreWriteEvent['outcome'] = 'ok';
     let code: string | undefined;
     try {
       this.stats.writes++;
-      return await send(this.#signal());
+      return await send(signal);
     } catch (err) {
       code = isMetadataStoreError(err) ? err.code : 'UNKNOWN';
       outcome = code === 'CONFLICT' || code === 'ALREADY_EXISTS' ? 'conflict' : code === 'UNKNOWN_OUTCOME' ? 'unknown' : 'error';
