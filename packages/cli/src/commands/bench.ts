@@ -11,12 +11,13 @@ import { consumeBench } from '../bench/consume-bench.ts';
 import { e2eBench } from '../bench/e2e-bench.ts';
 import { groupConsumeBench, groupFailoverBench } from '../bench/group-consume-bench.ts';
 import { clientOnlyLimit, diskLimit, grpcLimit, tcpLimit } from '../bench/limits-bench.ts';
+import { partitionsBench } from '../bench/partitions-bench.ts';
 import { produceBench } from '../bench/produce-bench.ts';
 import { replicationBench } from '../bench/replication-bench.ts';
 import { Progress } from '../progress.ts';
 import { UsageError } from '../usage-error.ts';
 
-export const BENCH_USAGE = `Usage: runnel bench <produce|consume|e2e|limits|replication|all> [options]
+export const BENCH_USAGE = `Usage: runnel bench <produce|consume|e2e|limits|replication|partitions|all> [options]
 
 Prints a table (or one JSON object with --json). Without --bootstrap (or $RUNNEL_BOOTSTRAP) the
 bench starts its own "runnel broker" process (data in --data-dir or a temporary directory) and reports its RSS.
@@ -35,6 +36,14 @@ Workloads:
             2, acks=all) of three broker processes, and RF=3 / RF=1 throughput: against
             --bootstrap (a cluster of >= 3 brokers), or on three "runnel broker --metadata
             kubernetes" processes it starts with --kubeconfig [--namespace]
+  partitions
+            many partitions: one broker process (memory store) creating a topic of --partitions
+            (default 10000) until all are led, its RSS after that and under --rate records/s
+            (default 1000) of 100 B over every partition for --duration s; with --kubeconfig also
+            the API server's Lease CAS/s with --cas-writers concurrent writers, and on three
+            "runnel broker --metadata kubernetes" processes: an RF 1 topic of --partitions from
+            creation until all led, and a SIGKILL of the broker leading --failover-partitions
+            (default 1000, RF 3) until all are led again, with the API's Lease writes/s meanwhile
   all       the report matrix: limits, 1 KiB produce/consume (ratios to the grpc-js ceiling),
             100 B records/s, e2e at half the max 1 KiB rate, broker RSS with 100 partitions
 
@@ -53,8 +62,12 @@ Options:
   --max-in-flight N          produce requests in flight (default 16; one batch per partition each)
   --compression CODEC        none, gzip, snappy, lz4, zstd (default none)
   --rate N                   e2e records/s (default 10000; 5000 for replication)
-  --kubeconfig PATH          replication: start the brokers on this cluster's kubernetes store
-  --namespace NS             replication: namespace of their Leases and Topics
+  --kubeconfig PATH          replication, partitions: start the brokers on this cluster's kubernetes store
+  --namespace NS             replication, partitions: namespace of their Leases and Topics
+                             (partitions: default "default")
+  --failover-partitions N    partitions: partitions led by the killed broker (default 1000)
+  --cas-writers LIST         partitions: concurrent writers of the API CAS phase (default 1,4,16,64)
+  --kube-only                partitions: skip the local phase
   --broker-cpu-prof DIR      run the started broker with --cpu-prof into DIR
   --broker-node-args ARGS    more node flags for the started broker, space-separated (e.g. --trace-gc)
   --group                    consume: also read as consumer groups (--partitions default 6)
@@ -84,9 +97,12 @@ const OPTIONS: Options = {
   members: { type: 'string' },
   kubeconfig: { type: 'string' },
   namespace: { type: 'string' },
+  'failover-partitions': { type: 'string' },
+  'cas-writers': { type: 'string' },
+  'kube-only': { type: 'boolean' },
 };
 
-const WORKLOADS = ['produce', 'consume', 'e2e', 'limits', 'replication', 'all'] as const;
+const WORKLOADS = ['produce', 'consume', 'e2e', 'limits', 'replication', 'partitions', 'all'] as const;
 
 /** `runnel bench ...`. */
 export async function benchCommand(argv: string[]): Promise<number> {
@@ -101,6 +117,11 @@ export async function benchCommand(argv: string[]): Promise<number> {
   if ((p.values['group'] !== undefined || p.values['members'] !== undefined) && workload !== 'consume') throw new UsageError('--group and --members apply to bench consume only', BENCH_USAGE);
   if (p.values['members'] !== undefined && p.values['group'] === undefined) throw new UsageError('--members needs --group', BENCH_USAGE);
   const groupMembers = p.values['group'] === true ? membersFlag(p) : [];
+  for (const flag of ['failover-partitions', 'cas-writers', 'kube-only']) {
+    if (p.values[flag] !== undefined && workload !== 'partitions') throw new UsageError(`--${flag} applies to bench partitions only`, BENCH_USAGE);
+  }
+  if (p.values['kube-only'] !== undefined && p.values['kubeconfig'] === undefined) throw new UsageError('--kube-only needs --kubeconfig', BENCH_USAGE);
+  if (workload === 'partitions' && base.bootstrap !== '') throw new UsageError('bench partitions starts its own brokers; it does not take --bootstrap (nor $RUNNEL_BOOTSTRAP)', BENCH_USAGE);
   if (workload === 'replication' && p.values['rate'] === undefined) base.rate = 5000;
   if (workload === 'replication' && base.bootstrap === '' && p.values['kubeconfig'] === undefined) {
     throw new UsageError('bench replication needs --bootstrap (a cluster of at least 3 brokers) or --kubeconfig (to start 3 broker processes on its kubernetes store)', BENCH_USAGE);
@@ -112,7 +133,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const cpuProf = p.values['broker-cpu-prof'] as string | undefined;
   try {
     // --bootstrap or $RUNNEL_BOOTSTRAP (as every client command) names a running broker.
-    if (base.bootstrap === '' && workload !== 'limits' && workload !== 'replication') {
+    if (base.bootstrap === '' && workload !== 'limits' && workload !== 'replication' && workload !== 'partitions') {
       const nodeArgs = ((p.values['broker-node-args'] as string | undefined) ?? '').split(' ').filter((a) => a !== '');
       broker = await spawnBroker(join(dataDir, 'broker'), [...(cpuProf ? ['--cpu-prof', '--cpu-prof-dir', resolve(cpuProf)] : []), ...nodeArgs]);
       base.bootstrap = broker.bootstrap;
@@ -153,13 +174,34 @@ export async function benchCommand(argv: string[]): Promise<number> {
         summary.push(...r.summary);
         break;
       }
+      case 'partitions': {
+        const kubeconfig = p.values['kubeconfig'] as string | undefined;
+        const namespace = p.values['namespace'] as string | undefined;
+        const r = await partitionsBench({
+          partitions: p.values['partitions'] === undefined ? 10_000 : base.partitions,
+          failoverPartitions: intFlag(p, 'failover-partitions', BENCH_USAGE, 1000, 1, 10_000),
+          loadSeconds: base.durationSec,
+          loadRate: p.values['rate'] === undefined ? 1000 : base.rate,
+          casWriters: casWritersFlag(p),
+          casSeconds: Math.min(base.durationSec, 5),
+          ledTimeoutMs: 180_000,
+          ...(kubeconfig === undefined ? {} : { kubeconfig: resolve(kubeconfig) }),
+          // Outside a pod the store needs a namespace; the test control plane has "default".
+          namespace: namespace ?? 'default',
+          skipLocal: p.values['kube-only'] === true,
+          dataDir,
+        }, (line) => process.stderr.write(`bench partitions: ${line}\n`));
+        results.push(...r.results);
+        summary.push(...r.summary);
+        break;
+      }
       case 'all':
         await runner.all(base, results, summary);
         break;
     }
     const rss = brokerPid === undefined ? undefined : await readRss(brokerPid);
     if (rss) summary.push(['broker peak RSS (VmHWM)', `${round(rss.peak / 1e6)} MB`]);
-    summary.push(['config', `record=${base.recordSize}B batch=${base.batchSize}B linger=${base.lingerMs}ms inFlight=${base.maxInFlight} acks=${base.acks} compression=${base.compression}`]);
+    if (workload !== 'partitions') summary.push(['config', `record=${base.recordSize}B batch=${base.batchSize}B linger=${base.lingerMs}ms inFlight=${base.maxInFlight} acks=${base.acks} compression=${base.compression}`]);
     if (json) process.stdout.write(`${JSON.stringify({ workload, config: { ...base, bootstrap: undefined }, results, summary: Object.fromEntries(summary) })}\n`);
     else process.stdout.write(formatTable(results, summary));
     // Failed phases are in the table; the exit code says that something did not run.
@@ -168,6 +210,14 @@ export async function benchCommand(argv: string[]): Promise<number> {
     await broker?.stop();
     if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+function casWritersFlag(p: Parsed): number[] {
+  const raw = (p.values['cas-writers'] as string | undefined) ?? '1,4,16,64';
+  if (!/^\d+(,\d+)*$/.test(raw) || raw.split(',').some((n) => Number(n) < 1 || Number(n) > 1000)) {
+    throw new UsageError(`Invalid value for --cas-writers: "${raw}" (expected writer counts from 1 to 1000, comma-separated, e.g. 1,4,16,64)`, BENCH_USAGE);
+  }
+  return raw.split(',').map(Number);
 }
 
 function membersFlag(p: Parsed): number[] {

@@ -226,6 +226,20 @@ describe('KubernetesMetadataStore compare-and-swap paths (fake API)', () => {
     expect(store.stats.rateLimitedMs).toBeGreaterThanOrEqual(600);
   });
 
+  it('never sends a write that reached its deadline while waiting for the rate limit: UNAVAILABLE, and the API never sees it', async () => {
+    const api = new FakeLeaseApi();
+    const store = await KubernetesMetadataStore.open({ cluster: 'c1', namespace: 'ns', kubeConfig: kubeConfig(), intercept: api.handle, requestTimeoutMs: 200, writeRateLimit: { ratePerSecond: 1, burst: 1, maxWaiters: 10 } });
+    await store.partitions.create(partitionStateName('orders', 0), samplePartition('orders', 0));
+    // The next token comes after ~1 s, past the 200 ms deadline.
+    const late = store.partitions.create(partitionStateName('orders', 1), samplePartition('orders', 1));
+    await expect(late).rejects.toSatisfy(hasCode('UNAVAILABLE'));
+    await expect(late).rejects.toThrow(/waited \d+ ms for the client rate limit \(1\/s\) and reached its 200 ms deadline unsent/);
+    // Long after the token would have come, the write was still never sent.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(api.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect(api.objects.size).toBe(1);
+  });
+
   it('refuses bad names, cluster names and values with INVALID before sending anything', async () => {
     const { store, api } = await openFake();
     await expect(store.partitions.get('no-partition-number')).rejects.toSatisfy(hasCode('INVALID'));

@@ -24,7 +24,12 @@ export interface KubernetesMetadataStoreOptions {
   readonly kubeconfigPath?: string;
   /** Deadline of every request; a write past it fails with UNKNOWN_OUTCOME. @default 2000 (DESIGN.md §6 Timing) */
   readonly requestTimeoutMs?: number;
-  /** Client-side limit on writes of partitions and topics (creates, updates, deletes). @default 50/s, burst 100, 10000 waiters */
+  /**
+   * Client-side limit on writes of partitions and topics (creates, updates, deletes). The default
+   * lets one broker take over ~500 partitions in ~2 s after a failover; the test control plane
+   * (one etcd, 2 shared cores) sustained 170–300 Lease CAS/s (docs/architecture.md, Scale).
+   * @default 200/s, burst 400, 10000 waiters
+   */
   readonly writeRateLimit?: TokenBucketOptions;
   /**
    * Separate limit on broker-Lease writes, so a burst of partition CASes (a failover moving
@@ -41,6 +46,9 @@ export interface KubernetesMetadataStoreOptions {
   /** Test seam: sees every non-watch HTTP request and may delay or drop its reply. */
   readonly intercept?: RequestInterceptor;
 }
+
+/** Default limit on partition and topic writes of one store (one broker). */
+export const DEFAULT_WRITE_RATE_LIMIT: TokenBucketOptions = { ratePerSecond: 200, burst: 400, maxWaiters: 10_000 };
 
 const NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
@@ -77,7 +85,7 @@ export class KubernetesMetadataStore implements MetadataStore {
     this.namespace = namespace;
     this.#kubeConfig = kubeConfig;
     this.#client = new KubeResourceClient(kubeConfig, namespace, options.intercept);
-    this.#limiter = new TokenBucket(options.writeRateLimit ?? { ratePerSecond: 50, burst: 100, maxWaiters: 10_000 });
+    this.#limiter = new TokenBucket(options.writeRateLimit ?? DEFAULT_WRITE_RATE_LIMIT);
     this.#brokerLimiter = new TokenBucket(options.brokerWriteRateLimit ?? { ratePerSecond: 10, burst: 20, maxWaiters: 100 });
     this.#timeoutMs = options.requestTimeoutMs ?? 2_000;
     this.#watchBufferLimit = options.watchBufferLimit ?? 10_000;
@@ -134,7 +142,7 @@ export class KubernetesMetadataStore implements MetadataStore {
   /** Ends every watch and aborts requests in flight (their writes fail with UNKNOWN_OUTCOME). */
   close(): Promise<void> {
     this.#closing.abort(new MetadataStoreError('CLOSED', 'The metadata store is closed'));
-    return Promise.resolve();
+    return this.#client.close();
   }
 
   #signal(): AbortSignal {
@@ -220,14 +228,26 @@ export class KubernetesMetadataStore implements MetadataStore {
   async #write<R>(codec: ResourceCodec<unknown>, name: string, op: StoreWriteEvent['op'], send: (signal: AbortSignal) => Promise<R>): Promise<R> {
     if (this.#closing.signal.aborted) throw new MetadataStoreError('CLOSED', 'The metadata store is closed');
     const limiter = codec.collection === 'brokers' ? this.#brokerLimiter : this.#limiter;
-    const rateLimitedMs = await limiter.take(this.#closing.signal);
+    // One deadline for the wait for a token and the request: a write still queued at its deadline
+    // is never sent. Otherwise it went out after its caller had given up on it and settled it as
+    // not applied by re-reading (rule 7), and could then be applied unseen (a late ISR change).
+    const signal = this.#signal();
+    const queuedAt = performance.now();
+    let rateLimitedMs: number;
+    try {
+      rateLimitedMs = await limiter.take(signal);
+    } catch (err) {
+      if (this.#closing.signal.aborted || isMetadataStoreError(err)) throw err;
+      const waited = Math.round(performance.now() - queuedAt);
+      throw new MetadataStoreError('UNAVAILABLE', `Cannot send the write to ${codec.collection}/${name}: it waited ${waited} ms for the client rate limit (${limiter.settings.ratePerSecond}/s) and reached its ${this.#timeoutMs} ms deadline unsent`, { cause: err });
+    }
     this.stats.rateLimitedMs += rateLimitedMs;
     const started = performance.now();
     let outcome: StoreWriteEvent['outcome'] = 'ok';
     let code: string | undefined;
     try {
       this.stats.writes++;
-      return await send(this.#signal());
+      return await send(signal);
     } catch (err) {
       code = isMetadataStoreError(err) ? err.code : 'UNKNOWN';
       outcome = code === 'CONFLICT' || code === 'ALREADY_EXISTS' ? 'conflict' : code === 'UNKNOWN_OUTCOME' ? 'unknown' : 'error';
