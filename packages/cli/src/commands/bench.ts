@@ -14,9 +14,10 @@ import { clientOnlyLimit, diskLimit, grpcLimit, tcpLimit } from '../bench/limits
 import { produceBench } from '../bench/produce-bench.ts';
 import { replicationBench } from '../bench/replication-bench.ts';
 import { Progress } from '../progress.ts';
+import { soakCommand } from './bench-soak.ts';
 import { UsageError } from '../usage-error.ts';
 
-export const BENCH_USAGE = `Usage: runnel bench <produce|consume|e2e|limits|replication|all> [options]
+export const BENCH_USAGE = `Usage: runnel bench <produce|consume|e2e|limits|replication|soak|all> [options]
 
 Prints a table (or one JSON object with --json). Without --bootstrap (or $RUNNEL_BOOTSTRAP) the
 bench starts its own "runnel broker" process (data in --data-dir or a temporary directory) and reports its RSS.
@@ -35,6 +36,8 @@ Workloads:
             2, acks=all) of three broker processes, and RF=3 / RF=1 throughput: against
             --bootstrap (a cluster of >= 3 brokers), or on three "runnel broker --metadata
             kubernetes" processes it starts with --kubeconfig [--namespace]
+  soak      hours of produce and consume with a broker killed every --kill-every: the brokers'
+            RSS, heap and e2e latency over time ("runnel bench soak --help" for its own options)
   all       the report matrix: limits, 1 KiB produce/consume (ratios to the grpc-js ceiling),
             100 B records/s, e2e at half the max 1 KiB rate, broker RSS with 100 partitions
 
@@ -86,7 +89,7 @@ const OPTIONS: Options = {
   namespace: { type: 'string' },
 };
 
-const WORKLOADS = ['produce', 'consume', 'e2e', 'limits', 'replication', 'all'] as const;
+const WORKLOADS = ['produce', 'consume', 'e2e', 'limits', 'replication', 'soak', 'all'] as const;
 
 /** `runnel bench ...`. */
 export async function benchCommand(argv: string[]): Promise<number> {
@@ -96,6 +99,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
     return workload === undefined ? 2 : 0;
   }
   if (!(WORKLOADS as readonly string[]).includes(workload)) throw new UsageError(`Unknown bench workload "${workload}" (expected ${WORKLOADS.join(', ')})`, BENCH_USAGE);
+  // The soak has options of its own (durations with units, kills, retention).
+  if (workload === 'soak') return soakCommand(rest);
   const p = parse(rest, OPTIONS, BENCH_USAGE, 0);
   const base = baseConfig(p);
   if ((p.values['group'] !== undefined || p.values['members'] !== undefined) && workload !== 'consume') throw new UsageError('--group and --members apply to bench consume only', BENCH_USAGE);
