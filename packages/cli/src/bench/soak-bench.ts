@@ -39,6 +39,8 @@ export interface SoakOptions {
   measureSec: number;
   /** Seconds between kills (0: none). */
   killEverySec: number;
+  /** At most this many kills (Infinity: every killEverySec until the end). */
+  maxKills: number;
   restartAfterSec: number;
   sampleEverySec: number;
   segmentBytes: number;
@@ -80,6 +82,8 @@ export interface SoakReport {
   verdicts: {
     rssGrowthLastHalfPct: number | null;
     heapGrowthLastHalfPct: number | null;
+    /** Least-squares slope of the heap after GC over the last half's intervals without a failover, MB/min. */
+    heapSlopeLastHalfMbPerMin: number | null;
     rssFlat: boolean | null;
     p99FirstMs: number | null;
     p99EndMs: number | null;
@@ -349,7 +353,7 @@ async function runLoad(cluster: SoakCluster, base: BenchConfig, rate: number, o:
   let victim = 1 % o.brokers;
   const killing = (async () => {
     if (o.killEverySec <= 0) return;
-    for (let k = 1; k * o.killEverySec < o.durationSec; k++) {
+    for (let k = 1; k * o.killEverySec < o.durationSec && k <= o.maxKills; k++) {
       await sleep(start + k * o.killEverySec * 1000 - performance.now(), stop.signal);
       if (stop.signal.aborted) return;
       const broker = victim;
@@ -479,6 +483,16 @@ function steadyP99(samples: readonly SoakSample[], from: number, to: number): nu
   return merged.count > 0 ? ms(merged.percentile(99)) : null;
 }
 
+/** Least-squares slope of y over x; null with fewer than 3 points. */
+export function slope(points: ReadonlyArray<readonly [number, number]>): number | null {
+  if (points.length < 3) return null;
+  const n = points.length;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  return sxx === 0 ? null : round(points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx, 2);
+}
+
 /**
  * The issue's goals: RSS grows by less than 5% over the last half (the last 30 minutes of an
  * hour), and e2e p99 at the end (the last sixth: the last 10 minutes of an hour) is no worse than
@@ -496,6 +510,7 @@ export function verdicts(samples: readonly SoakSample[], o: Pick<SoakOptions, 'd
   return {
     rssGrowthLastHalfPct,
     heapGrowthLastHalfPct: growth(half?.heapMb, last?.heapMb),
+    heapSlopeLastHalfMbPerMin: slope(samples.filter((s) => s.t > o.durationSec / 2 && !s.failover && s.heapMb !== null).map((s) => [s.t / 60, s.heapMb!])),
     rssFlat: rssGrowthLastHalfPct === null ? null : rssGrowthLastHalfPct < 5,
     p99FirstMs,
     p99EndMs,
@@ -519,7 +534,7 @@ export function formatSoak(r: SoakReport, o: SoakOptions): string {
     `rate                           ${r.rate} records/s of ${o.recordSize} B${r.measuredMaxRate === null ? '' : ` (${o.rateFraction} of the measured max ${r.measuredMaxRate}/s)`}, acks=all, ${o.partitions} partitions, RF ${Math.min(3, o.brokers)}, ${o.brokers} brokers in process ${r.pid ?? 'n/a'}`,
     `records                        acked ${r.totals.acked}, received ${r.totals.received}, acked but never received ${r.totals.lost}, not acknowledged ${r.totals.sendFailures}`,
     `segments deleted / kills       ${r.totals.segmentsDeleted} / ${r.kills.length} (${r.kills.map((k) => `broker ${k.broker} at ${k.t} s${k.restartedAt === null ? ' not restarted' : `, back at ${k.restartedAt} s`}`).join('; ') || 'none'})`,
-    `RSS growth over the last half  ${v.rssGrowthLastHalfPct ?? 'n/a'}% (aim < 5%): ${yes(v.rssFlat)}; heap after GC ${v.heapGrowthLastHalfPct ?? 'n/a'}%`,
+    `RSS growth over the last half  ${v.rssGrowthLastHalfPct ?? 'n/a'}% (aim < 5%): ${yes(v.rssFlat)}; heap after GC ${v.heapGrowthLastHalfPct ?? 'n/a'}%, trend ${v.heapSlopeLastHalfMbPerMin ?? 'n/a'} MB/min outside failovers`,
     `e2e p99 first / last sixth     ${v.p99FirstMs ?? 'n/a'} ms / ${v.p99EndMs ?? 'n/a'} ms, intervals without a failover (aim: no worse): ${yes(v.p99NoWorse)}`,
     ...r.failures.map((f) => `FAILED: ${f}`),
   ];

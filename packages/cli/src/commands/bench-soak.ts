@@ -30,6 +30,7 @@ Options:
   --rate-fraction F      (default 0.5)
   --measure D            how long to measure the max rate (default 10s)
   --kill-every D         kill a broker this often, round robin; 0 = never (default 10m)
+  --kills N              at most N kills (default: every --kill-every until the end)
   --restart-after D      start the killed broker again after this long (default 5s)
   --sample-every D       (default 1m, or a twelfth of --duration when that is shorter)
   --segment-bytes BYTES  the topic's segment.bytes (default 1m)
@@ -38,8 +39,8 @@ Options:
   --maintenance-every D  the brokers' log maintenance period (default 5s)
   --fast-failover        the brokers' fast failover timings (lease 1 s) instead of the defaults (10 s)
   --data-dir DIR         data directory of the brokers (default: a temporary one, removed after)
-  --broker-node-args ARGS  more node flags for the brokers' process, space-separated
-                         (e.g. --heapsnapshot-signal=SIGUSR2)
+  --broker-node-args=ARGS  more node flags for the brokers' process, space-separated (with "="
+                         as they start with a dash, e.g. --broker-node-args=--heapsnapshot-signal=SIGUSR2)
   --json                 one JSON object instead of the table
   -h, --help             show this help`;
 
@@ -53,6 +54,7 @@ const OPTIONS: Options = {
   measure: { type: 'string' },
   'kill-every': { type: 'string' },
   'restart-after': { type: 'string' },
+  kills: { type: 'string' },
   'sample-every': { type: 'string' },
   'segment-bytes': { type: 'string' },
   'retention-bytes': { type: 'string' },
@@ -102,6 +104,7 @@ export function soakOptions(argv: string[]): (SoakOptions & { json: boolean; own
     rateFraction,
     measureSec: durationFlag(p, 'measure', 10, 1, 600),
     killEverySec: durationFlag(p, 'kill-every', 600, 0, 7 * 24 * 3600),
+    maxKills: p.values['kills'] === undefined ? Infinity : intFlag(p, 'kills', SOAK_USAGE, 0, 0),
     restartAfterSec: durationFlag(p, 'restart-after', 5, 0, 3600),
     sampleEverySec: durationFlag(p, 'sample-every', Math.min(60, Math.max(1, durationSec / 12)), 1, 3600),
     segmentBytes: sizeFlag(p, 'segment-bytes', SOAK_USAGE, 1024 * 1024),
