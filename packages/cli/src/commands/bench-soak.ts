@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { intFlag, parse, sizeFlag, type Options, type Parsed } from '../args.ts';
@@ -42,6 +42,7 @@ Options:
   --broker-node-args=ARGS  more node flags for the brokers' process, space-separated (with "="
                          as they start with a dash, e.g. --broker-node-args=--heapsnapshot-signal=SIGUSR2)
   --json                 one JSON object instead of the table
+  --json-file PATH       also write that JSON object to PATH
   -h, --help             show this help`;
 
 const OPTIONS: Options = {
@@ -64,6 +65,7 @@ const OPTIONS: Options = {
   'data-dir': { type: 'string' },
   'broker-node-args': { type: 'string' },
   json: { type: 'boolean' },
+  'json-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -81,7 +83,7 @@ export function durationFlag(p: Parsed, name: string, fallbackSec: number, minSe
 }
 
 /** Parses `runnel bench soak` flags; every bad value is a UsageError naming the flag. */
-export function soakOptions(argv: string[]): (SoakOptions & { json: boolean; ownDataDir: boolean }) | 'help' {
+export function soakOptions(argv: string[]): (SoakOptions & { json: boolean; jsonFile: string | undefined; ownDataDir: boolean }) | 'help' {
   const p = parse(argv, OPTIONS, SOAK_USAGE, 0);
   if (p.values['help'] === true) return 'help';
   const durationSec = durationFlag(p, 'duration', 3600, 10, 7 * 24 * 3600);
@@ -115,6 +117,7 @@ export function soakOptions(argv: string[]): (SoakOptions & { json: boolean; own
     dataDir: dataDir === undefined ? '' : resolve(dataDir),
     clusterNodeArgs: ((p.values['broker-node-args'] as string | undefined) ?? '').split(' ').filter((a) => a !== ''),
     json: p.values['json'] === true,
+    jsonFile: p.values['json-file'] === undefined ? undefined : resolve(p.values['json-file'] as string),
     ownDataDir: dataDir === undefined,
   };
 }
@@ -130,12 +133,15 @@ export async function soakCommand(argv: string[]): Promise<number> {
   if (o.ownDataDir) o.dataDir = await mkdtemp(join(tmpdir(), 'runnel-soak-'));
   try {
     const report = await soakBench(o, (line) => process.stderr.write(`bench soak: ${line}\n`));
-    const { json, ownDataDir, dataDir, ...config } = o;
+    const { json, jsonFile, ownDataDir, dataDir, ...config } = o;
     void ownDataDir;
-    if (json) process.stdout.write(`${JSON.stringify({ workload: 'soak', config: { ...config, dataDir }, ...report })}\n`);
+    const line = `${JSON.stringify({ workload: 'soak', config: { ...config, dataDir }, ...report })}\n`;
+    if (json) process.stdout.write(line);
     else process.stdout.write(formatSoak(report, o));
+    // After the report is printed: a bad path must not lose an hour's figures.
+    const written = jsonFile === undefined ? true : await writeFile(jsonFile, line).then(() => true, (err: unknown) => (process.stderr.write(`runnel bench soak: cannot write --json-file ${jsonFile}: ${err instanceof Error ? err.message : String(err)}\n`), false));
     const v = report.verdicts;
-    return report.failures.length > 0 || report.totals.lost > 0 || v.rssFlat === false || v.p99NoWorse === false ? 1 : 0;
+    return !written || report.failures.length > 0 || report.totals.lost > 0 || v.rssFlat === false || v.p99NoWorse === false ? 1 : 0;
   } finally {
     if (o.ownDataDir) await rm(o.dataDir, { recursive: true, force: true });
   }
