@@ -2,7 +2,7 @@
 export { startBroker } from './start-broker.ts';
 export { TOPIC_DEFAULT_KEYS, validateTopicDefaults } from './topic-settings.ts';
 export type { Broker, BrokerOptions } from './broker-options.ts';
-export { startLocalCluster, type LocalCluster, type LocalClusterOptions } from './local-cluster.ts';
+export { LOCAL_METADATA_HISTORY_MAX_AGE_MS, startLocalCluster, type LocalCluster, type LocalClusterOptions } from './local-cluster.ts';
 export {
   MAX_RECEIVE_MESSAGE_BYTES,
   MAX_SEND_MESSAGE_BYTES,

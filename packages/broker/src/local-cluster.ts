@@ -11,6 +11,9 @@ import { createTopic, planTopic } from './topic-admin.ts';
 /** Partitions of `__consumer_offsets` in a local cluster (see {@link LocalClusterOptions.groups}). */
 export const LOCAL_OFFSETS_TOPIC_PARTITIONS = 10;
 
+/** How long the local cluster's metadata store keeps changes for watches that resume (the API server's etcd compaction interval). */
+export const LOCAL_METADATA_HISTORY_MAX_AGE_MS = 5 * 60_000;
+
 /** Options of {@link startLocalCluster}. */
 export interface LocalClusterOptions {
   /** Number of brokers (ids 0..brokers-1). */
@@ -76,7 +79,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const host = options.host ?? '127.0.0.1';
   const clusterId = options.clusterId ?? 'runnel-local';
   const logger = options.logger ?? pino({ level: process.env['RUNNEL_LOG_LEVEL'] ?? 'info' });
-  const store = await MemoryMetadataStore.open({ path: join(options.dataDir, 'metadata.json') });
+  // The history of changes for resuming watches is compacted by age as the API server compacts
+  // etcd: otherwise the brokers' registration renewals fill it for hours (found by `runnel bench soak`).
+  const store = await MemoryMetadataStore.open({ path: join(options.dataDir, 'metadata.json'), historyMaxAgeMs: LOCAL_METADATA_HISTORY_MAX_AGE_MS });
   // A store that has never been written to: this is the cluster's first start.
   const firstStart = store.resourceVersion === '0';
   const brokers: Broker[] = [];

@@ -95,6 +95,37 @@ describe('MemoryMetadataStore', () => {
     await expect(slow.next()).rejects.toSatisfy((e) => isMetadataStoreError(e, 'EXPIRED'));
   });
 
+  it('keeps only the changes of the last historyMaxAgeMs, so registrations renewed for hours do not pile up in the history', async () => {
+    let now = 0;
+    const store = await MemoryMetadataStore.open({ historyMaxAgeMs: 1000, now: () => now });
+    await store.topics.create('t', topic('t'));
+    // An hour of a value rewritten every 100 ms (as brokers renew their registrations): 36,000 changes.
+    const versionAt = new Map<number, string>();
+    for (let i = 0; i < 36_000; i++) {
+      now += 100;
+      const current = await store.topics.get('t');
+      versionAt.set(now, (await store.topics.update('t', { ...current!.value, partitions: (i % 5) + 1 }, current!.resourceVersion)).resourceVersion);
+    }
+    // A watch from 2 s ago is older than the history: it expires (the watcher lists again)...
+    const old = store.topics.watch({ resourceVersion: versionAt.get(now - 2000)!, signal: AbortSignal.timeout(5000) })[Symbol.asyncIterator]();
+    await expect(old.next()).rejects.toSatisfy((e) => isMetadataStoreError(e, 'EXPIRED'));
+    // ...while one from half a second ago still resumes without a gap.
+    const recent = store.topics.watch({ resourceVersion: versionAt.get(now - 500)!, signal: AbortSignal.timeout(5000) })[Symbol.asyncIterator]();
+    expect((await recent.next()).value?.object.resourceVersion).toBe(String(Number(versionAt.get(now - 500)!) + 1));
+    // Without the age limit the same hour keeps the last 10,000 changes (the count limit): 2 s ago is still there.
+    let now2 = 0;
+    const unbounded = await MemoryMetadataStore.open({ now: () => now2 });
+    await unbounded.topics.create('t', topic('t'));
+    const at2 = new Map<number, string>();
+    for (let i = 0; i < 2000; i++) {
+      now2 += 100;
+      const current = await unbounded.topics.get('t');
+      at2.set(now2, (await unbounded.topics.update('t', { ...current!.value, partitions: (i % 5) + 1 }, current!.resourceVersion)).resourceVersion);
+    }
+    const kept = unbounded.topics.watch({ resourceVersion: at2.get(now2 - 2000)!, signal: AbortSignal.timeout(5000) })[Symbol.asyncIterator]();
+    expect((await kept.next()).done).toBe(false);
+  });
+
   it('persists to a JSON file and reloads objects and versions; CAS still works after reload', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'runnel-meta-'));
     dirs.push(dir);

@@ -15,6 +15,16 @@ export interface MemoryMetadataStoreOptions {
   readonly path?: string;
   /** Changes kept for watches that resume from an older version. @default 10000 */
   readonly historyLimit?: number;
+  /**
+   * Changes older than this are dropped from that history too, as the API server compacts etcd
+   * (every 5 minutes by default): a long-running store whose brokers renew their registrations
+   * every few seconds would otherwise hold `historyLimit` old values for good (measured: ~80 per
+   * minute in a 3-broker local cluster). A watch from an older version expires; the watcher lists
+   * again. @default no age limit
+   */
+  readonly historyMaxAgeMs?: number;
+  /** Clock of `historyMaxAgeMs` (tests). @default Date.now */
+  readonly now?: () => number;
   /** Events a watcher may fall behind before its watch expires. @default 10000 */
   readonly watchBufferLimit?: number;
 }
@@ -25,6 +35,8 @@ const KINDS: readonly Kind[] = ['topics', 'partitions', 'brokers'];
 interface HistoryEntry {
   readonly kind: Kind;
   readonly revision: number;
+  /** When the change was written (`now()`), for `historyMaxAgeMs`. */
+  readonly at: number;
   readonly event: WatchEvent<unknown>;
 }
 
@@ -54,6 +66,8 @@ export class MemoryMetadataStore implements MetadataStore {
   /** Revisions at or below this are no longer in the history. */
   #compactedRevision = 0;
   readonly #historyLimit: number;
+  readonly #historyMaxAgeMs: number;
+  readonly #now: () => number;
   readonly #watchBufferLimit: number;
   readonly #journal: StoreJournal<Snapshot> | undefined;
   #closed = false;
@@ -61,6 +75,8 @@ export class MemoryMetadataStore implements MetadataStore {
   private constructor(options: MemoryMetadataStoreOptions) {
     this.#journal = options.path === undefined ? undefined : new StoreJournal({ path: options.path, snapshot: () => this.#snapshot() });
     this.#historyLimit = options.historyLimit ?? 10_000;
+    this.#historyMaxAgeMs = options.historyMaxAgeMs ?? Infinity;
+    this.#now = options.now ?? Date.now;
     this.#watchBufferLimit = options.watchBufferLimit ?? 10_000;
     this.topics = this.#collection<TopicDefinition>('topics');
     this.partitions = this.#collection<PartitionState>('partitions');
@@ -165,9 +181,12 @@ export class MemoryMetadataStore implements MetadataStore {
     // on a change that a crash could still undo. (Reads and CAS see it at once, so two writers
     // with the same version cannot both win.)
     await this.#journal?.append({ revision, kind, type, name, value });
-    this.#history.push({ kind, revision, event });
-    if (this.#history.length > this.#historyLimit) {
-      const dropped = this.#history.splice(0, this.#history.length - this.#historyLimit);
+    const at = this.#now();
+    this.#history.push({ kind, revision, at, event });
+    let drop = Math.max(0, this.#history.length - this.#historyLimit);
+    while (drop < this.#history.length && at - this.#history[drop]!.at > this.#historyMaxAgeMs) drop++;
+    if (drop > 0) {
+      const dropped = this.#history.splice(0, drop);
       this.#compactedRevision = (dropped[dropped.length - 1] as HistoryEntry).revision;
     }
     for (const w of this.#watchers[kind]) w.push(event);

@@ -75,4 +75,16 @@ describe('TailCache in PartitionLog', () => {
     expect(cache.read(4, 1000, 20)).toBeUndefined();
     expect(cache.read(9, 1000, 20)!.records.length).toBe(10);
   });
+
+  it('keeps no more than maxBytes of batches alive, also with thousands of small appends', () => {
+    const cache = new TailCache({ maxBytes: 256 * 1024, maxAppendBytes: 64 * 1024 });
+    let most = 0;
+    for (let i = 0; i < 5000; i++) {
+      cache.add(Buffer.alloc(1024, i), [{ position: 0, size: 1024, baseOffset: i, lastOffset: i, maxTimestamp: 0 }]);
+      most = Math.max(most, cache.referencedBytes);
+    }
+    expect(cache.bytes).toBe(256 * 1024);
+    expect(most).toBeLessThanOrEqual(256 * 1024);
+    expect(cache.read(4999, 1 << 20, 5000)!.records.equals(Buffer.alloc(1024, 4999 % 256))).toBe(true);
+  });
 });

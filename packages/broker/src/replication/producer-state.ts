@@ -4,6 +4,9 @@ import type { PartitionLog } from '@runnel/storage';
 /** Batches remembered per producer, as Kafka (max.in.flight.requests.per.connection ≤ 5). */
 export const PRODUCER_BATCHES_KEPT = 5;
 
+/** The producer table is swept no sooner than at this size. */
+const PRODUCER_SWEEP_MIN = 1024;
+
 interface BatchEntry {
   readonly firstSeq: number;
   readonly lastSeq: number;
@@ -32,9 +35,24 @@ export type SequenceCheck =
 export class ProducerStateTable {
   readonly #producers = new Map<number, ProducerEntry>();
   readonly #name: string;
+  readonly #logStartOffset: () => number;
+  /** Table size at which the next new producer sweeps out producers retention has removed. */
+  #sweepAt = PRODUCER_SWEEP_MIN;
 
-  constructor(name: string) {
+  /**
+   * `logStartOffset` is the partition log's: a producer whose every batch lies below it (retention
+   * deleted them) is forgotten, as Kafka evicts unretained producers, so the table holds the
+   * producers the log holds and not every producer the partition has ever seen (short-lived
+   * producers, one id each, otherwise grow it for good). A rebuild from the log knows exactly those.
+   */
+  constructor(name: string, logStartOffset: () => number = () => 0) {
     this.#name = name;
+    this.#logStartOffset = logStartOffset;
+  }
+
+  /** Producers remembered (diagnostics and tests). */
+  get size(): number {
+    return this.#producers.size;
   }
 
   /**
@@ -111,11 +129,22 @@ export class ProducerStateTable {
   #remember(producerId: number, epoch: number, batch: BatchEntry): void {
     let entry = this.#producers.get(producerId);
     if (entry === undefined || epoch > entry.epoch) {
+      if (entry === undefined && this.#producers.size >= this.#sweepAt) this.#sweep();
       entry = { epoch, batches: [] };
       this.#producers.set(producerId, entry);
     }
     entry.batches.push(batch);
     if (entry.batches.length > PRODUCER_BATCHES_KEPT) entry.batches.shift();
+  }
+
+  /** Forgets producers whose batches are all written and below the log start; amortised O(1) per new producer. */
+  #sweep(): void {
+    const logStart = this.#logStartOffset();
+    for (const [id, entry] of this.#producers) {
+      const last = entry.batches.at(-1);
+      if (last === undefined || (!(last.offsets instanceof Promise) && last.offsets.lastOffset < logStart)) this.#producers.delete(id);
+    }
+    this.#sweepAt = Math.max(PRODUCER_SWEEP_MIN, this.#producers.size * 2);
   }
 
   #forget(producerId: number, batch: BatchEntry): void {

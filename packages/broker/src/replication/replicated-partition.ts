@@ -79,7 +79,7 @@ export class ReplicatedPartition {
     this.log = options.log;
     this.config = options.config;
     this.minIsr = options.minIsr;
-    this.producers = new ProducerStateTable(this.name);
+    this.producers = new ProducerStateTable(this.name, () => this.log.logStartOffset);
     this.#versioned = options.state;
   }
 

@@ -15,9 +15,10 @@ import { partitionsBench } from '../bench/partitions-bench.ts';
 import { produceBench } from '../bench/produce-bench.ts';
 import { replicationBench } from '../bench/replication-bench.ts';
 import { Progress } from '../progress.ts';
+import { soakCommand } from './bench-soak.ts';
 import { UsageError } from '../usage-error.ts';
 
-export const BENCH_USAGE = `Usage: runnel bench <produce|consume|e2e|limits|replication|partitions|all> [options]
+export const BENCH_USAGE = `Usage: runnel bench <produce|consume|e2e|limits|replication|partitions|soak|all> [options]
 
 Prints a table (or one JSON object with --json). Without --bootstrap (or $RUNNEL_BOOTSTRAP) the
 bench starts its own "runnel broker" process (data in --data-dir or a temporary directory) and reports its RSS.
@@ -44,6 +45,8 @@ Workloads:
             "runnel broker --metadata kubernetes" processes: an RF 1 topic of --partitions from
             creation until all led, and a SIGKILL of the broker leading --failover-partitions
             (default 1000, RF 3) until all are led again, with the API's Lease writes/s meanwhile
+  soak      hours of produce and consume with a broker killed every --kill-every: the brokers'
+            RSS, heap and e2e latency over time ("runnel bench soak --help" for its own options)
   all       the report matrix: limits, 1 KiB produce/consume (ratios to the grpc-js ceiling),
             100 B records/s, e2e at half the max 1 KiB rate, broker RSS with 100 partitions
 
@@ -102,7 +105,7 @@ const OPTIONS: Options = {
   'kube-only': { type: 'boolean' },
 };
 
-const WORKLOADS = ['produce', 'consume', 'e2e', 'limits', 'replication', 'partitions', 'all'] as const;
+const WORKLOADS = ['produce', 'consume', 'e2e', 'limits', 'replication', 'partitions', 'soak', 'all'] as const;
 
 /** `runnel bench ...`. */
 export async function benchCommand(argv: string[]): Promise<number> {
@@ -112,6 +115,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
     return workload === undefined ? 2 : 0;
   }
   if (!(WORKLOADS as readonly string[]).includes(workload)) throw new UsageError(`Unknown bench workload "${workload}" (expected ${WORKLOADS.join(', ')})`, BENCH_USAGE);
+  // The soak has options of its own (durations with units, kills, retention).
+  if (workload === 'soak') return soakCommand(rest);
   const p = parse(rest, OPTIONS, BENCH_USAGE, 0);
   const base = baseConfig(p);
   if ((p.values['group'] !== undefined || p.values['members'] !== undefined) && workload !== 'consume') throw new UsageError('--group and --members apply to bench consume only', BENCH_USAGE);

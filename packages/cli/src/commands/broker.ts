@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { RunnelError } from '@runnel/protocol';
-import { startBroker, validateTopicDefaults } from '@runnel/broker';
+import { LOCAL_METADATA_HISTORY_MAX_AGE_MS, startBroker, validateTopicDefaults } from '@runnel/broker';
 import { MemoryMetadataStore, openKubernetesMetadataStore, type MetadataStore } from '@runnel/metadata';
 import { choiceFlag, intFlag, parse, type Options } from '../args.ts';
 import { createLogger } from '../logger.ts';
@@ -79,7 +79,7 @@ export async function brokerCommand(argv: string[]): Promise<number> {
   const logger = createLogger();
   const store: MetadataStore =
     kind === 'memory'
-      ? await MemoryMetadataStore.open({ path: join(dataDir, 'metadata.json') })
+      ? await MemoryMetadataStore.open({ path: join(dataDir, 'metadata.json'), historyMaxAgeMs: LOCAL_METADATA_HISTORY_MAX_AGE_MS })
       : await openKubernetesMetadataStore({
           cluster: (p.values['cluster'] as string | undefined) ?? clusterId,
           ...(p.values['namespace'] === undefined ? {} : { namespace: p.values['namespace'] as string }),
