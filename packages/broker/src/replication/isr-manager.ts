@@ -109,7 +109,8 @@ export class IsrManager {
    */
   maybeReassign(p: ReplicatedPartition): void {
     const ctx = this.#ctx;
-    if (p.role !== 'leader' || p.closed || p.handingOver || p.promotion !== undefined || !p.isHolder() || this.#reassigning.has(p.name)) return;
+    // A draining broker (rule 12) starts no reassignment step: its shutdown hands the leadership over.
+    if (p.role !== 'leader' || p.closed || p.handingOver || p.promotion !== undefined || !p.isHolder() || this.#reassigning.has(p.name) || ctx.draining.aborted) return;
     const step = nextReassignmentStep(p.state, ctx.self.id);
     if (step.kind === 'none' || step.kind === 'wait') return;
     this.#reassigning.add(p.name);
