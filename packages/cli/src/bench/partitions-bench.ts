@@ -46,6 +46,8 @@ export interface PartitionsBenchOptions {
   /** Only the kube phases (skip local). */
   readonly skipLocal?: boolean;
   readonly dataDir: string;
+  /** Node flags for every broker process it starts (e.g. --cpu-prof --cpu-prof-dir DIR). */
+  readonly brokerNodeArgs?: readonly string[];
 }
 
 type Report = { results: BenchResult[]; summary: Array<[string, string]> };
@@ -75,7 +77,7 @@ async function localPhase(o: PartitionsBenchOptions, report: Report, log: (line:
   let broker: BenchBroker | undefined;
   const name = `parts-${Math.random().toString(36).slice(2, 8)}`;
   try {
-    broker = await spawnBroker(join(o.dataDir, 'local-broker'));
+    broker = await spawnBroker(join(o.dataDir, 'local-broker'), o.brokerNodeArgs);
   } catch (err) {
     report.results.push(failedRow('local: start runnel broker', err));
     return;
@@ -288,7 +290,7 @@ async function startKubeBrokers(o: PartitionsBenchOptions, dir: string, log: (li
     start: async (more) => {
       log(`starting broker processes ${more.join(', ')} (cluster ${cluster}, kubernetes store, default timings)`);
       for (const id of more) {
-        c.brokers[id] = await spawnBroker(join(o.dataDir, dir, `broker-${id}`), [], ['--id', String(id), '--metadata', 'kubernetes', '--cluster', cluster, '--kubeconfig', o.kubeconfig!, ...(o.namespace ? ['--namespace', o.namespace] : [])]);
+        c.brokers[id] = await spawnBroker(join(o.dataDir, dir, `broker-${id}`), o.brokerNodeArgs, ['--id', String(id), '--metadata', 'kubernetes', '--cluster', cluster, '--kubeconfig', o.kubeconfig!, ...(o.namespace ? ['--namespace', o.namespace] : [])]);
       }
     },
     close: async () => {
@@ -398,7 +400,8 @@ async function failoverPhase(o: PartitionsBenchOptions, workload: string, log: (
     const started = performance.now();
     process.kill(victim.pid, 'SIGKILL');
     c.brokers[0] = undefined; // its stop() would wait for an exit that already happened
-    log(`SIGKILL of broker 0 (pid ${victim.pid})`);
+    // The wall-clock time lines the kill up with the brokers' JSON logs (RUNNEL_LOG_LEVEL=info or debug).
+    log(`SIGKILL of broker 0 (pid ${victim.pid}) at ${new Date().toISOString()}`);
     let last = { total: 0, led: 0 };
     let firstLedMs: number | undefined;
     let writesAtFirst: number | undefined;
