@@ -54,6 +54,22 @@ export class LeaderLiveness {
     return this.#clock.now() - seen.changedAt >= this.#timing.leaseDurationMs;
   }
 
+  /**
+   * The earliest moment at which one of `brokerIds`, alive as last read, will have had an unchanged
+   * broker Lease for LD (it is then dead unless a read at that moment shows a change), or undefined.
+   */
+  nextExpiryAt(brokerIds: Iterable<number>): number | undefined {
+    const now = this.#clock.now();
+    let next: number | undefined;
+    for (const id of brokerIds) {
+      const seen = this.#observed.get(id);
+      if (seen === undefined || seen.value === undefined || seen.value.released === true) continue;
+      const at = seen.changedAt + this.#timing.leaseDurationMs;
+      if (at > now && (next === undefined || at < next)) next = at;
+    }
+    return next;
+  }
+
   /** Forgets everything (after a restart of the reader nothing carries over anyway). */
   clear(): void {
     this.#observed.clear();
