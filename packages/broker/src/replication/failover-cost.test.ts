@@ -11,6 +11,7 @@ import { LeaderLiveness } from './leader-liveness.ts';
 import { ReplicationTestCluster } from './replication-test-cluster.ts';
 import type { ReplicationTiming } from './replication-timing.ts';
 import { Slots } from './slots.ts';
+import { faultyStore } from './faulty-store.ts';
 
 /** Counts the partition-Lease calls a store gets; `log` records each as `<op> <name>`. */
 interface Counted {
@@ -166,6 +167,64 @@ describe('LeaderLiveness.nextExpiryAt', () => {
     expect(liveness.nextExpiryAt([7, 8])).toBe(11_000);
     t.now = 11_000;
     expect(liveness.nextExpiryAt([7])).toBeUndefined();
+    expect(liveness.isDead({ id: 7, brokerEpoch: 1 })).toBe(true);
+  });
+});
+
+describe('LeaderLiveness when this broker\'s own reads fail (test/chaos/FINDINGS.md 4)', () => {
+  it('judges no leader dead while its reads fail, gives the leader RP + a request timeout after they succeed again, and keeps a judgment already made', async () => {
+    const inner = await MemoryMetadataStore.open();
+    const { store, faults } = faultyStore(inner);
+    await inner.brokers.create('7', { id: 7, host: 'h', port: 1, rack: '', brokerUuid: 'u', brokerEpoch: 1, incarnation: 'a', renewals: 0, released: false });
+    const t = { now: 0 };
+    const clock = { ...systemClock, now: () => t.now };
+    const lt = { ...timing, renewPeriodMs: 2000, requestTimeoutMs: 2000, leaseDurationMs: 10_000 };
+    const liveness = new LeaderLiveness(store, clock, lt);
+    const signal = new AbortController().signal;
+    const leader = { id: 7, brokerEpoch: 1 };
+    await liveness.refresh(7, signal);
+    // The API server stops answering this reader (paused) for longer than LD.
+    faults.failedReads = Number.MAX_SAFE_INTEGER;
+    for (t.now = 1000; t.now <= 15_000; t.now += 1000) {
+      await liveness.refresh(7, signal);
+      expect(liveness.isDead(leader), `at ${t.now} ms, reads failing`).toBe(false);
+    }
+    // Back: the Lease is unchanged (the leader could not renew either). It gets RP + RT to renew.
+    faults.failedReads = 0;
+    t.now = 16_000;
+    await liveness.refresh(7, signal);
+    expect(liveness.isDead(leader)).toBe(false);
+    t.now = 19_900;
+    await liveness.refresh(7, signal);
+    expect(liveness.isDead(leader)).toBe(false);
+    // It never renewed: dead once the allowance has passed with reads answering.
+    t.now = 20_000;
+    await liveness.refresh(7, signal);
+    expect(liveness.isDead(leader)).toBe(true);
+    // A judgment made stays through a failed read, and ends with a change (a renewal).
+    faults.failedReads = 1;
+    t.now = 21_000;
+    await liveness.refresh(7, signal);
+    expect(liveness.isDead(leader)).toBe(true);
+    const cur = (await inner.brokers.get('7'))!;
+    await inner.brokers.update('7', { ...cur.value, renewals: 1 }, cur.resourceVersion);
+    t.now = 22_000;
+    await liveness.refresh(7, signal);
+    expect(liveness.isDead(leader)).toBe(false);
+  });
+
+  it('still judges a leader dead after LD of answered reads that show no change', async () => {
+    const store = await MemoryMetadataStore.open();
+    await store.brokers.create('7', { id: 7, host: 'h', port: 1, rack: '', brokerUuid: 'u', brokerEpoch: 1, incarnation: 'a', renewals: 0, released: false });
+    const t = { now: 0 };
+    const liveness = new LeaderLiveness(store, { ...systemClock, now: () => t.now }, { ...timing, leaseDurationMs: 10_000 });
+    const signal = new AbortController().signal;
+    await liveness.refresh(7, signal);
+    t.now = 9_999;
+    await liveness.refresh(7, signal);
+    expect(liveness.isDead({ id: 7, brokerEpoch: 1 })).toBe(false);
+    t.now = 10_000;
+    await liveness.refresh(7, signal);
     expect(liveness.isDead({ id: 7, brokerEpoch: 1 })).toBe(true);
   });
 });
