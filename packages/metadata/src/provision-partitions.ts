@@ -18,6 +18,8 @@ export interface ProvisionPartitionsOptions {
    * @default the broker registrations in the store that are not released, read once; none when that read fails
    */
   readonly live?: ReadonlyMap<number, number>;
+  /** The proposalId of each led record (rule 7). @default crypto.randomUUID */
+  readonly newId?: () => string;
 }
 
 /** What {@link provisionPartitions} did. */
@@ -67,13 +69,14 @@ export async function provisionPartitions(store: MetadataStore, topicName: strin
   // group-commits (the memory store's journal) or pipelines requests then shares its round trips.
   const outcome: Array<'created' | 'existing'> = new Array<'created' | 'existing'>(topic.value.partitions);
   const live = options.live ?? (await readLiveBrokers(store));
+  const newId = options.newId ?? (() => crypto.randomUUID());
   let led = 0;
   let nextPartition = 0;
   const createNext = async (): Promise<void> => {
     for (let p = nextPartition++; p < topic.value.partitions; p = nextPartition++) {
       const name = partitionStateName(topicName, p);
       try {
-        const state = electFirstLeader(initialPartitionState(topic.value, p), live, crypto.randomUUID());
+        const state = electFirstLeader(initialPartitionState(topic.value, p), live, newId());
         await store.partitions.create(name, state);
         outcome[p] = 'created';
         if (state.holder !== null) led++;

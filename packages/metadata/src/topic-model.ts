@@ -111,8 +111,8 @@ export function brokerRegistrationName(brokerId: number): string {
 
 /**
  * The state of a new partition: no holder yet (epoch -1), so the first leader takes epoch 0.
- * Who may claim an unheld partition is the leadership protocol's business: in local mode with
- * RF=1 it is the first replica (see the broker's leadership claim); issue 4 adds Lease elections.
+ * Creators name that leader at once when a replica is live ({@link electFirstLeader}); otherwise
+ * the replicas elect one (DESIGN.md §6 rule 8, "never led").
  */
 export function initialPartitionState(topic: TopicDefinition, partition: number): PartitionState {
   const replicas = topic.assignments[partition];

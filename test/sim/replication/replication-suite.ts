@@ -77,6 +77,9 @@ export function defineReplicationSuite(shard: number): void {
       // The white-box checks saw failovers and commits, so S7–S9 were not vacuous.
       expect(summary.leaderEpochs).toBeGreaterThan(seeds.length * 2);
       expect(summary.leaderHighWatermarks).toBeGreaterThan(seeds.length * 100);
+      // Both creation paths ran: records created led by a live replica, and leaderless ones elected.
+      expect(summary.createdLed).toBeGreaterThan(0);
+      expect(summary.createdLeaderless).toBeGreaterThan(0);
       // Code that waits on real timers escapes the seed: the run would not replay.
       expect(summary.realTimerSites).toEqual([]);
     });

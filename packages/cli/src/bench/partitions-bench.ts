@@ -15,6 +15,7 @@
  *
  * Every phase that fails is a FAILED row, and the others still run.
  */
+import { createServer, type AddressInfo } from 'node:net';
 import { request, type RequestOptions } from 'node:https';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -272,6 +273,8 @@ async function casRate(o: PartitionsBenchOptions, writers: number, workload: str
 
 interface KubeCluster {
   brokers: Array<BenchBroker | undefined>;
+  /** Each broker's Prometheus /metrics URL. */
+  metrics: Array<string | undefined>;
   store: KubernetesMetadataStore;
   cluster: string;
   start: (ids: readonly number[]) => Promise<void>;
@@ -283,12 +286,15 @@ async function startKubeBrokers(o: PartitionsBenchOptions, dir: string, log: (li
   const store = await openStore(o, cluster, true);
   const c: KubeCluster = {
     brokers: [],
+    metrics: [],
     store,
     cluster,
     start: async (more) => {
       log(`starting broker processes ${more.join(', ')} (cluster ${cluster}, kubernetes store, default timings)`);
       for (const id of more) {
-        c.brokers[id] = await spawnBroker(join(o.dataDir, dir, `broker-${id}`), [], ['--id', String(id), '--metadata', 'kubernetes', '--cluster', cluster, '--kubeconfig', o.kubeconfig!, ...(o.namespace ? ['--namespace', o.namespace] : [])]);
+        const metricsPort = await freePort();
+        c.brokers[id] = await spawnBroker(join(o.dataDir, dir, `broker-${id}`), [], ['--id', String(id), '--metadata', 'kubernetes', '--cluster', cluster, '--kubeconfig', o.kubeconfig!, '--metrics-port', String(metricsPort), ...(o.namespace ? ['--namespace', o.namespace] : [])]);
+        c.metrics[id] = `http://127.0.0.1:${metricsPort}/metrics`;
       }
     },
     close: async () => {
@@ -330,6 +336,34 @@ async function ledCount(store: KubernetesMetadataStore, topic: string, notHolder
   return { total: mine.length, led: mine.filter((i) => i.value.holder !== null && i.value.holder.id !== notHolder).length };
 }
 
+/** A TCP port free at the time of asking (the broker binds it right after). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Partitions the brokers themselves lead (their `runnel_broker_leader_partitions`): a Lease naming a
+ * holder is not yet a leader, the broker must open the partition and take the epoch.
+ */
+async function brokersLeading(c: KubeCluster): Promise<number> {
+  let total = 0;
+  for (const url of c.metrics) {
+    if (url === undefined) continue;
+    const text = await (await fetch(url)).text();
+    const m = /^runnel_broker_leader_partitions(?:\{[^}]*\})? (\d+)$/m.exec(text);
+    if (m === null) throw new Error(`${url} has no runnel_broker_leader_partitions`);
+    total += Number(m[1]);
+  }
+  return total;
+}
+
 async function createTopic(store: KubernetesMetadataStore, name: string, partitions: number, rf: number, assignments: number[][]): Promise<void> {
   const { provisionPartitions } = await import('@runnel/metadata');
   await store.topics.create(name, { name, topicId: '', partitions, replicationFactor: rf, configs: rf > 1 ? { 'min.insync.replicas': '2' } : {}, assignments });
@@ -345,11 +379,17 @@ async function creationUntilLed(o: PartitionsBenchOptions, workload: string, log
     await createTopic(c.store, name, o.partitions, 1, []);
     const provisioned = (performance.now() - started) / 1000;
     let last = { total: 0, led: 0 };
+    let leading = 0;
+    let leasesLedAt: number | undefined;
     await until(`all ${o.partitions} partitions led`, o.ledTimeoutMs, 500, async () => {
-      last = await ledCount(c.store, name);
-      return last.led === o.partitions;
+      if (leasesLedAt === undefined) {
+        last = await ledCount(c.store, name);
+        if (last.led === o.partitions) leasesLedAt = performance.now();
+      }
+      leading = await brokersLeading(c);
+      return leasesLedAt !== undefined && leading === o.partitions;
     }).catch((err: unknown) => {
-      throw new Error(`${(err as Error).message}: ${last.led}/${o.partitions} led`);
+      throw new Error(`${(err as Error).message}: ${last.led}/${o.partitions} Leases with a holder, ${leading} led by a broker`);
     });
     const seconds = (performance.now() - started) / 1000;
     const writesAfter = await apiLeaseWrites(o.kubeconfig!).catch(() => undefined);
@@ -357,7 +397,7 @@ async function creationUntilLed(o: PartitionsBenchOptions, workload: string, log
     const maxRss = Math.max(...rss.map((r) => r?.rss ?? 0));
     const writes = writesBefore !== undefined && writesAfter !== undefined ? writesAfter - writesBefore : undefined;
     return {
-      ...row(workload, seconds, `Leases created in ${round(provisioned, 2)} s${writes !== undefined ? `; ${writes} API Lease writes, ${round(writes / seconds)}/s` : ''}`),
+      ...row(workload, seconds, `Leases created in ${round(provisioned, 2)} s, all with a holder after ${round(((leasesLedAt ?? started) - started) / 1000, 2)} s, brokers lead all after ${round(seconds, 2)} s${writes !== undefined ? `; ${writes} API Lease writes, ${round(writes / seconds)}/s` : ''}`),
       records: o.partitions,
       recordsPerSec: round(o.partitions / seconds),
       ...(maxRss > 0 ? { brokerRssMb: round(maxRss / 1e6) } : {}),
