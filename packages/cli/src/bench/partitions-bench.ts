@@ -7,7 +7,8 @@
  * - with --kubeconfig (the real control plane, e.g. `npm run -s kube`):
  *   - the Lease CAS updates/s the API server sustains with 1…64 concurrent writers (no client limit);
  *   - three `runnel broker --metadata kubernetes` processes: an RF 1 topic of N partitions from
- *     creation until all are led;
+ *     creation (as the operator creates it: default write limit and concurrency) until the brokers
+ *     lead every one (their `runnel_broker_leader_partitions`, not only a holder in each Lease);
  *   - failover: an RF 3 topic of --failover-partitions partitions all led by broker 0 (followers
  *     alternate between 1 and 2, as a balanced assignment would), SIGKILL of broker 0, the time
  *     until every partition is led again by a live broker, and the API server's Lease writes/s
@@ -364,10 +365,11 @@ async function brokersLeading(c: KubeCluster): Promise<number> {
   return total;
 }
 
-async function createTopic(store: KubernetesMetadataStore, name: string, partitions: number, rf: number, assignments: number[][]): Promise<void> {
+/** `concurrency` undefined: provisionPartitions' default, as the operator runs it. */
+async function createTopic(store: KubernetesMetadataStore, name: string, partitions: number, rf: number, assignments: number[][], concurrency?: number): Promise<void> {
   const { provisionPartitions } = await import('@runnel/metadata');
   await store.topics.create(name, { name, topicId: '', partitions, replicationFactor: rf, configs: rf > 1 ? { 'min.insync.replicas': '2' } : {}, assignments });
-  await provisionPartitions(store, name, { brokers: [0, 1, 2], concurrency: 64 });
+  await provisionPartitions(store, name, { brokers: [0, 1, 2], ...(concurrency === undefined ? {} : { concurrency }) });
 }
 
 async function creationUntilLed(o: PartitionsBenchOptions, workload: string, log: (line: string) => void): Promise<BenchResult> {
@@ -375,8 +377,16 @@ async function creationUntilLed(o: PartitionsBenchOptions, workload: string, log
   try {
     const name = `created-${c.cluster}`;
     const writesBefore = await apiLeaseWrites(o.kubeconfig!).catch(() => undefined);
+    // The partitions are created as the operator creates them: its store's default write limit
+    // (200/s, burst 400) and provisionPartitions' default concurrency. With the first election in
+    // the create, these writes are all the Lease writes a creation needs.
+    const operatorStore = await openStore(o, c.cluster, false);
     const started = performance.now();
-    await createTopic(c.store, name, o.partitions, 1, []);
+    try {
+      await createTopic(operatorStore, name, o.partitions, 1, []);
+    } finally {
+      await operatorStore.close().catch(() => undefined);
+    }
     const provisioned = (performance.now() - started) / 1000;
     let last = { total: 0, led: 0 };
     let leading = 0;
@@ -416,7 +426,7 @@ async function failoverPhase(o: PartitionsBenchOptions, workload: string, log: (
     const n = o.failoverPartitions;
     // Broker 0 leads every partition; the first follower (who takes over first) alternates.
     const assignments = Array.from({ length: n }, (_, i) => (i % 2 === 0 ? [0, 1, 2] : [0, 2, 1]));
-    await createTopic(c.store, name, n, 3, assignments);
+    await createTopic(c.store, name, n, 3, assignments, 64);
     let led = 0;
     await until(`all ${n} partitions led by broker 0`, o.ledTimeoutMs, 500, async () => {
       led = (await ledCount(c.store, name)).led;
