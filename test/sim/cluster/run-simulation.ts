@@ -43,7 +43,7 @@ export interface SimulationOptions {
   readonly nemesis?: Partial<SimNemesisOptions> | null;
   /**
    * Create the partition records while the brokers start (led by a live replica from the create,
-   * or leaderless if none is live yet), instead of before. @default drawn from the seed, half the seeds
+   * or leaderless if none is live yet), instead of before any broker starts. @default false
    */
   readonly provisionWhileRunning?: boolean;
 }
@@ -100,7 +100,7 @@ async function simulate(options: SimulationOptions, endAudit: () => RealTimerRep
   const timing = options.timing ?? SIM_TIMING;
   const ld = timing.leaseDurationMs;
   const random = new SimRandom(options.seed);
-  const whileRunning = options.provisionWhileRunning ?? random.chance(0.5);
+  const whileRunning = options.provisionWhileRunning ?? false;
   const cluster = await SimCluster.create({ random, brokers: options.brokers ?? 3, topics: options.topics ?? SIM_TOPICS, timing, factory: options.factory, provisionBeforeStart: !whileRunning, ...(options.store === undefined ? {} : { store: options.store }), ...(options.traceLimit === undefined ? {} : { traceLimit: options.traceLimit }) });
   const s = cluster.scheduler;
   const history = new HistoryRecorder({ now: () => s.now });
@@ -171,8 +171,8 @@ async function simulate(options: SimulationOptions, endAudit: () => RealTimerRep
       leaderChanges: [...epochs.values()].reduce((sum, byEpoch) => sum + byEpoch.size, 0),
       leaderHighWatermarks: cluster.highWatermarks.filter((o) => o.asLeader).length,
       // Partition records created with their first election in them (electFirstLeader), and without.
-      createdLed: cluster.store.partitionWrites.filter((w) => w.type === 'ADDED' && w.object.value.holder !== null).length,
-      createdLeaderless: cluster.store.partitionWrites.filter((w) => w.type === 'ADDED' && w.object.value.holder === null).length,
+      createdLed: cluster.provisioned.led,
+      createdLeaderless: cluster.provisioned.leaderless,
     },
     safe: checked.anomalies.length === s1Undecided && whiteBox.length === 0,
     ok: checked.valid && whiteBox.length === 0 && unsettled.length === 0 && undrained.length === 0,

@@ -82,6 +82,8 @@ export class SimCluster {
   readonly #traceLimit: number;
   readonly #clockDrift: number;
   readonly #placement: { startIndex: number; replicaShift: number };
+  /** Partition records this run created named led from the create, and leaderless. */
+  readonly provisioned = { led: 0, leaderless: 0 };
   /** The operator (reassignment requests): a process of its own that never crashes, with its own view of the API server. */
   readonly operatorStore: MetadataStore;
 
@@ -141,12 +143,14 @@ export class SimCluster {
     const ids = this.brokerIds;
     for (const t of this.topics) {
       // The same provisioning the operator and the tests on Kubernetes use.
-      await provisionPartitions(store, t.name, {
+      const result = await provisionPartitions(store, t.name, {
         brokers: ids,
         placement: { startIndex: this.#placement.startIndex, replicaShift: this.#placement.replicaShift },
         // Seeded ids, so that a seed replays exactly.
         newId: () => `operator-${this.scheduler.random.int(0, 0x7fffffff).toString(16)}`,
       });
+      this.provisioned.led += result.led;
+      this.provisioned.leaderless += result.created.length - result.led;
     }
   }
 
