@@ -1,10 +1,8 @@
 import { RunnelError } from '@runnel/protocol';
 import {
   assignReplicas,
-  electFirstLeader,
   initialPartitionState,
   isMetadataStoreError,
-  liveBrokerEpochs,
   partitionStateName,
   validateTopicName,
   type MetadataStore,
@@ -84,15 +82,12 @@ export async function createTopic(store: MetadataStore, topic: TopicDefinition):
     if (isMetadataStoreError(err, 'ALREADY_EXISTS')) throw new RunnelError('TOPIC_ALREADY_EXISTS', `Topic ${topic.name} already exists`, { cause: err });
     throw err;
   }
-  // Each record is created with its first election in it when a replica is live (one write per partition).
-  const live = await store.brokers.list().then((l) => liveBrokerEpochs(l.items.map((v) => v.value)), () => new Map<number, number>());
   for (let p = 0; p < topic.partitions; p++) {
     const state = initialPartitionState(topic, p);
     try {
-      await store.partitions.create(partitionStateName(topic.name, p), electFirstLeader(state, live, crypto.randomUUID()));
+      await store.partitions.create(partitionStateName(topic.name, p), state);
     } catch (err) {
-      // A leftover of an earlier incarnation (a delete interrupted half-way): replace it, leaderless
-      // (an update is no first election: the epochs go on from the old record's).
+      // A leftover of an earlier incarnation (a delete interrupted half-way): replace it.
       if (!isMetadataStoreError(err, 'ALREADY_EXISTS')) throw err;
       const old = await store.partitions.get(partitionStateName(topic.name, p));
       if (old !== undefined) await store.partitions.update(old.name, { ...state, leaderEpoch: Math.max(state.leaderEpoch, old.value.leaderEpoch) }, old.resourceVersion);
