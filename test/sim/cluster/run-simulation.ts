@@ -41,6 +41,11 @@ export interface SimulationOptions {
   readonly traceLimit?: number;
   /** Nemesis settings; `null` runs without faults. */
   readonly nemesis?: Partial<SimNemesisOptions> | null;
+  /**
+   * Create the partition records while the brokers start (led by a live replica from the create,
+   * or leaderless if none is live yet), instead of before any broker starts. @default false
+   */
+  readonly provisionWhileRunning?: boolean;
 }
 
 /** Everything a run produced, for the test's assertions and the report. */
@@ -62,7 +67,7 @@ export interface SimulationResult {
    */
   readonly s1Undecided: number;
   /** What the white-box checks had to work with: leader changes in the store, HW advances by leaders. */
-  readonly observed: { leaderChanges: number; leaderHighWatermarks: number };
+  readonly observed: { leaderChanges: number; leaderHighWatermarks: number; createdLed: number; createdLeaderless: number };
   /** No anomaly of S1–S5 (decided) and S7–S10. */
   readonly safe: boolean;
   readonly faults: Record<FaultKind | 'crashes' | 'restarts' | 'wipedRestarts' | 'pauses' | 'cleanRestarts' | 'startFailures' | 'storeLostReplies' | 'storeLostRequests' | 'storeTimeouts' | 'storeConflicts' | 'stormWrites' | 'watchEventsHeld' | 'watchesExpired' | 'messagesDropped' | 'messagesCut' | 'diskBytesLost' | 'reassignmentsRequested' | 'reassignmentsCompleted' | 'replicasMoved', number>;
@@ -95,10 +100,18 @@ async function simulate(options: SimulationOptions, endAudit: () => RealTimerRep
   const timing = options.timing ?? SIM_TIMING;
   const ld = timing.leaseDurationMs;
   const random = new SimRandom(options.seed);
-  const cluster = await SimCluster.create({ random, brokers: options.brokers ?? 3, topics: options.topics ?? SIM_TOPICS, timing, factory: options.factory, ...(options.store === undefined ? {} : { store: options.store }), ...(options.traceLimit === undefined ? {} : { traceLimit: options.traceLimit }) });
+  const whileRunning = options.provisionWhileRunning ?? false;
+  const cluster = await SimCluster.create({ random, brokers: options.brokers ?? 3, topics: options.topics ?? SIM_TOPICS, timing, factory: options.factory, provisionBeforeStart: !whileRunning, ...(options.store === undefined ? {} : { store: options.store }), ...(options.traceLimit === undefined ? {} : { traceLimit: options.traceLimit }) });
   const s = cluster.scheduler;
   const history = new HistoryRecorder({ now: () => s.now });
   for (const id of cluster.brokerIds) cluster.start(id);
+  if (whileRunning) {
+    // Some brokers may not hold their broker Lease yet: records name the first live replica, or none.
+    await s.runFor(random.int(0, timing.renewPeriodMs * 2));
+    cluster.log('sim', 'provisioning the topics while the brokers run');
+    const provisioned = await drive(s, cluster.provisionTopics(), ld * 20);
+    if (provisioned.status !== 'fulfilled') throw new Error(`The operator could not provision the topics: ${String(provisioned.status === 'rejected' ? provisioned.reason : provisioned.status)}`);
+  }
   await s.runFor(ld * 2);
 
   const workload = new SimWorkload(cluster, history, { producers: options.producers ?? 4, idempotentProducers: options.idempotentProducers ?? 0, produceTimeoutMs: ld * 2 });
@@ -157,6 +170,9 @@ async function simulate(options: SimulationOptions, endAudit: () => RealTimerRep
     observed: {
       leaderChanges: [...epochs.values()].reduce((sum, byEpoch) => sum + byEpoch.size, 0),
       leaderHighWatermarks: cluster.highWatermarks.filter((o) => o.asLeader).length,
+      // Partition records created with their first election in them (electFirstLeader), and without.
+      createdLed: cluster.provisioned.led,
+      createdLeaderless: cluster.provisioned.leaderless,
     },
     safe: checked.anomalies.length === s1Undecided && whiteBox.length === 0,
     ok: checked.valid && whiteBox.length === 0 && unsettled.length === 0 && undrained.length === 0,

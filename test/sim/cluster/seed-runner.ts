@@ -56,13 +56,16 @@ export interface SeedSummary {
   /** Leader epochs seen in the store and HW advances by leaders (what S7–S9 checked). */
   leaderEpochs: number;
   leaderHighWatermarks: number;
+  /** Partition records created already led (first election in the create), and created leaderless. */
+  createdLed: number;
+  createdLeaderless: number;
 }
 
 /** Runs every seed (sequentially: one run owns the event loop) and sums up. */
 export async function runSeeds(seeds: readonly number[], optionsFor: (seed: number) => SimulationOptions): Promise<{ summary: SeedSummary; failures: SimulationResult[] }> {
   const summary: SeedSummary = {
     seeds: 0, failedSeeds: [], unsafeSeeds: [], wallMs: 0, virtualMs: 0, events: 0, sends: 0, sendsOk: 0, sendsFailed: 0, sendsUnknown: 0,
-    reads: 0, recordsDrained: 0, leaderAckedLost: 0, anomalies: { S1: 0, S2: 0, S3: 0, S4: 0, S5: 0, S7: 0, S8: 0, S9: 0, S10: 0, unsettled: 0, undrained: 0 }, faults: {}, realTimers: 0, realTimerSites: [], leaderEpochs: 0, leaderHighWatermarks: 0,
+    reads: 0, recordsDrained: 0, leaderAckedLost: 0, anomalies: { S1: 0, S2: 0, S3: 0, S4: 0, S5: 0, S7: 0, S8: 0, S9: 0, S10: 0, unsettled: 0, undrained: 0 }, faults: {}, realTimers: 0, realTimerSites: [], leaderEpochs: 0, leaderHighWatermarks: 0, createdLed: 0, createdLeaderless: 0,
   };
   const failures: SimulationResult[] = [];
   for (const seed of seeds) {
@@ -87,6 +90,8 @@ export async function runSeeds(seeds: readonly number[], optionsFor: (seed: numb
     summary.realTimers += result.realTimers.count;
     summary.leaderEpochs += result.observed.leaderChanges;
     summary.leaderHighWatermarks += result.observed.leaderHighWatermarks;
+    summary.createdLed += result.observed.createdLed;
+    summary.createdLeaderless += result.observed.createdLeaderless;
     for (const site of result.realTimers.sites) if (summary.realTimerSites.length < 5 && !summary.realTimerSites.includes(site)) summary.realTimerSites.push(site);
     for (const [k, v] of Object.entries(result.history.byInvariant)) summary.anomalies[k] = (summary.anomalies[k] ?? 0) + v;
     // Losses in partitions that could not be drained are undecided (liveness), not counted as S1.
@@ -113,6 +118,7 @@ export function formatSummary(s: SeedSummary): string {
     `operations: ${s.sends} sends (ok ${s.sendsOk}, failed ${s.sendsFailed}, unknown ${s.sendsUnknown}), ${s.reads} reads, ${s.recordsDrained} records drained, acks=1 lost ${s.leaderAckedLost}`,
     `faults: ${nonZero(s.faults)}`,
     `white-box: ${s.leaderEpochs} leader epochs, ${s.leaderHighWatermarks} HW advances by leaders checked`,
+    `partition records created: ${s.createdLed} led from the create, ${s.createdLeaderless} leaderless`,
     `anomalies: ${Object.entries(s.anomalies).map(([k, v]) => `${k}=${v}`).join(' ')}`,
     `seeds with a safety anomaly: ${s.unsafeSeeds.join(', ') || 'none'}; seeds not settled or not drained after healing: ${s.failedSeeds.filter((x) => !s.unsafeSeeds.includes(x)).join(', ') || 'none'}`,
     `real timers started by the code under test: ${s.realTimers}${s.realTimerSites.length > 0 ? ` (${s.realTimerSites.join('; ')})` : ''}`,

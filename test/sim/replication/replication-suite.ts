@@ -31,6 +31,9 @@ export function replicationRun(seed: number): SimulationOptions {
     producers: 4,
     idempotentProducers: 2,
     faultyMs: 6000,
+    // Half the seeds of every shard (shards take every other seed) create the partitions while
+    // the brokers start (first election in the create); the others before any broker runs.
+    provisionWhileRunning: seed % 4 >= 2,
   };
 }
 
@@ -77,6 +80,9 @@ export function defineReplicationSuite(shard: number): void {
       // The white-box checks saw failovers and commits, so S7–S9 were not vacuous.
       expect(summary.leaderEpochs).toBeGreaterThan(seeds.length * 2);
       expect(summary.leaderHighWatermarks).toBeGreaterThan(seeds.length * 100);
+      // Both creation paths ran: records created led by a live replica, and leaderless ones elected.
+      expect(summary.createdLed).toBeGreaterThan(0);
+      expect(summary.createdLeaderless).toBeGreaterThan(0);
       // Code that waits on real timers escapes the seed: the run would not replay.
       expect(summary.realTimerSites).toEqual([]);
     });
