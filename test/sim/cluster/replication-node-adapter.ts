@@ -5,7 +5,7 @@
  * view of the API server, its disk (PartitionLog on the in-memory StorageIo) and a
  * ReplicaTransport over the simulated network — and observed through its ReplicationObserver.
  */
-import { createReplicationNode, type ReplicaService, type ReplicaTransport, type ReplicationNode } from '@runnel/broker';
+import { createReplicationNode, deleteRecords, type ReplicaService, type ReplicaTransport, type ReplicationNode } from '@runnel/broker';
 import { decodeRecords } from '@runnel/protocol';
 import { PartitionLog } from '@runnel/storage';
 import type { ReplicaRecord } from '../invariants/white-box-invariants.ts';
@@ -100,13 +100,18 @@ class ReplicationSimNode implements Endpoint {
     return { records, highWatermark };
   }
 
+  /** The broker's DeleteRecords path (the Admin handler's), on this node's partition directory. */
+  deleteRecords(topic: string, partition: number, offset: number): Promise<{ lowWatermark: number }> {
+    return deleteRecords(this.node.directory, topic, partition, offset);
+  }
+
   initProducerId(): { producerId: number; producerEpoch: number } {
     return this.node.initProducerId();
   }
 
   status(topic: string, partition: number): SimReplicaStatus | undefined {
     const s = this.node.status(topic, partition);
-    return s === undefined ? undefined : { role: s.role, leaderEpoch: s.leaderEpoch, highWatermark: s.highWatermark, logEndOffset: s.logEndOffset, pendingReassignment: (s.state.targetReplicas ?? null) !== null };
+    return s === undefined ? undefined : { role: s.role, leaderEpoch: s.leaderEpoch, highWatermark: s.highWatermark, logEndOffset: s.logEndOffset, logStartOffset: this.node.log(topic, partition)?.logStartOffset ?? 0, pendingReassignment: (s.state.targetReplicas ?? null) !== null };
   }
 
   async replicaLog(topic: string, partition: number): Promise<ReplicaRecord[] | undefined> {

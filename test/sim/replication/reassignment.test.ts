@@ -15,7 +15,7 @@ import { reassignmentRun } from './reassignment-run.ts';
 /** Seeds per `npm test`; SIM_SEEDS runs more. */
 const DEFAULT_SEEDS = 12;
 
-const SAFETY = ['S1', 'S2', 'S3', 'S4', 'S5', 'S7', 'S8', 'S9', 'S10'] as const;
+const SAFETY = ['S1', 'S2', 'S3', 'S4', 'S5', 'S7', 'S8', 'S9', 'S10', 'S11'] as const;
 
 describe('replica reassignment under simulated faults (4 brokers, RF=3)', () => {
   const seeds = seedsFromEnv(DEFAULT_SEEDS);

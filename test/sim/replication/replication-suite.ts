@@ -31,10 +31,12 @@ export function replicationRun(seed: number): SimulationOptions {
     producers: 4,
     idempotentProducers: 2,
     faultyMs: 6000,
+    // DeleteRecords among the faults: about six per run, each in the lower third of log start..HW.
+    deleteIntervalMs: [500, 1500],
   };
 }
 
-const SAFETY = ['S1', 'S2', 'S3', 'S4', 'S5', 'S7', 'S8', 'S9', 'S10'] as const;
+const SAFETY = ['S1', 'S2', 'S3', 'S4', 'S5', 'S7', 'S8', 'S9', 'S10', 'S11'] as const;
 const safetyCounts = (s: SeedSummary): Record<string, number> => Object.fromEntries(SAFETY.map((k) => [k, s.anomalies[k] ?? 0]));
 const NO_ANOMALY = Object.fromEntries(SAFETY.map((k) => [k, 0]));
 
@@ -64,7 +66,7 @@ export function defineReplicationSuite(shard: number): void {
     let result: Awaited<ReturnType<typeof runSeeds>> | undefined;
     const run = async (): Promise<Awaited<ReturnType<typeof runSeeds>>> => (result ??= await runSeeds(seeds, replicationRun));
 
-    it.runIf(seeds.length > 0)(`no anomaly of S1–S5 or S7–S10 on ${seeds.length} seeds`, async () => {
+    it.runIf(seeds.length > 0)(`no anomaly of S1–S5 or S7–S11 on ${seeds.length} seeds`, async () => {
       const { summary, failures } = await run();
       console.log(formatSummary(summary));
       const unsafe = failures.filter((f) => !f.safe);
@@ -77,6 +79,11 @@ export function defineReplicationSuite(shard: number): void {
       // The white-box checks saw failovers and commits, so S7–S9 were not vacuous.
       expect(summary.leaderEpochs).toBeGreaterThan(seeds.length * 2);
       expect(summary.leaderHighWatermarks).toBeGreaterThan(seeds.length * 100);
+      // DeleteRecords moved log starts (so S1's log-start rule and S11 were exercised), and some
+      // acknowledged values were deleted on purpose, not lost.
+      expect(summary.deletesOk).toBeGreaterThan(seeds.length);
+      expect(summary.deletedBelowLogStart).toBeGreaterThan(0);
+      expect(summary.logStartSamples).toBeGreaterThan(seeds.length * 1000);
       // Code that waits on real timers escapes the seed: the run would not replay.
       expect(summary.realTimerSites).toEqual([]);
     });
