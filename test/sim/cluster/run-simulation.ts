@@ -78,7 +78,7 @@ export interface SimulationResult {
   readonly s1Undecided: number;
   /** What the white-box checks had to work with: leader changes in the store, HW advances by leaders. */
   readonly observed: { leaderChanges: number; leaderHighWatermarks: number; logStartSamples: number };
-  /** No anomaly of S1–S5 (decided) and S7–S10. */
+  /** No anomaly of S1–S5 (decided) and S7–S11. */
   readonly safe: boolean;
   readonly faults: Record<FaultKind | 'crashes' | 'restarts' | 'wipedRestarts' | 'pauses' | 'cleanRestarts' | 'startFailures' | 'storeLostReplies' | 'storeLostRequests' | 'storeTimeouts' | 'storeConflicts' | 'stormWrites' | 'watchEventsHeld' | 'watchesExpired' | 'messagesDropped' | 'messagesCut' | 'diskBytesLost' | 'reassignmentsRequested' | 'reassignmentsCompleted' | 'replicasMoved', number>;
   readonly trace: readonly string[];

@@ -37,7 +37,7 @@ export interface SeedSummary {
   seeds: number;
   /** Seeds with any anomaly or liveness failure. */
   failedSeeds: number[];
-  /** Seeds with a safety anomaly (S1–S5 decided, S7–S10). */
+  /** Seeds with a safety anomaly (S1–S5 decided, S7–S11). */
   unsafeSeeds: number[];
   wallMs: number;
   virtualMs: number;

@@ -21,7 +21,7 @@
  */
 import type { PartitionState, ReplicaIdentity, Versioned } from '@runnel/metadata';
 
-/** A violation of S7–S10. */
+/** A violation of S7–S11. */
 export interface WhiteBoxViolation {
   readonly invariant: 'S7' | 'S8' | 'S9' | 'S10' | 'S11';
   readonly partition: string;
