@@ -217,7 +217,7 @@ function logStartSamples(cluster: SimCluster): LogStartSample[] {
       for (const id of cluster.brokerIds) {
         if (cluster.process(id)?.state !== 'running') continue;
         const status = cluster.node(id)?.status(t.name, p);
-        if (status !== undefined) out.push({ broker: id, partition, logStartOffset: status.logStartOffset, highWatermark: status.highWatermark });
+        if (status !== undefined) out.push({ broker: id, partition, role: status.role, logStartOffset: status.logStartOffset, highWatermark: status.highWatermark });
       }
     }
   }
@@ -226,8 +226,8 @@ function logStartSamples(cluster: SimCluster): LogStartSample[] {
 
 /**
  * S11 as the run goes: every 10 virtual ms (as a process of its own, so the samples are part of
- * the seeded schedule), every running replica's log start against its HW and the highest HW any
- * leader of the partition reached so far.
+ * the seeded schedule), every running replica's log start against the highest HW any leader of
+ * the partition reached so far, and each leader's against its own HW.
  */
 class LogStartMonitor {
   readonly violations: WhiteBoxViolation[] = [];

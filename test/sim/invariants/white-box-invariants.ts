@@ -15,9 +15,11 @@
  *   replica holding the committed prefix holds the same one (both from the higher log start of
  *   the two: records below a log start were deleted on purpose).
  * - S11 (log start, sampled during the run and checked after healing): no replica's log start
- *   is ever above its own HW or above the highest HW any leader of the partition reached (a
- *   deletion never removes uncommitted records), and after healing every replica has the same
- *   log start ({@link checkLogStartSample}, {@link checkLogStartsAgree}).
+ *   is ever above the highest HW any leader of the partition reached (a deletion never removes
+ *   uncommitted records), no leader's log start is above its own HW, and after healing every
+ *   replica has the same log start ({@link checkLogStartSample}, {@link checkLogStartsAgree}).
+ *   A follower's own HW is not held to it: one that restarts its log at the leader's log start
+ *   (`truncateFullyAndStartAt`) has the new log start a moment before its HW follows (seed 6).
  */
 import type { PartitionState, ReplicaIdentity, Versioned } from '@runnel/metadata';
 
@@ -72,17 +74,18 @@ export interface ReplicaLog {
 export interface LogStartSample {
   readonly broker: number;
   readonly partition: string;
+  readonly role: 'leader' | 'follower';
   readonly logStartOffset: number;
   readonly highWatermark: number;
 }
 
 /**
- * S11 on one sample: the log start is at most the replica's HW and at most `committed`, the
- * highest HW a leader of the partition has reached so far.
+ * S11 on one sample: the log start is at most `committed`, the highest HW a leader of the
+ * partition has reached so far, and a leader's is at most its own HW.
  */
 export function checkLogStartSample(sample: LogStartSample, committed: number): WhiteBoxViolation | undefined {
   const { broker, partition, logStartOffset, highWatermark } = sample;
-  if (logStartOffset > highWatermark) return { invariant: 'S11', partition, detail: `broker ${broker}'s log start ${logStartOffset} is above its HW ${highWatermark}` };
+  if (sample.role === 'leader' && logStartOffset > highWatermark) return { invariant: 'S11', partition, detail: `leader ${broker}'s log start ${logStartOffset} is above its HW ${highWatermark}` };
   if (logStartOffset > committed) return { invariant: 'S11', partition, detail: `broker ${broker}'s log start ${logStartOffset} is above the highest HW any leader reached, ${committed}: uncommitted records were deleted` };
   return undefined;
 }
