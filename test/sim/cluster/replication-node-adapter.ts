@@ -86,7 +86,31 @@ class ReplicationSimNode implements Endpoint {
 
   start(): Promise<void> {
     this.#parts.network.register(this.#parts.endpointOf(this.#parts.brokerId), this.#parts.process, this);
-    return this.node.start();
+    return this.node.start().then(() => {
+      void this.#maintain();
+    });
+  }
+
+  /**
+   * Retention as the broker's log maintenance runs it (leaders only; followers follow the log
+   * start through ReplicaFetch), every 200 virtual ms on this incarnation's clock. A crash stops it
+   * (its sleep never ends). Each log start a pass moves is reported for the history.
+   */
+  async #maintain(): Promise<void> {
+    const { clock, brokerId } = this.#parts;
+    for (;;) {
+      await clock.sleep(200);
+      for (const p of [...this.node.directory.maintained()]) {
+        if (!p.decidesRetention || p.closed) continue;
+        try {
+          const before = p.log.logStartOffset;
+          await p.log.enforceRetention(clock.wallNow());
+          if (p.log.logStartOffset > before) this.#parts.observeRetention({ broker: brokerId, partition: p.name, logStartOffset: p.log.logStartOffset });
+        } catch (err) {
+          this.#parts.log('WARN retention failed', readable({ partition: p.name, err }));
+        }
+      }
+    }
   }
 
   async produce(request: SimProduceRequest): Promise<{ baseOffset: number }> {

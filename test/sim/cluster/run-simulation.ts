@@ -80,7 +80,7 @@ export interface SimulationResult {
   readonly observed: { leaderChanges: number; leaderHighWatermarks: number; logStartSamples: number };
   /** No anomaly of S1–S5 (decided) and S7–S11. */
   readonly safe: boolean;
-  readonly faults: Record<FaultKind | 'crashes' | 'restarts' | 'wipedRestarts' | 'pauses' | 'cleanRestarts' | 'startFailures' | 'storeLostReplies' | 'storeLostRequests' | 'storeTimeouts' | 'storeConflicts' | 'stormWrites' | 'watchEventsHeld' | 'watchesExpired' | 'messagesDropped' | 'messagesCut' | 'diskBytesLost' | 'reassignmentsRequested' | 'reassignmentsCompleted' | 'replicasMoved', number>;
+  readonly faults: Record<FaultKind | 'crashes' | 'restarts' | 'wipedRestarts' | 'pauses' | 'cleanRestarts' | 'startFailures' | 'storeLostReplies' | 'storeLostRequests' | 'storeTimeouts' | 'storeConflicts' | 'stormWrites' | 'watchEventsHeld' | 'watchesExpired' | 'messagesDropped' | 'messagesCut' | 'diskBytesLost' | 'reassignmentsRequested' | 'reassignmentsCompleted' | 'replicasMoved' | 'retentionMoves', number>;
   readonly trace: readonly string[];
   /** Real timers the code under test started (each one escapes the seeded schedule). */
   readonly realTimers: RealTimerReport;
@@ -138,6 +138,8 @@ async function simulate(options: SimulationOptions, endAudit: () => RealTimerRep
   // Drain even when not settled: a leader may still serve everything committed.
   const drained = await drive(s, workload.drain(), ld * 20);
   const undrained = drained.status === 'fulfilled' ? drained.value : ['(drain did not finish)'];
+  // Retention by the leaders deleted records as DeleteRecords does: the history learns of each log start it reached.
+  for (const r of cluster.retention) history.invokeDelete(`retention-broker-${r.broker}`, r.partition, r.logStartOffset).ok(r.logStartOffset);
   const checked = checkHistory(history.events);
   const s1Undecided = checked.anomalies.filter((a) => a.kind === 'lost-write' && undrained.includes(a.partition)).length;
 
@@ -162,6 +164,7 @@ async function simulate(options: SimulationOptions, endAudit: () => RealTimerRep
     messagesCut: cluster.network.stats.cut,
     diskBytesLost: cluster.brokerIds.reduce((sum, id) => sum + cluster.disk(id).stats.bytesLost, 0),
     ...reassignmentCounts(cluster, nemesis),
+    retentionMoves: cluster.retention.length,
   };
   return {
     seed: options.seed,

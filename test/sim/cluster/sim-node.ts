@@ -44,6 +44,8 @@ export interface SimNodeParts {
   readonly timing: SimTiming;
   /** Reports a high-watermark move (S8). */
   readonly observeHighWatermark: (o: HighWatermarkObservation) => void;
+  /** Reports a log start that this broker's retention moved as leader (recorded in the history as a delete). */
+  readonly observeRetention: (o: { broker: number; partition: string; logStartOffset: number }) => void;
   /** Logs a line tagged with the virtual time (kept only for a failing seed). */
   readonly log: (msg: string, fields?: Record<string, unknown>) => void;
 }

@@ -27,7 +27,9 @@ export function replicationRun(seed: number): SimulationOptions {
     seed,
     factory: replicationNodeFactory,
     brokers: 3,
-    topics: [{ name: 'sim', partitions: 2, replicationFactor: 3, minInsyncReplicas: 2 }],
+    // Tiny segments (about a dozen records each) and retention.bytes, so leaders' retention deletes
+    // segments among the faults, besides the admin process's DeleteRecords.
+    topics: [{ name: 'sim', partitions: 2, replicationFactor: 3, minInsyncReplicas: 2, configs: { 'segment.bytes': '1024', 'retention.bytes': '32000', 'retention.ms': '-1' } }],
     producers: 4,
     idempotentProducers: 2,
     faultyMs: 6000,
