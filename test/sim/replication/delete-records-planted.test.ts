@@ -12,6 +12,9 @@ import { runSeeds } from '../cluster/seed-runner.ts';
 import type { SimNodeFactory } from '../cluster/sim-node.ts';
 import { replicationRun } from './replication-suite.ts';
 
+/** The suite's topic without retention, so that only DeleteRecords moves log starts. */
+const TOPICS = [{ name: 'sim', partitions: 2, replicationFactor: 3, minInsyncReplicas: 2 }];
+
 /** The real node, with its DeleteRecords replaced by `plant`. */
 function planted(plant: (node: ReplicationNode, real: (topic: string, partition: number, offset: number) => Promise<{ lowWatermark: number }>, topic: string, partition: number, offset: number) => Promise<{ lowWatermark: number }>): SimNodeFactory {
   return (parts) => {
@@ -25,6 +28,7 @@ function planted(plant: (node: ReplicationNode, real: (topic: string, partition:
 it('S1 counts records deleted by a DeleteRecords that answered a definite failure as lost', async () => {
   const { summary } = await runSeeds([1, 2, 3], (seed) => ({
     ...replicationRun(seed),
+    topics: TOPICS,
     factory: planted(async (_node, real, topic, partition, offset) => {
       await real(topic, partition, offset);
       throw new RunnelError('NOT_LEADER', 'planted: deleted, but answered as if nothing happened');
@@ -37,6 +41,7 @@ it('S1 counts records deleted by a DeleteRecords that answered a definite failur
 it('S11 reports a log start moved past the committed high watermark', async () => {
   const { summary } = await runSeeds([1, 2, 3], (seed) => ({
     ...replicationRun(seed),
+    topics: TOPICS,
     factory: planted(async (node, _real, topic, partition, offset) => {
       const log = node.log(topic, partition);
       if (log === undefined) throw new RunnelError('NOT_LEADER', 'planted: no log here');
