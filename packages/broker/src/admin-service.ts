@@ -11,6 +11,7 @@ import { partitionError, requestError, type BrokerContext } from './broker-conte
 import { createTopic, deleteTopic, planTopic } from './topic-admin.ts';
 import { MAX_PARTITIONS_PER_REQUEST, requireIntInRange } from './request-validation.ts';
 import { restartCheckHandlers } from './restart-checks.ts';
+import { deleteRecordsHandler } from './delete-records.ts';
 
 /** How long CreateTopics waits for the new partitions to have leaders before answering anyway. */
 const LEADER_WAIT_MS = 10_000;
@@ -100,6 +101,7 @@ function describeOne(ctx: BrokerContext, name: string): TopicDescription {
 export function adminServiceHandlers(ctx: BrokerContext): AdminHandlers {
   return {
     ...restartCheckHandlers(ctx),
+    ...deleteRecordsHandler(ctx),
     DescribeCluster(_call, callback) {
       const stop = ctx.metrics.startTimer('DescribeCluster');
       const brokers = [...ctx.view.brokers.values()].map(({ value: b }) => ({ id: b.id, host: b.host, port: b.port, rack: b.rack }));

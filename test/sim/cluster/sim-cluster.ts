@@ -20,6 +20,8 @@ export interface SimTopic {
   readonly partitions: number;
   readonly replicationFactor: number;
   readonly minInsyncReplicas: number;
+  /** More topic configs (e.g. tiny `segment.bytes` and a `retention.bytes`). */
+  readonly configs?: Readonly<Record<string, string>>;
 }
 
 /** Options of {@link SimCluster.create}. */
@@ -75,6 +77,8 @@ export class SimCluster {
   readonly timing: SimTiming;
   readonly faults: ProcessFaultCounts = { crashes: 0, restarts: 0, wipedRestarts: 0, pauses: 0, cleanRestarts: 0, startFailures: 0 };
   readonly highWatermarks: HighWatermarkObservation[] = [];
+  /** Log starts moved by leaders' retention, in order. */
+  readonly retention: Array<{ broker: number; partition: string; logStartOffset: number }> = [];
   /** The last log lines (virtual time, process, message). */
   readonly trace: string[] = [];
   readonly #slots: BrokerSlot[];
@@ -113,7 +117,7 @@ export class SimCluster {
         topicId: `sim-${t.name}`,
         partitions: t.partitions,
         replicationFactor: t.replicationFactor,
-        configs: { 'min.insync.replicas': String(t.minInsyncReplicas), durability: 'fsync' },
+        configs: { 'min.insync.replicas': String(t.minInsyncReplicas), durability: 'fsync', ...t.configs },
         assignments: [],
       };
       await store.inner.topics.create(t.name, definition);
@@ -204,6 +208,7 @@ export class SimCluster {
       endpointOf: SimCluster.endpoint,
       timing: this.timing,
       observeHighWatermark: (o) => this.highWatermarks.push(o),
+      observeRetention: (o) => this.retention.push(o),
       log,
     });
     log('starting');
