@@ -38,7 +38,10 @@ describe('replica reassignment under simulated faults (4 brokers, RF=3)', () => 
   // event let a follower CAS a value derived from the older read against the newer version
   // (isr-manager.ts #failover now decides and writes on one version). Kept as a regression.
   it('seed 5005: one holder per epoch (a failover never writes on a version it did not decide on)', async () => {
-    const result = await runSimulation(reassignmentRun(5005));
+    // The schedule of the time the seed was found: no retention and no DeleteRecords (both draw from
+    // the seeded random stream, so with them this seed no longer reaches the double win).
+    const { deleteIntervalMs: _deletes, topics, ...run } = reassignmentRun(5005);
+    const result = await runSimulation({ ...run, topics: (topics ?? []).map(({ configs: _configs, ...t }) => t) });
     expect(result.whiteBox, formatFailure(result)).toEqual([]);
     expect(result.safe).toBe(true);
     expect(result.observed.leaderChanges).toBeGreaterThan(2);
