@@ -20,11 +20,23 @@ const LEADER_WAIT_MS = 10_000;
  * this broker (its log could not be opened: no leader will come), or after `timeoutMs`.
  */
 export function waitForLeaders(ctx: BrokerContext, name: string, topicId: string, partitions: number, timeoutMs: number): Promise<void> {
+  const isReady = (p: number): boolean => {
+    if (ctx.partitions.offlineError(name, p) !== undefined) return true;
+    const state = ctx.view.partition(name, p);
+    return state?.topicId === topicId && state.holder !== null;
+  };
+  // Partitions below `from` were ready when last looked at: each change resumes the scan there
+  // (a topic of n partitions would otherwise cost n scans of n), and once it reaches the end one
+  // full pass confirms that none lost its leader meanwhile.
+  let from = 0;
   const ready = (): boolean => {
+    while (from < partitions && isReady(from)) from++;
+    if (from < partitions) return false;
     for (let p = 0; p < partitions; p++) {
-      const state = ctx.view.partition(name, p);
-      if (ctx.partitions.offlineError(name, p) !== undefined) continue;
-      if (state?.topicId !== topicId || state.holder === null) return false;
+      if (!isReady(p)) {
+        from = p;
+        return false;
+      }
     }
     return true;
   };
@@ -38,7 +50,7 @@ export function waitForLeaders(ctx: BrokerContext, name: string, topicId: string
     };
     const timer = setTimeout(done, timeoutMs);
     const unsubscribe = ctx.view.onChange((change) => {
-      if (change.kind === 'partition' && ready()) done();
+      if (change.kind === 'partition' && change.name.startsWith(`${name}-`) && ready()) done();
     });
     const unsubscribeOffline = ctx.partitions.onOffline(() => {
       if (ready()) done();
