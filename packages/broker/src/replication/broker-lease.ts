@@ -38,6 +38,8 @@ export class BrokerLease {
   #fenced: Error | undefined;
   #renewals = 0;
   #previous: BrokerRegistration | undefined;
+  /** The store write of the latest renewal, settled either way: it may land after the renewal gave up on it. */
+  #renewing: Promise<void> | undefined;
 
   constructor(options: BrokerLeaseOptions) {
     this.#o = options;
@@ -153,7 +155,11 @@ export class BrokerLease {
     this.#renewals++;
     const value = this.#value(current.value.brokerEpoch);
     try {
-      this.#current = await this.#write(() => this.#o.store.brokers.update(this.#name, value, current.resourceVersion), signal);
+      this.#current = await this.#write(() => {
+        const sent = this.#o.store.brokers.update(this.#name, value, current.resourceVersion);
+        this.#renewing = sent.then(() => undefined, () => undefined);
+        return sent;
+      }, signal);
       this.#validUntil = sendTime + this.#o.timing.renewDeadlineMs;
       return;
     } catch (err) {
@@ -180,15 +186,36 @@ export class BrokerLease {
     if (settled.value.renewals === value.renewals) this.#validUntil = sendTime + this.#o.timing.renewDeadlineMs;
   }
 
-  /** Rule 12: marks the Lease released so the next incarnation starts at once. Best effort. */
+  /**
+   * Rule 12: marks the Lease released so the next incarnation starts at once. Best effort.
+   *
+   * A renewal cut short by the shutdown (its signal aborted) may still land, its write already
+   * sent: the release first lets it settle (bounded by a request timeout), and a release that
+   * conflicts re-reads the Lease and, while it still shows this incarnation unreleased (our own
+   * renewal landed), releases on that version. Another incarnation's Lease is never touched.
+   */
   async release(): Promise<void> {
-    const current = this.#current;
-    if (current === undefined || this.#fenced !== undefined) return;
+    if (this.#current === undefined || this.#fenced !== undefined) return;
     this.#validUntil = -Infinity;
-    try {
-      await this.#write(() => this.#o.store.brokers.update(this.#name, this.#value(current.value.brokerEpoch, { released: true }), current.resourceVersion), undefined);
-    } catch (err) {
-      this.#o.logger.warn({ err }, 'could not release the broker Lease; the next incarnation waits the lease duration');
+    const { clock, timing, logger, brokerId, incarnation } = this.#o;
+    const renewing = this.#renewing;
+    if (renewing !== undefined) await withTimeout(clock, timing.requestTimeoutMs, `Broker Lease renewal of broker ${brokerId}`, undefined, () => renewing).catch(() => undefined);
+    for (let attempt = 1; ; attempt++) {
+      const current = this.#current;
+      try {
+        await this.#write(() => this.#o.store.brokers.update(this.#name, this.#value(current.value.brokerEpoch, { released: true }), current.resourceVersion), undefined);
+        return;
+      } catch (err) {
+        const retryable = isMetadataStoreError(err, 'CONFLICT') || isMetadataStoreError(err, 'UNKNOWN_OUTCOME') || err instanceof RunnelError;
+        const settled = retryable && attempt < 3 ? await this.#get(undefined).catch(() => undefined) : undefined;
+        if (settled?.value.incarnation === incarnation) {
+          if (settled.value.released === true) return; // the release landed, its reply did not
+          this.#current = settled;
+          continue;
+        }
+        logger.warn({ err }, 'could not release the broker Lease; the next incarnation waits the lease duration');
+        return;
+      }
     }
   }
 

@@ -148,4 +148,36 @@ describe('broker Lease (rules 1, 2, 12)', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(timing.renewDeadlineMs - timing.requestTimeoutMs);
     expect(l.fenced).toBeUndefined();
   });
+
+  it('releases on clean shutdown even when a renewal aborted by the shutdown still lands: it is released, not left to expire', async () => {
+    const inner = await MemoryMetadataStore.open();
+    let replyGate: (() => void) | undefined;
+    // The renewal reaches the store at once; its reply comes late (a slow API server).
+    const store: typeof inner = Object.create(inner) as typeof inner;
+    Object.defineProperty(store, 'brokers', {
+      value: {
+        ...inner.brokers,
+        get: (n: string) => inner.brokers.get(n),
+        create: (n: string, v: Parameters<typeof inner.brokers.create>[1]) => inner.brokers.create(n, v),
+        update: async (n: string, v: Parameters<typeof inner.brokers.update>[1], rv: string) => {
+          const written = await inner.brokers.update(n, v, rv);
+          if (replyGate === undefined && v.released !== true) await new Promise<void>((resolve) => (replyGate = resolve));
+          return written;
+        },
+      },
+    });
+    const old = lease(store, 'a');
+    await old.acquire();
+    const stop = new AbortController();
+    const renewal = old.renewOnce(stop.signal);
+    await new Promise((r) => setTimeout(r, 10));
+    stop.abort(); // the shutdown: the renewal gives up waiting, but its write has landed
+    await renewal;
+    expect((await inner.brokers.get('3'))!.value.renewals).toBe(1);
+    const released = old.release();
+    setTimeout(() => replyGate?.(), 20);
+    await released;
+    // Released (the next incarnation takes it at once, as the first test shows), not left to expire.
+    expect((await inner.brokers.get('3'))!.value).toMatchObject({ incarnation: 'a', released: true, brokerEpoch: 1 });
+  });
 });

@@ -109,7 +109,8 @@ export class IsrManager {
    */
   maybeReassign(p: ReplicatedPartition): void {
     const ctx = this.#ctx;
-    if (p.role !== 'leader' || p.closed || p.handingOver || p.promotion !== undefined || !p.isHolder() || this.#reassigning.has(p.name)) return;
+    // A draining broker (rule 12) starts no reassignment step: its shutdown hands the leadership over.
+    if (p.role !== 'leader' || p.closed || p.handingOver || p.promotion !== undefined || !p.isHolder() || this.#reassigning.has(p.name) || ctx.draining.aborted) return;
     const step = nextReassignmentStep(p.state, ctx.self.id);
     if (step.kind === 'none' || step.kind === 'wait') return;
     this.#reassigning.add(p.name);
@@ -153,6 +154,7 @@ export class IsrManager {
    */
   #eligible(p: ReplicatedPartition, state: PartitionState): boolean {
     const self = this.#ctx.self;
+    if (this.#ctx.draining.aborted) return false; // a broker shutting down takes no leadership (rule 12)
     if (state.leaderEpoch < 0 && state.isr.length === 0) return true; // never led: every replica's log is empty
     // Only the immediately previous incarnation, and only on the same data directory (an emptied or
     // replaced disk gets a new UUID: KIP-903's empty-disk restart must never lead).
@@ -228,6 +230,11 @@ export class IsrManager {
     const ctx = this.#ctx;
     await p.exclusive(async () => {
       if (p.role === 'leader' || p.closed || !p.isHolder()) return;
+      if (ctx.draining.aborted) {
+        // Rule 12: a broker shutting down leads nothing; its Lease release makes the ISR fail over.
+        ctx.logger.info({ partition: p.name, leaderEpoch: p.state.leaderEpoch }, 'named leader by a handover while shutting down; not taking over');
+        return;
+      }
       p.fetchGeneration++;
       await p.settleAppends();
       await p.log.flush();
@@ -303,14 +310,55 @@ export class IsrManager {
     });
   }
 
-  /** Clean shutdown (rule 12): hands a led partition to the first caught-up ISR follower, bounded by `timeoutMs`. */
+  /**
+   * Clean shutdown (rule 12): hands a led partition to an ISR follower that is still following,
+   * bounded by `timeoutMs`. Only a follower that fetched since the handover began, with its live
+   * brokerEpoch, at the log end, is chosen (then nothing acknowledged can be lost: the CAS is the
+   * same as {@link handover}'s). A follower that stopped fetching is crashed or shutting down itself
+   * (a draining broker stops its fetchers): when none fetched for a fetch wait plus a request
+   * timeout, the leader gives up at once rather than wait for a successor that will not come; its
+   * broker Lease release then lets the ISR fail over (or the partition waits for a replica to return).
+   */
   async handOverToAnyone(p: ReplicatedPartition, timeoutMs: number): Promise<void> {
-    const target = p.state.isr.find((m) => m.id !== this.#ctx.self.id);
-    if (target === undefined) return;
+    const ctx = this.#ctx;
+    const { clock, timing } = ctx.options;
+    const candidates = p.state.isr.filter((m) => m.id !== ctx.self.id);
+    if (candidates.length === 0 || p.notLeaderError(ctx.self.id) !== undefined) return;
+    const started = clock.now();
+    const deadline = started + timeoutMs;
+    const quietMs = timing.replicaFetchWaitMs + timing.requestTimeoutMs;
+    const following = (m: ReplicaIdentity): boolean => {
+      const f = p.follower(m.id);
+      return f !== undefined && f.brokerEpoch === m.brokerEpoch && f.lastFetchAt >= started;
+    };
     try {
-      await this.handover(p, target.id, timeoutMs, this.#ctx.signal);
+      await p.exclusive(async () => {
+        if (p.notLeaderError(ctx.self.id) !== undefined) return;
+        p.handingOver = true;
+        try {
+          for (;;) {
+            const target = candidates.find((m) => following(m) && p.follower(m.id)!.position >= p.log.logEndOffset && p.log.highWatermark >= p.log.logEndOffset);
+            if (target !== undefined) {
+              const state = p.state;
+              const next = { ...state, holder: target, leaderEpoch: state.leaderEpoch + 1, epochStartOffset: p.log.logEndOffset, handoverTo: null };
+              if (!(await this.#write(p, next, undefined))) throw new RunnelError('NOT_LEADER', `Handover of ${p.name} to broker ${target.id} lost a race; the partition state changed`);
+              ctx.logger.info({ partition: p.name, target: target.id, leaderEpoch: next.leaderEpoch }, 'handed leadership over on shutdown');
+              return;
+            }
+            const now = clock.now();
+            if (now >= deadline) throw new RunnelError('REQUEST_TIMED_OUT', `No ISR follower of ${p.name} caught up within ${timeoutMs} ms; leadership stays until the broker Lease is released`);
+            if (now - started >= quietMs && !candidates.some(following)) {
+              ctx.logger.info({ partition: p.name, isr: p.state.isr.map((m) => m.id) }, 'no ISR follower is still fetching (stopped or shutting down); leaving leadership to the broker Lease release');
+              return;
+            }
+            await clock.sleep(Math.min(50, timing.replicaFetchWaitMs), ctx.signal);
+          }
+        } finally {
+          p.handingOver = false;
+        }
+      });
     } catch (err) {
-      this.#ctx.logger.warn({ err, partition: p.name, target: target.id }, 'could not hand leadership over on shutdown');
+      ctx.logger.warn({ err, partition: p.name }, 'could not hand leadership over on shutdown');
     }
   }
 }

@@ -16,6 +16,12 @@ export interface NodeContext {
   readonly observer: ReplicationObserver;
   /** Aborted when the node stops (close or crash). */
   readonly signal: AbortSignal;
+  /**
+   * Aborted when a clean shutdown begins (rule 12): replica fetchers stop (a leader that sees no
+   * fresh fetch does not hand over to this broker), and this broker takes no leadership, by
+   * handover or failover. Never aborted by a crash (`signal` is).
+   */
+  readonly draining: AbortSignal;
   /** Hosted partitions by `<topic>-<partition>`. */
   readonly partitions: Map<string, ReplicatedPartition>;
   readonly topics: Map<string, TopicDefinition>;

@@ -46,7 +46,9 @@ export class ReplicaFetcher {
   async run(): Promise<void> {
     const ctx = this.#ctx;
     const { clock, timing, transport } = ctx.options;
-    while (!ctx.signal.aborted) {
+    // A broker shutting down stops following: leaders then hand over to brokers that stay.
+    const stop = AbortSignal.any([ctx.signal, ctx.draining]);
+    while (!stop.aborted) {
       const followed = this.#followed();
       if (followed.length === 0) return;
       const sent = followed.map((p) => ({ p, generation: p.fetchGeneration, epoch: p.state.leaderEpoch, fetchOffset: p.log.logEndOffset, lastFetchedEpoch: p.log.leaderEpochs.latestEpoch }));
@@ -69,10 +71,10 @@ export class ReplicaFetcher {
       };
       let response;
       try {
-        response = await withTimeout(clock, timing.replicaFetchWaitMs + timing.requestTimeoutMs, `Replica fetch from broker ${this.#leaderId}`, ctx.signal, (signal) => transport.fetch(this.#leaderId, request, signal));
+        response = await withTimeout(clock, timing.replicaFetchWaitMs + timing.requestTimeoutMs, `Replica fetch from broker ${this.#leaderId}`, stop, (signal) => transport.fetch(this.#leaderId, request, signal));
       } catch {
-        if (ctx.signal.aborted) return;
-        await clock.sleep(timing.renewPeriodMs / 4, ctx.signal).catch(() => undefined);
+        if (stop.aborted) return;
+        await clock.sleep(timing.renewPeriodMs / 4, stop).catch(() => undefined);
         continue;
       }
       let backoff = false;
@@ -86,7 +88,7 @@ export class ReplicaFetcher {
         });
         if (outcome === 'backoff') backoff = true;
       }));
-      if (backoff) await clock.sleep(timing.renewPeriodMs / 4, ctx.signal).catch(() => undefined);
+      if (backoff) await clock.sleep(timing.renewPeriodMs / 4, stop).catch(() => undefined);
     }
   }
 

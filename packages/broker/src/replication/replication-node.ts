@@ -40,6 +40,7 @@ class Node implements ReplicationNode {
   readonly directory: PartitionDirectory;
   readonly #ctx: NodeContext;
   readonly #stop = new AbortController();
+  readonly #drain = new AbortController();
   readonly #lease: BrokerLease;
   #producerIds: ProducerIdAllocator | undefined;
   readonly #loops: Array<Promise<void>> = [];
@@ -79,6 +80,7 @@ class Node implements ReplicationNode {
       logger,
       observer,
       signal: this.#stop.signal,
+      draining: this.#drain.signal,
       partitions: new Map(),
       topics: new Map(),
       liveness: new LeaderLiveness(options.store, options.clock, options.timing),
@@ -340,7 +342,7 @@ class Node implements ReplicationNode {
 
   #wakeFetcher(leaderId: number): void {
     const ctx = this.#ctx;
-    if (ctx.signal.aborted) return;
+    if (ctx.signal.aborted || ctx.draining.aborted) return;
     let fetcher = ctx.fetchers.get(leaderId);
     if (fetcher === undefined) {
       fetcher = new ReplicaFetcher(ctx, leaderId);
@@ -434,9 +436,17 @@ class Node implements ReplicationNode {
     if (this.#closed) return;
     this.#closed = true;
     const ctx = this.#ctx;
-    // Rule 12: hand leaderships to in-sync followers first (best effort, bounded), then stop.
+    // Rule 12: stop following and taking leaderships (peers then skip this broker), hand leaderships
+    // to in-sync followers that are still fetching (best effort, bounded), then stop. A partition no
+    // follower took stays led here until the Lease release below, which its ISR sees as a death.
+    this.#drain.abort();
     if (this.#started && this.#lease.fenced === undefined) {
-      await Promise.allSettled([...ctx.partitions.values()].filter((p) => p.role === 'leader').map((p) => ctx.isr.handOverToAnyone(p, ctx.options.timing.leaseDurationMs)));
+      const { clock, timing } = ctx.options;
+      const handovers = Promise.allSettled([...ctx.partitions.values()].filter((p) => p.role === 'leader').map((p) => ctx.isr.handOverToAnyone(p, timing.leaseDurationMs)));
+      // Each handover is bounded; this bounds the phase as a whole (a CAS or a partition lock that hangs).
+      const cap = new AbortController();
+      await Promise.race([handovers, clock.sleep(timing.leaseDurationMs + timing.requestTimeoutMs, cap.signal).catch(() => undefined)]);
+      cap.abort();
     }
     this.#stop.abort();
     await Promise.allSettled(this.#loops);
