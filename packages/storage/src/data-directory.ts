@@ -13,7 +13,7 @@ import { resolve } from 'node:path';
 import { RunnelError } from '@runnel/protocol';
 import { PartitionLog } from './partition-log.ts';
 import { stderrLogger, type StorageLogger } from './storage-events.ts';
-import { isNotFound, nodeStorageIo, readSmallFile, writeFileAtomic, type StorageIo } from './storage-io.ts';
+import { ConcurrencyLimit, isNotFound, nodeStorageIo, readSmallFile, writeFileAtomic, type StorageIo } from './storage-io.ts';
 import type { LogConfig } from './log-config.ts';
 
 /** The meta.json file name. */
@@ -22,6 +22,44 @@ export const META_FILE = 'meta.json';
 export const CLEAN_SHUTDOWN_MARKER = '.clean-shutdown';
 /** The lock file: `{ pid, hostname }` of the process using the directory. */
 export const LOCK_FILE = '.lock';
+
+/**
+ * Logs closed at once by {@link DataDirectory.close}. Each close flushes and writes index and
+ * checkpoint files; 10,000 at once ran out of file descriptors (EMFILE) and failed some closes.
+ */
+export const CLOSE_CONCURRENCY = 64;
+
+/**
+ * One fsync for many callers: a caller waits for an fsync that starts after its call, and every
+ * caller that arrives while one runs shares the next. New partition directories are made durable
+ * in the data directory this way, one fsync for all those created meanwhile.
+ */
+class CoalescedSync {
+  readonly #sync: () => Promise<void>;
+  #running: Promise<void> | undefined;
+  #next: Promise<void> | undefined;
+
+  constructor(sync: () => Promise<void>) {
+    this.#sync = sync;
+  }
+
+  request(): Promise<void> {
+    if (this.#running === undefined) return this.#start();
+    this.#next ??= this.#running.then(() => this.#start(), () => this.#start());
+    return this.#next;
+  }
+
+  #start(): Promise<void> {
+    this.#next = undefined;
+    const run = this.#sync();
+    this.#running = run;
+    const clear = (): void => {
+      if (this.#running === run) this.#running = undefined;
+    };
+    run.then(clear, clear);
+    return run;
+  }
+}
 
 /** Data directories open in this process (resolved paths). */
 const openInProcess = new Set<string>();
@@ -108,6 +146,7 @@ export class DataDirectory {
   readonly #io: StorageIo;
   readonly #logger: StorageLogger;
   readonly #open = new Map<string, Promise<PartitionLog>>();
+  readonly #syncSelf: CoalescedSync;
   #closed = false;
 
   private constructor(options: DataDirectoryOptions, meta: Meta, clean: boolean, io: StorageIo, logger: StorageLogger) {
@@ -118,6 +157,7 @@ export class DataDirectory {
     this.wasCleanShutdown = clean;
     this.#io = io;
     this.#logger = logger;
+    this.#syncSelf = new CoalescedSync(() => io.syncDir(this.path));
   }
 
   /**
@@ -206,7 +246,7 @@ export class DataDirectory {
     }
     let log = this.#open.get(dir);
     if (log === undefined) {
-      log = PartitionLog.open({ dir, config, name: `${topic}-${partition}`, io: this.#io, logger: this.#logger });
+      log = PartitionLog.open({ dir, config, name: `${topic}-${partition}`, io: this.#io, logger: this.#logger, syncParentDir: () => this.#syncSelf.request() });
       this.#open.set(dir, log);
       log.catch(() => this.#open.delete(dir));
     }
@@ -239,7 +279,8 @@ export class DataDirectory {
     this.#closed = true;
     const logs = [...this.#open.values()];
     this.#open.clear();
-    const results = await Promise.allSettled(logs.map(async (p) => (await p).close()));
+    const limit = new ConcurrencyLimit(CLOSE_CONCURRENCY);
+    const results = await Promise.allSettled(logs.map((p) => limit.run(async () => (await p).close())));
     const failures = results.filter((r) => r.status === 'rejected');
     if (failures.length > 0) {
       this.#logger.error({ dir: this.path, failures: failures.length }, `Closing ${failures.length} partition log(s) of ${this.path} failed; not marking a clean shutdown`);

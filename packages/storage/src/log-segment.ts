@@ -72,10 +72,13 @@ export class LogSegment {
     return this.#file;
   }
 
-  /** Creates an empty segment file (and makes its directory entry durable). */
-  static async create(io: StorageIo, dir: string, baseOffset: number): Promise<LogSegment> {
+  /**
+   * Creates an empty segment file and makes its directory entry durable, unless `syncDir` is false
+   * (the caller then syncs the directory before any data of the segment counts as durable).
+   */
+  static async create(io: StorageIo, dir: string, baseOffset: number, options: { syncDir?: boolean } = {}): Promise<LogSegment> {
     const file = await io.open(`${dir}/${segmentFileName(baseOffset, 'log')}`, 'w+');
-    await io.syncDir(dir);
+    if (options.syncDir !== false) await io.syncDir(dir);
     return new LogSegment(io, dir, baseOffset, file, 0);
   }
 
