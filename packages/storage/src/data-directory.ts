@@ -147,9 +147,15 @@ export class DataDirectory {
   readonly #logger: StorageLogger;
   readonly #open = new Map<string, Promise<PartitionLog>>();
   readonly #syncSelf: CoalescedSync;
+  /**
+   * Names of the entries of the directory: listed at open, then kept up to date by this object,
+   * the only creator and remover of partition directories while it holds the lock. A partition
+   * directory not in it does not exist, so its log is created without reading anything.
+   */
+  readonly #entries: Set<string>;
   #closed = false;
 
-  private constructor(options: DataDirectoryOptions, meta: Meta, clean: boolean, io: StorageIo, logger: StorageLogger) {
+  private constructor(options: DataDirectoryOptions, meta: Meta, clean: boolean, io: StorageIo, logger: StorageLogger, entries: Set<string>) {
     this.path = options.path;
     this.clusterId = meta.clusterId;
     this.brokerId = meta.brokerId;
@@ -158,6 +164,7 @@ export class DataDirectory {
     this.#io = io;
     this.#logger = logger;
     this.#syncSelf = new CoalescedSync(() => io.syncDir(this.path));
+    this.#entries = entries;
   }
 
   /**
@@ -203,10 +210,12 @@ export class DataDirectory {
       await io.syncDir(options.path);
     }
     // Finish deletions that a crash interrupted.
+    const entries = new Set<string>();
     for (const entry of await io.readdir(options.path)) {
       if (entry.endsWith('-delete')) await io.rmdir(`${options.path}/${entry}`);
+      else entries.add(entry);
     }
-    return new DataDirectory(options, meta, clean, io, logger);
+    return new DataDirectory(options, meta, clean, io, logger, entries);
   }
 
   /** The directory of a partition: `<topic>-<partition>-<first 8 hex digits of topicId>`. */
@@ -246,7 +255,10 @@ export class DataDirectory {
     }
     let log = this.#open.get(dir);
     if (log === undefined) {
-      log = PartitionLog.open({ dir, config, name: `${topic}-${partition}`, io: this.#io, logger: this.#logger, syncParentDir: () => this.#syncSelf.request() });
+      const entry = dir.slice(this.path.length + 1);
+      const fresh = !this.#entries.has(entry);
+      this.#entries.add(entry);
+      log = PartitionLog.open({ dir, config, name: `${topic}-${partition}`, io: this.#io, logger: this.#logger, syncParentDir: () => this.#syncSelf.request(), fresh });
       this.#open.set(dir, log);
       log.catch(() => this.#open.delete(dir));
     }
@@ -263,9 +275,13 @@ export class DataDirectory {
     try {
       await this.#io.rename(dir, doomed);
     } catch (err) {
-      if (isNotFound(err)) return;
+      if (isNotFound(err)) {
+        this.#entries.delete(dir.slice(this.path.length + 1));
+        return;
+      }
       throw err;
     }
+    this.#entries.delete(dir.slice(this.path.length + 1));
     await this.#io.syncDir(this.path);
     await this.#io.rmdir(doomed);
   }

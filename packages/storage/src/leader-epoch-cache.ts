@@ -40,6 +40,11 @@ export class LeaderEpochCache {
     this.#entries = entries;
   }
 
+  /** An empty cache for a new log in `dir` (which holds no checkpoint). */
+  static empty(io: StorageIo, dir: string): LeaderEpochCache {
+    return new LeaderEpochCache(io, dir, []);
+  }
+
   /** Loads the cache from `dir` (empty if the checkpoint is absent). */
   static async load(io: StorageIo, dir: string): Promise<LeaderEpochCache> {
     const rows = (await readCheckpoint(io, dir, LEADER_EPOCH_CHECKPOINT, 2)) ?? [];

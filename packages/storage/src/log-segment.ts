@@ -74,10 +74,11 @@ export class LogSegment {
 
   /**
    * Creates an empty segment file and makes its directory entry durable, unless `syncDir` is false
-   * (the caller then syncs the directory before any data of the segment counts as durable).
+   * (the caller then syncs the directory before any data of the segment counts as durable). With
+   * `exclusive`, fails with EEXIST rather than empty an existing file.
    */
-  static async create(io: StorageIo, dir: string, baseOffset: number, options: { syncDir?: boolean } = {}): Promise<LogSegment> {
-    const file = await io.open(`${dir}/${segmentFileName(baseOffset, 'log')}`, 'w+');
+  static async create(io: StorageIo, dir: string, baseOffset: number, options: { syncDir?: boolean; exclusive?: boolean } = {}): Promise<LogSegment> {
+    const file = await io.open(`${dir}/${segmentFileName(baseOffset, 'log')}`, options.exclusive === true ? 'wx+' : 'w+');
     if (options.syncDir !== false) await io.syncDir(dir);
     return new LogSegment(io, dir, baseOffset, file, 0);
   }

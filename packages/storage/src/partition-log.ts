@@ -57,6 +57,12 @@ export interface PartitionLogOptions {
    * partitions. @default an fsync of the parent directory
    */
   syncParentDir?: () => Promise<void>;
+  /**
+   * The caller knows that `dir` does not exist (DataDirectory, which alone creates partition
+   * directories in the data directory it holds locked): the log is created without looking for
+   * checkpoints or segments. @default false: open whatever `dir` holds
+   */
+  fresh?: boolean;
 }
 
 /** Options of {@link PartitionLog.append}. */
@@ -226,6 +232,17 @@ export class PartitionLog {
     const logger = options.logger ?? stderrLogger;
     const name = options.name ?? options.dir.split('/').filter(Boolean).at(-1) ?? options.dir;
     await io.mkdir(options.dir);
+    if (options.fresh === true) {
+      // Nothing to read: a new partition costs one mkdir and one file creation, and no fsync. The
+      // exclusive create guards the caller's knowledge: an existing segment is opened, not emptied.
+      const first = await LogSegment.create(io, options.dir, 0, { syncDir: false, exclusive: true }).catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException | null)?.code === 'EEXIST') return undefined;
+        throw err;
+      });
+      if (first !== undefined) {
+        return new PartitionLog({ ...options, io, logger, name }, [first], LeaderEpochCache.empty(io, options.dir), { value: 0, inFile: 0 }, [], 0, true);
+      }
+    }
     const recoveryPoint = await readOffsetCheckpoint(io, options.dir, RECOVERY_POINT_CHECKPOINT).catch((err: unknown) => {
       logger.warn({ log: name, err: String(err) }, `Ignoring the unreadable recovery point of ${name}: recovering every segment`);
       return 0;
