@@ -9,6 +9,7 @@
 import { OffsetIndex } from './offset-index.ts';
 import { TimeIndex } from './time-index.ts';
 import { readAt, scanBatches, type ScanStop } from './batch-scanner.ts';
+import { lazyFile } from './lazy-directory.ts';
 import { isNotFound, readSmallFile, writeFileAtomic, type StorageFile, type StorageIo } from './storage-io.ts';
 
 /** A batch as written to a segment. */
@@ -81,6 +82,14 @@ export class LogSegment {
     const file = await io.open(`${dir}/${segmentFileName(baseOffset, 'log')}`, options.exclusive === true ? 'wx+' : 'w+');
     if (options.syncDir !== false) await io.syncDir(dir);
     return new LogSegment(io, dir, baseOffset, file, 0);
+  }
+
+  /**
+   * An empty segment whose file is created only when first written (a new partition's first
+   * segment; see lazy-directory.ts). The caller syncs the directory before its data counts as durable.
+   */
+  static createLazy(io: StorageIo, dir: string, baseOffset: number): LogSegment {
+    return new LogSegment(io, dir, baseOffset, lazyFile(io, `${dir}/${segmentFileName(baseOffset, 'log')}`), 0);
   }
 
   /**

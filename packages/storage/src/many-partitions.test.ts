@@ -141,7 +141,8 @@ describe('many partitions in one data directory', () => {
     await log.startLeaderEpoch(4, log.logEndOffset);
     expect(io.fsyncs() - before).toBe(0);
     const dir = dd.partitionDir('t', 0, topicId);
-    expect(await readdir(dir)).not.toContain(LEADER_EPOCH_CHECKPOINT);
+    // Nothing on disk yet: not even the directory.
+    await expect(readdir(dir)).rejects.toThrow(/ENOENT/);
     expect(log.leaderEpochs.latestEpoch).toBe(4);
     await log.append(batchOf(1, 'r'), { leaderEpoch: 4, assignOffsets: true });
     // Acknowledged: the entry is on disk, and the directory entries with it.
@@ -155,17 +156,37 @@ describe('many partitions in one data directory', () => {
     await again.close({ clean: true });
   });
 
-  it('opens, not empties, a partition directory that exists though the data directory did not list it', async () => {
+  it('leaves no directory for a partition never written to, and reopens it empty', async () => {
     const dd = await DataDirectory.open({ path, clusterId: 'c', brokerId: 0 });
     const topicId = randomUUID();
-    // Another DataDirectory object on the same path is refused (the lock); a directory made behind
-    // this one's back is the case the exclusive create guards.
+    const log = await dd.openPartition('t', 0, topicId, testConfig());
+    await log.startLeaderEpoch(0, 0);
+    await dd.close({ clean: true });
+    expect((await readdir(path)).filter((e) => e.startsWith('t-'))).toEqual([]);
+    const again = await DataDirectory.open({ path, clusterId: 'c', brokerId: 0 });
+    const reopened = await again.openPartition('t', 0, topicId, testConfig());
+    expect([reopened.logEndOffset, reopened.leaderEpochs.entries()]).toEqual([0, []]);
+    await reopened.append(batchOf(2, 'r'), { leaderEpoch: 1, assignOffsets: true });
+    await again.close({ clean: true });
+    const third = await DataDirectory.open({ path, clusterId: 'c', brokerId: 0 });
+    expect((await third.openPartition('t', 0, topicId, testConfig())).logEndOffset).toBe(2);
+    await third.close({ clean: true });
+  });
+
+  it('never empties a partition directory made behind the data directory\'s back: the first write fails instead', async () => {
+    const dd = await DataDirectory.open({ path, clusterId: 'c', brokerId: 0 });
+    const topicId = randomUUID();
+    // Only this object creates partition directories while it holds the lock; one made behind its
+    // back (here by a bare PartitionLog) is not known to it.
     const dir = dd.partitionDir('t', 0, topicId);
     const behind = await PartitionLog.open({ dir, config: testConfig() });
     await behind.append(batchOf(3, 'x'), { leaderEpoch: 0, assignOffsets: true });
     await behind.close();
     const log = await dd.openPartition('t', 0, topicId, testConfig());
-    expect(log.logEndOffset).toBe(3);
-    await dd.close({ clean: true });
+    await expect(log.append(batchOf(1, 'y'), { leaderEpoch: 0, assignOffsets: true })).rejects.toThrow(/EEXIST/);
+    await dd.close({ clean: false });
+    const again = await DataDirectory.open({ path, clusterId: 'c', brokerId: 0 });
+    expect((await again.openPartition('t', 0, topicId, testConfig())).logEndOffset).toBe(3);
+    await again.close({ clean: true });
   });
 });

@@ -27,6 +27,7 @@ import { selectRetainedPrefix } from './log-retention.ts';
 import { compactSegments } from './log-compactor.ts';
 import type { LogConfig } from './log-config.ts';
 import { dirname } from 'node:path';
+import { lazyDirectoryIo } from './lazy-directory.ts';
 import { verifySegments, type IntegrityReport } from './log-verifier.ts';
 
 /** Bytes of recent small appends each log keeps in memory for tail readers, and the largest append kept. */
@@ -136,6 +137,8 @@ export class PartitionLog {
    * durable before its first data is (see {@link #linkDirectory}).
    */
   #unlinked: (() => Promise<void>) | undefined;
+  /** Whether anything of the log is on disk (false only for a new log nothing was written to yet). */
+  #onDisk: () => boolean = () => true;
   /** The latest small appends, for readers at the log end (see tail-cache.ts). */
   readonly #tail = new TailCache({ maxBytes: TAIL_CACHE_BYTES, maxAppendBytes: TAIL_CACHE_MAX_APPEND_BYTES });
 
@@ -231,18 +234,17 @@ export class PartitionLog {
     const io = options.io ?? nodeStorageIo;
     const logger = options.logger ?? stderrLogger;
     const name = options.name ?? options.dir.split('/').filter(Boolean).at(-1) ?? options.dir;
-    await io.mkdir(options.dir);
     if (options.fresh === true) {
-      // Nothing to read: a new partition costs one mkdir and one file creation, and no fsync. The
-      // exclusive create guards the caller's knowledge: an existing segment is opened, not emptied.
-      const first = await LogSegment.create(io, options.dir, 0, { syncDir: false, exclusive: true }).catch((err: unknown) => {
-        if ((err as NodeJS.ErrnoException | null)?.code === 'EEXIST') return undefined;
-        throw err;
-      });
-      if (first !== undefined) {
-        return new PartitionLog({ ...options, io, logger, name }, [first], LeaderEpochCache.empty(io, options.dir), { value: 0, inFile: 0 }, [], 0, true);
-      }
+      // Nothing to read, and nothing to create yet: the directory and the first segment file are
+      // made by the first write into them (lazy-directory.ts). Until then the log is empty and has
+      // no file, as after a crash that lost them.
+      const lazy = lazyDirectoryIo(io, options.dir);
+      const first = LogSegment.createLazy(lazy.io, options.dir, 0);
+      const log = new PartitionLog({ ...options, io: lazy.io, logger, name }, [first], LeaderEpochCache.empty(lazy.io, options.dir), { value: 0, inFile: 0 }, [], 0, true);
+      log.#onDisk = lazy.made;
+      return log;
     }
+    await io.mkdir(options.dir);
     const recoveryPoint = await readOffsetCheckpoint(io, options.dir, RECOVERY_POINT_CHECKPOINT).catch((err: unknown) => {
       logger.warn({ log: name, err: String(err) }, `Ignoring the unreadable recovery point of ${name}: recovering every segment`);
       return 0;
@@ -685,7 +687,9 @@ export class PartitionLog {
     clearInterval(this.#hwTimer);
     while (this.#writer.busy) await this.#lane.run(() => Promise.resolve());
     try {
-      if (this.#failure === undefined) {
+      // A new log nothing was written to has no file; reopening it gives the same empty log (an
+      // election's unwritten epoch entry included: see startLeaderEpoch).
+      if (this.#failure === undefined && this.#onDisk()) {
         await this.#lane.run(async () => {
           await this.flush();
           await this.#active.writeIndexes();
