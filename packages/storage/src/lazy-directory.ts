@@ -58,7 +58,7 @@ export function lazyDirectoryIo(io: StorageIo, dir: string): { io: StorageIo; ma
  * that needs it. Before that it is empty: stat gives size 0, a read reads nothing, a sync or a
  * truncation to 0 has nothing to do, and close closes nothing.
  */
-export function lazyFile(io: StorageIo, path: string): StorageFile {
+export function lazyFile(io: StorageIo, path: string): StorageFile & { readonly created: boolean } {
   let file: Promise<StorageFile> | undefined;
   const get = (): Promise<StorageFile> => {
     file ??= io.open(path, 'wx+').catch((err: unknown) => {
@@ -68,6 +68,10 @@ export function lazyFile(io: StorageIo, path: string): StorageFile {
     return file;
   };
   return {
+    /** Whether the file was asked for (it exists, or its creation is under way or failed). */
+    get created() {
+      return file !== undefined;
+    },
     writev: async (buffers, position) => (await get()).writev(buffers, position),
     read: async (buffer, offset, length, position) => (file === undefined ? { bytesRead: 0 } : (await file).read(buffer, offset, length, position)),
     datasync: async () => {

@@ -53,6 +53,7 @@ export class LogSegment {
   #readers = 0;
   #closing: Promise<void> | undefined;
   #deleted = false;
+  #hasFile: () => boolean = () => true;
 
   private constructor(io: StorageIo, dir: string, baseOffset: number, file: StorageFile, size: number) {
     this.#io = io;
@@ -89,7 +90,15 @@ export class LogSegment {
    * segment; see lazy-directory.ts). The caller syncs the directory before its data counts as durable.
    */
   static createLazy(io: StorageIo, dir: string, baseOffset: number): LogSegment {
-    return new LogSegment(io, dir, baseOffset, lazyFile(io, `${dir}/${segmentFileName(baseOffset, 'log')}`), 0);
+    const file = lazyFile(io, `${dir}/${segmentFileName(baseOffset, 'log')}`);
+    const segment = new LogSegment(io, dir, baseOffset, file, 0);
+    segment.#hasFile = () => file.created;
+    return segment;
+  }
+
+  /** False while the file of a {@link createLazy} segment has not been created yet. */
+  get hasFile(): boolean {
+    return this.#hasFile();
   }
 
   /**
@@ -237,7 +246,8 @@ export class LogSegment {
   async delete(): Promise<void> {
     this.#deleted = true;
     await this.deleteIndexFiles();
-    await this.#io.unlink(this.path);
+    // A lazy segment never written has no file to remove.
+    if (this.#hasFile()) await this.#io.unlink(this.path);
     if (this.#readers === 0) this.#closeOnce();
   }
 

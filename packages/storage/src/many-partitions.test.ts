@@ -156,6 +156,46 @@ describe('many partitions in one data directory', () => {
     await again.close({ clean: true });
   });
 
+  it.each([
+    ['its first append', async (_log: PartitionLog) => undefined],
+    ['a follower restarting it at offset 0 first', async (log: PartitionLog) => log.truncateFullyAndStartAt(0)],
+    ['a follower moving its start first', async (log: PartitionLog) => log.truncateFullyAndStartAt(7)],
+  ])('makes a new partition\'s segment and directory entries durable before %s resolves', async (_what, before) => {
+    // Each file made in a directory counts as durable only after a later fsync of that directory.
+    const undurable = new Set<string>();
+    const parentOf = (p: string): string => p.slice(0, p.lastIndexOf('/'));
+    const io: StorageIo = {
+      ...nodeStorageIo,
+      open: async (p, flags) => {
+        const file = await nodeStorageIo.open(p, flags);
+        if (!flags.startsWith('r') && !p.endsWith('.tmp')) undurable.add(p);
+        return file;
+      },
+      mkdir: async (p) => {
+        await nodeStorageIo.mkdir(p);
+        if (p.startsWith(`${path}/`)) undurable.add(p);
+      },
+      rename: async (from, to) => {
+        await nodeStorageIo.rename(from, to);
+        undurable.add(to);
+      },
+      syncDir: async (p) => {
+        await nodeStorageIo.syncDir(p);
+        for (const entry of [...undurable]) if (parentOf(entry) === p) undurable.delete(entry);
+      },
+    };
+    const dd = await DataDirectory.open({ path, clusterId: 'c', brokerId: 0, io });
+    const topicId = randomUUID();
+    const log = await dd.openPartition('t', 0, topicId, testConfig({ durability: 'fsync' }));
+    await before(log);
+    await log.startLeaderEpoch(0, log.logEndOffset);
+    // The epoch entry written now, so the append's own directory fsyncs are what is checked.
+    await log.flush();
+    await log.append(batchOf(1, 'r'), { leaderEpoch: 0, assignOffsets: true });
+    expect([...undurable]).toEqual([]);
+    await dd.close({ clean: true });
+  });
+
   it('leaves no directory for a partition never written to, and reopens it empty', async () => {
     const dd = await DataDirectory.open({ path, clusterId: 'c', brokerId: 0 });
     const topicId = randomUUID();

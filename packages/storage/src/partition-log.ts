@@ -388,8 +388,11 @@ export class PartitionLog {
   async #linkDirectory(): Promise<void> {
     const link = this.#unlinked;
     if (link === undefined) return;
+    // A first segment whose file is not made yet (a new log's, see lazy-directory.ts) gets its
+    // entry later: this link does not cover it, so the next one syncs again.
+    const complete = this.#segments.every((s) => s.hasFile);
     await link();
-    if (this.#unlinked === link) this.#unlinked = undefined;
+    if (complete && this.#unlinked === link) this.#unlinked = undefined;
   }
 
   /**
