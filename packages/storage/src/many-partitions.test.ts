@@ -157,9 +157,9 @@ describe('many partitions in one data directory', () => {
   });
 
   it.each([
-    ['its first append', async (_log: PartitionLog) => undefined],
-    ['a follower restarting it at offset 0 first', async (log: PartitionLog) => log.truncateFullyAndStartAt(0)],
-    ['a follower moving its start first', async (log: PartitionLog) => log.truncateFullyAndStartAt(7)],
+    ['its first append', (_log: PartitionLog): Promise<void> => Promise.resolve()],
+    ['a follower restarting it at offset 0 first', (log: PartitionLog): Promise<void> => log.truncateFullyAndStartAt(0)],
+    ['a follower moving its start first', (log: PartitionLog): Promise<void> => log.truncateFullyAndStartAt(7)],
   ])('makes a new partition\'s segment and directory entries durable before %s resolves', async (_what, before) => {
     // Each file made in a directory counts as durable only after a later fsync of that directory.
     const undurable = new Set<string>();
