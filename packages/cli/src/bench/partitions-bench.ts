@@ -48,6 +48,8 @@ export interface PartitionsBenchOptions {
   /** Only the kube phases (skip local). */
   readonly skipLocal?: boolean;
   readonly dataDir: string;
+  /** More node flags for the local phase's broker (e.g. --cpu-prof). */
+  readonly brokerNodeArgs?: readonly string[];
 }
 
 type Report = { results: BenchResult[]; summary: Array<[string, string]> };
@@ -77,7 +79,7 @@ async function localPhase(o: PartitionsBenchOptions, report: Report, log: (line:
   let broker: BenchBroker | undefined;
   const name = `parts-${Math.random().toString(36).slice(2, 8)}`;
   try {
-    broker = await spawnBroker(join(o.dataDir, 'local-broker'));
+    broker = await spawnBroker(join(o.dataDir, 'local-broker'), o.brokerNodeArgs ?? []);
   } catch (err) {
     report.results.push(failedRow('local: start runnel broker', err));
     return;

@@ -195,6 +195,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
           namespace: namespace ?? 'default',
           skipLocal: p.values['kube-only'] === true,
           dataDir,
+          brokerNodeArgs: [...(cpuProf ? ['--cpu-prof', '--cpu-prof-dir', resolve(cpuProf)] : []), ...((p.values['broker-node-args'] as string | undefined) ?? '').split(' ').filter((a) => a !== '')],
         }, (line) => process.stderr.write(`bench partitions: ${line}\n`));
         results.push(...r.results);
         summary.push(...r.summary);
