@@ -35,7 +35,7 @@ it('measures CAS/s, creation until all led and a failover on three broker proces
   expect(cas!.records).toBeGreaterThan(0);
   expect(cas!.notes).toMatch(/^\d+ CAS applied$/);
   expect(created!.records).toBe(60);
-  expect(created!.notes).toMatch(/^Leases created in [\d.]+ s; \d+ API Lease writes/);
+  expect(created!.notes).toMatch(/^Leases created in [\d.]+ s, all with a holder after [\d.]+ s, brokers lead all after [\d.]+ s; \d+ API Lease writes/);
   expect(failover!.records).toBe(30);
   // Led again only after the dead leader's broker Lease expired (10 s by default).
   expect(failover!.seconds).toBeGreaterThan(5);

@@ -296,6 +296,17 @@ describe('session timeout on a real broker', () => {
   }, 60_000);
 });
 
+/** `target` with some members replaced: the rest are its own, methods bound to it. */
+function overriding<T extends object>(target: T, overrides: Record<string, unknown>): T {
+  return new Proxy(target, {
+    get(t, p) {
+      if (typeof p === 'string' && Object.hasOwn(overrides, p)) return overrides[p];
+      const v = Reflect.get(t, p) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
+}
+
 describe('a broker that may not create __consumer_offsets', () => {
   it('answers COORDINATOR_NOT_AVAILABLE saying why, not an internal error', async () => {
     const dir = await tempDir();
@@ -303,22 +314,8 @@ describe('a broker that may not create __consumer_offsets', () => {
     const store = await MemoryMetadataStore.open({ path: join(dir, 'metadata.json') });
     cleanups.push(() => store.close());
     // As on Kubernetes, where a broker's Role may read Topics but not create them.
-    const forbidden = (target: object, deny: string): object =>
-      new Proxy(target, {
-        get(t, p) {
-          if (p === deny) return () => Promise.reject(new Error('topics.runnel.dev "__consumer-offsets" is forbidden: cannot create resource "topics"'));
-          const v = Reflect.get(t, p) as unknown;
-          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-        },
-      });
-    const readOnlyTopics = forbidden(store.topics, 'create');
-    const metadataStore = new Proxy(store, {
-      get(t, p) {
-        if (p === 'topics') return readOnlyTopics;
-        const v = Reflect.get(t, p) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-      },
-    }) as unknown as MetadataStore;
+    const topics = overriding(store.topics, { create: () => Promise.reject(new Error('topics.runnel.dev "__consumer-offsets" is forbidden: cannot create resource "topics"')) });
+    const metadataStore = overriding(store, { topics }) as unknown as MetadataStore;
     const broker = await startBroker({ brokerId: 0, port: 0, dataDir: join(dir, 'broker-0'), clusterId: 'groups-test', metadataStore, defaultMetrics: false, logger: pino({ level: 'silent' }) });
     cleanups.push(() => broker.close());
     const g = client(broker.address);
@@ -333,22 +330,9 @@ describe('a broker that may not create __consumer_offsets', () => {
     const store = await MemoryMetadataStore.open({ path: join(dir, 'metadata.json') });
     cleanups.push(() => store.close());
     const creates: string[] = [];
-    const topics = new Proxy(store.topics, {
-      get(t, p) {
-        if (p === 'create') return (name: string) => (creates.push(name), Promise.reject(new Error('topics.runnel.dev is forbidden: cannot create resource "topics"')));
-        const v = Reflect.get(t, p) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-      },
-    });
+    const topics = overriding(store.topics, { create: (name: string) => (creates.push(name), Promise.reject(new Error('topics.runnel.dev is forbidden: cannot create resource "topics"'))) });
     // The store a broker has on Kubernetes: it reports kind 'kubernetes' and may only read Topics.
-    const metadataStore = new Proxy(store, {
-      get(t, p) {
-        if (p === 'kind') return 'kubernetes';
-        if (p === 'topics') return topics;
-        const v = Reflect.get(t, p) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-      },
-    }) as unknown as MetadataStore;
+    const metadataStore = overriding(store, { kind: 'kubernetes', topics }) as unknown as MetadataStore;
     const broker = await startBroker({ brokerId: 0, port: 0, dataDir: join(dir, 'broker-0'), clusterId: 'groups-test', metadataStore, defaultMetrics: false, logger: pino({ level: 'silent' }) });
     cleanups.push(() => broker.close());
     const g = client(broker.address);

@@ -11,20 +11,39 @@ import { partitionError, requestError, type BrokerContext } from './broker-conte
 import { createTopic, deleteTopic, planTopic } from './topic-admin.ts';
 import { MAX_PARTITIONS_PER_REQUEST, requireIntInRange } from './request-validation.ts';
 import { restartCheckHandlers } from './restart-checks.ts';
+import { deleteRecordsHandler } from './delete-records.ts';
 
 /** How long CreateTopics waits for the new partitions to have leaders before answering anyway. */
 const LEADER_WAIT_MS = 10_000;
 
 /**
- * Resolves once every partition of the topic incarnation has a leader in the view or is offline on
- * this broker (its log could not be opened: no leader will come), or after `timeoutMs`.
+ * Resolves once every partition of the topic incarnation has a leader in the view (one that is this
+ * broker serving it as leader, when the view names this broker) or is offline on this broker (its
+ * log could not be opened: no leader will come), or after `timeoutMs`.
  */
 export function waitForLeaders(ctx: BrokerContext, name: string, topicId: string, partitions: number, timeoutMs: number): Promise<void> {
+  const isReady = (p: number): boolean => {
+    if (ctx.partitions.offlineError(name, p) !== undefined) return true;
+    const state = ctx.view.partition(name, p);
+    if (state?.topicId !== topicId || state.holder === null) return false;
+    if (state.holder.id !== ctx.brokerId) return true;
+    // Led here: the view shows the election before this broker has opened the partition as leader
+    // (opens go through a queue), and an answer then would send clients to a leader not serving yet.
+    const local = ctx.partitions.leaderFor(name, p);
+    return !(local instanceof RunnelError) && local.notLeaderError(ctx.brokerId) === undefined;
+  };
+  // Partitions below `from` were ready when last looked at: each change resumes the scan there
+  // (a topic of n partitions would otherwise cost n scans of n), and once it reaches the end one
+  // full pass confirms that none lost its leader meanwhile.
+  let from = 0;
   const ready = (): boolean => {
+    while (from < partitions && isReady(from)) from++;
+    if (from < partitions) return false;
     for (let p = 0; p < partitions; p++) {
-      const state = ctx.view.partition(name, p);
-      if (ctx.partitions.offlineError(name, p) !== undefined) continue;
-      if (state?.topicId !== topicId || state.holder === null) return false;
+      if (!isReady(p)) {
+        from = p;
+        return false;
+      }
     }
     return true;
   };
@@ -32,13 +51,18 @@ export function waitForLeaders(ctx: BrokerContext, name: string, topicId: string
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer);
+      clearInterval(poll);
       unsubscribe();
       unsubscribeOffline();
       resolve();
     };
     const timer = setTimeout(done, timeoutMs);
+    // This broker opening a partition as leader changes no view, so look again now and then too.
+    const poll = setInterval(() => {
+      if (ready()) done();
+    }, 20);
     const unsubscribe = ctx.view.onChange((change) => {
-      if (change.kind === 'partition' && ready()) done();
+      if (change.kind === 'partition' && change.name.startsWith(`${name}-`) && ready()) done();
     });
     const unsubscribeOffline = ctx.partitions.onOffline(() => {
       if (ready()) done();
@@ -100,6 +124,7 @@ function describeOne(ctx: BrokerContext, name: string): TopicDescription {
 export function adminServiceHandlers(ctx: BrokerContext): AdminHandlers {
   return {
     ...restartCheckHandlers(ctx),
+    ...deleteRecordsHandler(ctx),
     DescribeCluster(_call, callback) {
       const stop = ctx.metrics.startTimer('DescribeCluster');
       const brokers = [...ctx.view.brokers.values()].map(({ value: b }) => ({ id: b.id, host: b.host, port: b.port, rack: b.rack }));

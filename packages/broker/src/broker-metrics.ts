@@ -56,7 +56,7 @@ export function partitionGauge(r: {
 
 /** The RPCs timed by `runnel_broker_request_duration_seconds`. */
 export type RpcName = 'Metadata' | 'Produce' | 'ProduceStream' | 'Fetch' | 'Tail' | 'ListOffsets'
-  | 'DescribeCluster' | 'CreateTopics' | 'DeleteTopics' | 'DescribeTopics' | 'InitProducerId'
+  | 'DescribeCluster' | 'CreateTopics' | 'DeleteTopics' | 'DescribeTopics' | 'DeleteRecords' | 'InitProducerId'
   | 'FindCoordinator' | 'Heartbeat' | 'OffsetCommit' | 'OffsetFetch' | 'ListGroups' | 'DescribeGroups' | 'DeleteGroups' | 'ResetOffsets';
 
 /** Per-topic counter children, cached by the partition so the hot path does no label lookup. */

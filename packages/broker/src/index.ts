@@ -43,6 +43,7 @@ export type {
   NodeReplicaStatus,
 } from './replication/replication-node-api.ts';
 export type { PartitionDirectory } from './replication/partition-directory.ts';
+export { deleteRecords, DELETE_TO_HIGH_WATERMARK } from './delete-records.ts';
 export { createReplicationNode } from './replication/replication-node.ts';
 export { InProcessReplicaNetwork } from './replication/in-process-replica-transport.ts';
 export { ProducerIdAllocator } from './replication/producer-id-allocator.ts';

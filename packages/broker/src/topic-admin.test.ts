@@ -59,4 +59,34 @@ describe('createTopic / deleteTopic', () => {
     await expect(deleteTopic(store, 'payments')).rejects.toMatchObject({ code: 'UNKNOWN_TOPIC' });
     await expect(deleteTopic(store, 'a b')).rejects.toMatchObject({ code: 'INVALID_TOPIC_NAME' });
   });
+
+  it('writes the partition records of a large topic several at a time (one store commit for many), all of them', async () => {
+    const store = await MemoryMetadataStore.open();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const partitions = Object.create(store.partitions) as typeof store.partitions;
+    partitions.create = async (...args: Parameters<typeof store.partitions.create>) => {
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      try {
+        await new Promise((r) => setImmediate(r));
+        return await store.partitions.create(...args);
+      } finally {
+        inFlight--;
+      }
+    };
+    const topic = planTopic({ name: 'wide', partitions: 200, replicationFactor: 1, configs: {} }, [0]);
+    await createTopic(Object.assign(Object.create(store) as typeof store, { partitions }), topic);
+    const created = (await store.partitions.list()).items.map((i) => i.value.partition).sort((a, b) => a - b);
+    expect(created).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(maxInFlight).toBeGreaterThan(1);
+  });
+
+  it('fails with the store\'s error when a partition record cannot be written', async () => {
+    const store = await MemoryMetadataStore.open();
+    const partitions = Object.create(store.partitions) as typeof store.partitions;
+    partitions.create = (...args: Parameters<typeof store.partitions.create>) =>
+      args[0] === 'broken-7' ? Promise.reject(new Error('store unavailable while writing broken-7')) : store.partitions.create(...args);
+    const topic = planTopic({ name: 'broken', partitions: 50, replicationFactor: 1, configs: {} }, [0]);
+    await expect(createTopic(Object.assign(Object.create(store) as typeof store, { partitions }), topic)).rejects.toThrow('store unavailable while writing broken-7');
+  });
 });

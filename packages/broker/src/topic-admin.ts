@@ -82,7 +82,7 @@ export async function createTopic(store: MetadataStore, topic: TopicDefinition):
     if (isMetadataStoreError(err, 'ALREADY_EXISTS')) throw new RunnelError('TOPIC_ALREADY_EXISTS', `Topic ${topic.name} already exists`, { cause: err });
     throw err;
   }
-  for (let p = 0; p < topic.partitions; p++) {
+  const createPartition = async (p: number): Promise<void> => {
     const state = initialPartitionState(topic, p);
     try {
       await store.partitions.create(partitionStateName(topic.name, p), state);
@@ -92,8 +92,27 @@ export async function createTopic(store: MetadataStore, topic: TopicDefinition):
       const old = await store.partitions.get(partitionStateName(topic.name, p));
       if (old !== undefined) await store.partitions.update(old.name, { ...state, leaderEpoch: Math.max(state.leaderEpoch, old.value.leaderEpoch) }, old.resourceVersion);
     }
-  }
+  };
+  // Several records in flight at once: a store that persists each write (the local journal's
+  // fdatasync, an API server round trip) then commits them together instead of one by one.
+  let next = 0;
+  let failure: { err: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < topic.partitions) {
+      const p = next++;
+      try {
+        await createPartition(p);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARTITION_CREATE_CONCURRENCY, topic.partitions) }, worker));
+  if (failure !== undefined) throw failure.err;
 }
+
+/** Partition state records {@link createTopic} writes at once. */
+export const PARTITION_CREATE_CONCURRENCY = 32;
 
 /**
  * Deletes a topic: partition records first (their brokers close and delete the logs), then the

@@ -1,4 +1,4 @@
-import { fromWireError, RunnelError, type BrokerInfo__Output, type TopicDescription__Output, type DeleteTopicsResponse__Output, type MetadataResponse__Output, type CreateTopicsResponse__Output, type DescribeClusterResponse__Output, type DescribeTopicsResponse__Output } from '@runnel/protocol';
+import { fromWireError, RunnelError, type BrokerInfo__Output, type TopicDescription__Output, type DeleteTopicsResponse__Output, type MetadataResponse__Output, type CreateTopicsResponse__Output, type DescribeClusterResponse__Output, type DescribeTopicsResponse__Output, type DeleteRecordsResponse__Output } from '@runnel/protocol';
 import { BrokerConnections, unaryCall } from './broker-connections.ts';
 import { ClusterMetadata, parseBootstrap, type TopicInfo } from './cluster-metadata.ts';
 import { GroupAdmin, type GroupDescription, type GroupListing, type OffsetResetResult, type ResetTarget } from './group-admin.ts';
@@ -112,6 +112,51 @@ export class Admin {
     const { admin } = await this.#any(options.signal);
     const response = await unaryCall<DeleteTopicsResponse__Output>((o, cb) => admin.DeleteTopics({ names: [...names] }, o, cb), { timeoutMs: this.#timeoutMs, signal: options.signal, what: 'DeleteTopics' });
     for (const r of response.topics) if (r.error) throw prefixed(fromWireError(r.error), `Cannot delete topic ${r.name}`, r.name);
+  }
+
+  /**
+   * Deletes the records of partitions of `topic` below the given offsets (Kafka's deleteRecords,
+   * KIP-107): each partition's leader moves its log start there (`-1`: to the high watermark, every
+   * committed record). Resolves with each partition's low watermark (its leader's log start
+   * afterwards) by partition number. Leader changes are retried until the request timeout; the
+   * first other failure rejects, naming the partition: OFFSET_OUT_OF_RANGE above the high
+   * watermark, INVALID_REQUEST for an offset below -1, UNKNOWN_TOPIC, UNKNOWN_PARTITION.
+   */
+  async deleteRecords(topic: string, offsets: ReadonlyArray<{ partition: number; offset: number }>, options: { signal?: AbortSignal } = {}): Promise<Map<number, number>> {
+    const deadline = Date.now() + this.#timeoutMs;
+    const lowWatermarks = new Map<number, number>();
+    for (const { partition, offset } of offsets) {
+      const name = `${topic}-${partition}`;
+      for (let attempt = 1; ; attempt++) {
+        await this.#metadata.refresh([topic], options.signal);
+        await this.#metadata.requireTopic(topic, options.signal).catch((err: unknown) => {
+          throw err instanceof RunnelError ? prefixed(err, `Cannot delete records of ${name}`, topic) : err;
+        });
+        // The leader if known; else any broker, which answers UNKNOWN_PARTITION, NOT_LEADER or LEADER_NOT_AVAILABLE.
+        const address = this.#metadata.leaderAddress(topic, partition) ?? this.#metadata.anyAddress();
+        let error: RunnelError;
+        try {
+          const { admin } = this.#connections.get(address);
+          const response = await unaryCall<DeleteRecordsResponse__Output>((o, cb) => admin.DeleteRecords({ partitions: [{ topic, partition, offset }] }, o, cb), {
+            timeoutMs: Math.max(1, deadline - Date.now()), signal: options.signal, what: `DeleteRecords of ${name} on broker ${address}`,
+          });
+          const r = response.partitions[0];
+          if (r === undefined) throw new RunnelError('UNKNOWN_SERVER_ERROR', `DeleteRecords of ${name} on broker ${address} answered no partition`);
+          if (!r.error) {
+            lowWatermarks.set(partition, r.lowWatermark);
+            break;
+          }
+          error = fromWireError(r.error);
+        } catch (err) {
+          if (!(err instanceof RunnelError)) throw err;
+          error = err;
+        }
+        const leaderMoved = error.code === 'NOT_LEADER' || error.code === 'LEADER_NOT_AVAILABLE' || error.code === 'BROKER_NOT_AVAILABLE';
+        if (!leaderMoved || Date.now() + 100 >= deadline || options.signal?.aborted === true) throw prefixed(error, `Cannot delete records of ${name}`, name);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * attempt)));
+      }
+    }
+    return lowWatermarks;
   }
 
   /** Names of every topic, sorted. */

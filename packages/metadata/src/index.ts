@@ -10,6 +10,8 @@ export {
   partitionStateName,
   brokerRegistrationName,
   initialPartitionState,
+  electFirstLeader,
+  liveBrokerEpochs,
   withSpecConfigs,
   SPEC_FIELD_CONFIGS,
 } from './topic-model.ts';

@@ -1,7 +1,7 @@
 import { assignReplicas, type AssignReplicasOptions } from './assign-replicas.ts';
 import { MetadataStoreError, isMetadataStoreError } from './errors.ts';
 import type { MetadataStore, Versioned } from './metadata-store.ts';
-import { initialPartitionState, partitionStateName, type TopicDefinition } from './topic-model.ts';
+import { electFirstLeader, initialPartitionState, liveBrokerEpochs, partitionStateName, type TopicDefinition } from './topic-model.ts';
 
 /** Options of {@link provisionPartitions}. */
 export interface ProvisionPartitionsOptions {
@@ -13,6 +13,13 @@ export interface ProvisionPartitionsOptions {
   readonly maxConflicts?: number;
   /** Partition records created at once (the store's own rate limits still apply). @default 32 */
   readonly concurrency?: number;
+  /**
+   * Live brokers (id -> brokerEpoch) that new partitions may be created led by ({@link electFirstLeader}).
+   * @default the broker registrations in the store that are not released, read once; none when that read fails
+   */
+  readonly live?: ReadonlyMap<number, number>;
+  /** The proposalId of each led record (rule 7). @default crypto.randomUUID */
+  readonly newId?: () => string;
 }
 
 /** What {@link provisionPartitions} did. */
@@ -23,6 +30,8 @@ export interface ProvisionPartitionsResult {
   readonly created: string[];
   /** Partition record names that already existed (left exactly as they were). */
   readonly existing: string[];
+  /** How many of the created records named their first leader (the rest were created leaderless). */
+  readonly led: number;
 }
 
 /**
@@ -31,7 +40,9 @@ export interface ProvisionPartitionsResult {
  * again after a crash: the topic is changed only by compare-and-swap, assignments already made are
  * kept (new partitions continue partition 0's round-robin, so leaders stay balanced as a topic
  * grows), and an existing partition record is never written — its holder, epochs and ISR belong to
- * the leadership protocol. New records start leaderless (`initialPartitionState`).
+ * the leadership protocol. A new record is created with its first election in it when one of its
+ * replicas is live (`electFirstLeader`: one write per partition, the create being the CAS), else
+ * leaderless (`initialPartitionState`), and its replicas elect (DESIGN.md §6 rule 8).
  * @throws MetadataStoreError NOT_FOUND when the topic does not exist, INVALID when the brokers
  *   cannot hold its replication factor or it has more assignments than partitions.
  */
@@ -57,13 +68,18 @@ export async function provisionPartitions(store: MetadataStore, topicName: strin
   // Partition records are independent, so they are created with bounded concurrency: a store that
   // group-commits (the memory store's journal) or pipelines requests then shares its round trips.
   const outcome: Array<'created' | 'existing'> = new Array<'created' | 'existing'>(topic.value.partitions);
+  const live = options.live ?? (await readLiveBrokers(store));
+  const newId = options.newId ?? (() => crypto.randomUUID());
+  let led = 0;
   let nextPartition = 0;
   const createNext = async (): Promise<void> => {
     for (let p = nextPartition++; p < topic.value.partitions; p = nextPartition++) {
       const name = partitionStateName(topicName, p);
       try {
-        await store.partitions.create(name, initialPartitionState(topic.value, p));
+        const state = electFirstLeader(initialPartitionState(topic.value, p), live, newId());
+        await store.partitions.create(name, state);
         outcome[p] = 'created';
+        if (state.holder !== null) led++;
       } catch (err) {
         if (isMetadataStoreError(err, 'ALREADY_EXISTS')) outcome[p] = 'existing';
         else if (isMetadataStoreError(err, 'UNKNOWN_OUTCOME') && (await store.partitions.get(name)) !== undefined) outcome[p] = 'created';
@@ -76,7 +92,16 @@ export async function provisionPartitions(store: MetadataStore, topicName: strin
   const created: string[] = [];
   const existing: string[] = [];
   for (let p = 0; p < topic.value.partitions; p++) (outcome[p] === 'created' ? created : existing).push(partitionStateName(topicName, p));
-  return { topic, created, existing };
+  return { topic, created, existing, led };
+}
+
+/** The live brokers as one read shows them; none (so partitions start leaderless) when the read fails. */
+async function readLiveBrokers(store: MetadataStore): Promise<Map<number, number>> {
+  try {
+    return liveBrokerEpochs((await store.brokers.list()).items.map((v) => v.value));
+  } catch {
+    return new Map();
+  }
 }
 
 /** The topic with a topicId and an assignment per partition; the same object when nothing is missing. */

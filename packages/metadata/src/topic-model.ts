@@ -111,8 +111,8 @@ export function brokerRegistrationName(brokerId: number): string {
 
 /**
  * The state of a new partition: no holder yet (epoch -1), so the first leader takes epoch 0.
- * Who may claim an unheld partition is the leadership protocol's business: in local mode with
- * RF=1 it is the first replica (see the broker's leadership claim); issue 4 adds Lease elections.
+ * Creators name that leader at once when a replica is live ({@link electFirstLeader}); otherwise
+ * the replicas elect one (DESIGN.md §6 rule 8, "never led").
  */
 export function initialPartitionState(topic: TopicDefinition, partition: number): PartitionState {
   const replicas = topic.assignments[partition];
@@ -132,4 +132,43 @@ export function initialPartitionState(topic: TopicDefinition, partition: number)
     proposalId: null,
     handoverTo: null,
   };
+}
+
+/**
+ * Incarnations of the brokers whose broker Lease is held at the time of reading: registered and not
+ * released by a clean shutdown (rule 12). A single read cannot tell a crashed broker whose Lease has
+ * not yet expired from a live one; naming such a broker costs only availability (its followers fail
+ * over after a lease duration, rule 8), never safety.
+ */
+export function liveBrokerEpochs(registrations: Iterable<BrokerRegistration>): Map<number, number> {
+  const live = new Map<number, number>();
+  for (const r of registrations) if (r.released !== true) live.set(r.id, r.brokerEpoch);
+  return live;
+}
+
+/**
+ * The first election of a partition that has never had data, decided by whoever creates its record,
+ * as Kafka's controller elects at topic creation: holder = the first replica (in replica order)
+ * whose broker is live, at its live brokerEpoch; ISR = every live replica with its brokerEpoch;
+ * leaderEpoch 0 (what the first failover of a leaderless record would also take), epochStartOffset 0.
+ * It is safe because the record is created, not updated: the create fails if any record exists, so
+ * it is the compare-and-swap, and a partition with no record has no data on any replica. The named
+ * holder opens the partition as leader the way a handed-over holder does (rule 10's takeover,
+ * `IsrManager.acceptHandover`). With no live replica the state stays leaderless (epoch -1) and the
+ * replicas elect as before (rule 8, "never led").
+ * @param live brokerId -> live brokerEpoch ({@link liveBrokerEpochs})
+ * @param proposalId identifies the write (rule 7); a creator settles an unknown outcome by reading it back
+ */
+export function electFirstLeader(state: PartitionState, live: ReadonlyMap<number, number>, proposalId: string): PartitionState {
+  if (state.holder !== null || state.leaderEpoch >= 0 || state.isr.length > 0) {
+    throw new RangeError(`Partition ${state.topic}-${state.partition} already had an election (leader epoch ${state.leaderEpoch}): only a new record may be created led`);
+  }
+  const isr: ReplicaIdentity[] = [];
+  for (const id of state.replicas) {
+    const brokerEpoch = live.get(id);
+    if (brokerEpoch !== undefined) isr.push({ id, brokerEpoch });
+  }
+  const holder = isr[0];
+  if (holder === undefined) return state;
+  return { ...state, holder, leaderEpoch: 0, isr, epochStartOffset: 0, proposalId, handoverTo: null };
 }

@@ -1,6 +1,7 @@
 import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { BrokerChecks } from './cluster/broker-checks.ts';
+import type { ClusterStores } from './cluster-stores.ts';
 import type { InformerGroup } from './informer-group.ts';
 import type { KubeApi } from './kube-api.ts';
 import type { OperatorMetrics } from './operator-metrics.ts';
@@ -28,6 +29,8 @@ export interface OperatorContext {
   readonly logger: Logger;
   /** The brokers' PreRestartCheck/PostRestartCheck, asked during a roll. */
   readonly brokerChecks: BrokerChecks;
+  /** The metadata store of each Cluster, shared by the reconcilers. */
+  readonly stores: ClusterStores;
   /** Wall clock for condition timestamps. */
   readonly now: () => Date;
 }

@@ -6,6 +6,7 @@ import { CLUSTER_LABEL, LEASE_KIND_LABEL, OFFSETS_TOPIC, PARTITION_ANNOTATION, S
 import { pino, type Logger } from 'pino';
 import { grpcBrokerChecks } from './cluster/broker-checks.ts';
 import { ClusterReconciler } from './cluster/cluster-reconciler.ts';
+import { ClusterStores } from './cluster-stores.ts';
 import { Controller } from './controller.ts';
 import { startHttpEndpoints } from './http-endpoints.ts';
 import { InformerGroup } from './informer-group.ts';
@@ -163,7 +164,7 @@ async function startControllers(options: OperatorOptions, shared: { api: KubeApi
     owned: new Map(OWNED_KINDS.map((k) => [k.kind, group(k)])),
   };
   const brokerChecks = grpcBrokerChecks();
-  const ctx: OperatorContext = { kubeConfig, api: shared.api, core: kubeConfig.makeApiClient(CoreV1Api), caches, partitions: new PartitionView(caches.leases), metrics, logger, brokerChecks, now: () => new Date() };
+  const ctx: OperatorContext = { kubeConfig, api: shared.api, core: kubeConfig.makeApiClient(CoreV1Api), caches, partitions: new PartitionView(caches.leases), metrics, logger, brokerChecks, stores: new ClusterStores(kubeConfig), now: () => new Date() };
   const clusterReconciler = new ClusterReconciler(ctx);
   const topicReconciler = new TopicReconciler(ctx);
   const concurrency = options.concurrency ?? 4;
@@ -237,8 +238,7 @@ async function startControllers(options: OperatorOptions, shared: { api: KubeApi
       clearInterval(topicGauge);
       await Promise.all([clusters.queue.stop(), topics.queue.stop()]);
       await Promise.all(groups.map((g) => g.stop()));
-      await topicReconciler.close();
-      await clusterReconciler.close();
+      await ctx.stores.close();
       brokerChecks.close();
     },
   };

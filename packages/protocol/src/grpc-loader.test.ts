@@ -48,7 +48,7 @@ afterAll(() => {
 describe('loadRunnelGrpc', () => {
   it('loads both services from the repository proto directory, whatever the working directory', () => {
     expect(Object.keys(runnel.v1.Log.service).sort()).toEqual(['Fetch', 'InitProducerId', 'ListOffsets', 'Metadata', 'Produce', 'ProduceStream', 'Tail']);
-    expect(Object.keys(runnel.v1.Admin.service).sort()).toEqual(['CreateTopics', 'DeleteTopics', 'DescribeCluster', 'DescribeTopics', 'PostRestartCheck', 'PreRestartCheck']);
+    expect(Object.keys(runnel.v1.Admin.service).sort()).toEqual(['CreateTopics', 'DeleteRecords', 'DeleteTopics', 'DescribeCluster', 'DescribeTopics', 'PostRestartCheck', 'PreRestartCheck']);
     expect(Object.keys(runnel.v1.Replica.service).sort()).toEqual(['Handover', 'OffsetForLeaderEpoch', 'ReplicaFetch']);
     expect(loadRunnelGrpc().runnel).toBe(runnel);
   });

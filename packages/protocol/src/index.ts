@@ -68,6 +68,10 @@ export type { BrokerInfo, BrokerInfo__Output } from './generated/runnel/v1/Broke
 export type { CreateTopicResult, CreateTopicResult__Output } from './generated/runnel/v1/CreateTopicResult.ts';
 export type { CreateTopicsRequest, CreateTopicsRequest__Output } from './generated/runnel/v1/CreateTopicsRequest.ts';
 export type { CreateTopicsResponse, CreateTopicsResponse__Output } from './generated/runnel/v1/CreateTopicsResponse.ts';
+export type { DeleteRecordsPartition, DeleteRecordsPartition__Output } from './generated/runnel/v1/DeleteRecordsPartition.ts';
+export type { DeleteRecordsPartitionResult, DeleteRecordsPartitionResult__Output } from './generated/runnel/v1/DeleteRecordsPartitionResult.ts';
+export type { DeleteRecordsRequest, DeleteRecordsRequest__Output } from './generated/runnel/v1/DeleteRecordsRequest.ts';
+export type { DeleteRecordsResponse, DeleteRecordsResponse__Output } from './generated/runnel/v1/DeleteRecordsResponse.ts';
 export type { DeleteTopicResult, DeleteTopicResult__Output } from './generated/runnel/v1/DeleteTopicResult.ts';
 export type { DeleteTopicsRequest, DeleteTopicsRequest__Output } from './generated/runnel/v1/DeleteTopicsRequest.ts';
 export type { DeleteTopicsResponse, DeleteTopicsResponse__Output } from './generated/runnel/v1/DeleteTopicsResponse.ts';

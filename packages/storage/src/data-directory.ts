@@ -13,7 +13,7 @@ import { resolve } from 'node:path';
 import { RunnelError } from '@runnel/protocol';
 import { PartitionLog } from './partition-log.ts';
 import { stderrLogger, type StorageLogger } from './storage-events.ts';
-import { isNotFound, nodeStorageIo, readSmallFile, writeFileAtomic, type StorageIo } from './storage-io.ts';
+import { ConcurrencyLimit, isNotFound, nodeStorageIo, readSmallFile, writeFileAtomic, type StorageIo } from './storage-io.ts';
 import type { LogConfig } from './log-config.ts';
 
 /** The meta.json file name. */
@@ -22,6 +22,44 @@ export const META_FILE = 'meta.json';
 export const CLEAN_SHUTDOWN_MARKER = '.clean-shutdown';
 /** The lock file: `{ pid, hostname }` of the process using the directory. */
 export const LOCK_FILE = '.lock';
+
+/**
+ * Logs closed at once by {@link DataDirectory.close}. Each close flushes and writes index and
+ * checkpoint files; 10,000 at once ran out of file descriptors (EMFILE) and failed some closes.
+ */
+export const CLOSE_CONCURRENCY = 64;
+
+/**
+ * One fsync for many callers: a caller waits for an fsync that starts after its call, and every
+ * caller that arrives while one runs shares the next. New partition directories are made durable
+ * in the data directory this way, one fsync for all those created meanwhile.
+ */
+class CoalescedSync {
+  readonly #sync: () => Promise<void>;
+  #running: Promise<void> | undefined;
+  #next: Promise<void> | undefined;
+
+  constructor(sync: () => Promise<void>) {
+    this.#sync = sync;
+  }
+
+  request(): Promise<void> {
+    if (this.#running === undefined) return this.#start();
+    this.#next ??= this.#running.then(() => this.#start(), () => this.#start());
+    return this.#next;
+  }
+
+  #start(): Promise<void> {
+    this.#next = undefined;
+    const run = this.#sync();
+    this.#running = run;
+    const clear = (): void => {
+      if (this.#running === run) this.#running = undefined;
+    };
+    run.then(clear, clear);
+    return run;
+  }
+}
 
 /** Data directories open in this process (resolved paths). */
 const openInProcess = new Set<string>();
@@ -108,9 +146,16 @@ export class DataDirectory {
   readonly #io: StorageIo;
   readonly #logger: StorageLogger;
   readonly #open = new Map<string, Promise<PartitionLog>>();
+  readonly #syncSelf: CoalescedSync;
+  /**
+   * Names of the entries of the directory: listed at open, then kept up to date by this object,
+   * the only creator and remover of partition directories while it holds the lock. A partition
+   * directory not in it does not exist, so its log is created without reading anything.
+   */
+  readonly #entries: Set<string>;
   #closed = false;
 
-  private constructor(options: DataDirectoryOptions, meta: Meta, clean: boolean, io: StorageIo, logger: StorageLogger) {
+  private constructor(options: DataDirectoryOptions, meta: Meta, clean: boolean, io: StorageIo, logger: StorageLogger, entries: Set<string>) {
     this.path = options.path;
     this.clusterId = meta.clusterId;
     this.brokerId = meta.brokerId;
@@ -118,6 +163,8 @@ export class DataDirectory {
     this.wasCleanShutdown = clean;
     this.#io = io;
     this.#logger = logger;
+    this.#syncSelf = new CoalescedSync(() => io.syncDir(this.path));
+    this.#entries = entries;
   }
 
   /**
@@ -163,10 +210,12 @@ export class DataDirectory {
       await io.syncDir(options.path);
     }
     // Finish deletions that a crash interrupted.
+    const entries = new Set<string>();
     for (const entry of await io.readdir(options.path)) {
       if (entry.endsWith('-delete')) await io.rmdir(`${options.path}/${entry}`);
+      else entries.add(entry);
     }
-    return new DataDirectory(options, meta, clean, io, logger);
+    return new DataDirectory(options, meta, clean, io, logger, entries);
   }
 
   /** The directory of a partition: `<topic>-<partition>-<first 8 hex digits of topicId>`. */
@@ -206,7 +255,10 @@ export class DataDirectory {
     }
     let log = this.#open.get(dir);
     if (log === undefined) {
-      log = PartitionLog.open({ dir, config, name: `${topic}-${partition}`, io: this.#io, logger: this.#logger });
+      const entry = dir.slice(this.path.length + 1);
+      const fresh = !this.#entries.has(entry);
+      this.#entries.add(entry);
+      log = PartitionLog.open({ dir, config, name: `${topic}-${partition}`, io: this.#io, logger: this.#logger, syncParentDir: () => this.#syncSelf.request(), fresh });
       this.#open.set(dir, log);
       log.catch(() => this.#open.delete(dir));
     }
@@ -223,9 +275,13 @@ export class DataDirectory {
     try {
       await this.#io.rename(dir, doomed);
     } catch (err) {
-      if (isNotFound(err)) return;
+      if (isNotFound(err)) {
+        this.#entries.delete(dir.slice(this.path.length + 1));
+        return;
+      }
       throw err;
     }
+    this.#entries.delete(dir.slice(this.path.length + 1));
     await this.#io.syncDir(this.path);
     await this.#io.rmdir(doomed);
   }
@@ -239,7 +295,8 @@ export class DataDirectory {
     this.#closed = true;
     const logs = [...this.#open.values()];
     this.#open.clear();
-    const results = await Promise.allSettled(logs.map(async (p) => (await p).close()));
+    const limit = new ConcurrencyLimit(CLOSE_CONCURRENCY);
+    const results = await Promise.allSettled(logs.map((p) => limit.run(async () => (await p).close())));
     const failures = results.filter((r) => r.status === 'rejected');
     if (failures.length > 0) {
       this.#logger.error({ dir: this.path, failures: failures.length }, `Closing ${failures.length} partition log(s) of ${this.path} failed; not marking a clean shutdown`);

@@ -31,11 +31,18 @@ export class LeaderEpochCache {
   readonly #dir: string;
   #entries: EpochEntry[];
   #writing: Promise<void> = Promise.resolve();
+  /** The in-memory view holds an entry not yet written ({@link assignUnwritten}). */
+  #unwritten = false;
 
   private constructor(io: StorageIo, dir: string, entries: EpochEntry[]) {
     this.#io = io;
     this.#dir = dir;
     this.#entries = entries;
+  }
+
+  /** An empty cache for a new log in `dir` (which holds no checkpoint). */
+  static empty(io: StorageIo, dir: string): LeaderEpochCache {
+    return new LeaderEpochCache(io, dir, []);
   }
 
   /** Loads the cache from `dir` (empty if the checkpoint is absent). */
@@ -82,6 +89,34 @@ export class LeaderEpochCache {
   }
 
   /**
+   * {@link assign} for an epoch that has no record yet (a leader elected at its log end), kept in
+   * memory only until {@link writeUnwritten}, the next change of the cache or {@link flush} writes
+   * it. The caller must write it before a record in `epoch` is acknowledged (PartitionLog's
+   * append does). Losing it in a crash before then leaves the cache as a log without that epoch's
+   * records has it anyway (see docs/architecture.md, Storage).
+   */
+  assignUnwritten(epoch: number, startOffset: number): void {
+    if (!Number.isSafeInteger(epoch) || epoch < 0 || !Number.isSafeInteger(startOffset) || startOffset < 0) {
+      throw new RunnelError('INVALID_REQUEST', `Cannot assign leader epoch ${epoch} at offset ${startOffset}: both must be non-negative integers`);
+    }
+    const last = this.#entries.at(-1);
+    if (last !== undefined && last.epoch === epoch && last.startOffset <= startOffset) return;
+    this.#entries = this.#entries.filter((e) => e.epoch < epoch && e.startOffset < startOffset);
+    this.#entries.push({ epoch, startOffset });
+    this.#unwritten = true;
+  }
+
+  /** Whether the view holds an entry that {@link assignUnwritten} has not written yet. */
+  get hasUnwritten(): boolean {
+    return this.#unwritten;
+  }
+
+  /** Writes the view if {@link assignUnwritten} left it unwritten; resolves once it is on disk. */
+  writeUnwritten(): Promise<void> {
+    return this.#unwritten ? this.#persist() : this.#writing;
+  }
+
+  /**
    * OffsetsForLeaderEpoch, with Kafka's answers: for the latest epoch, `logEndOffset`; for an
    * older epoch, the largest known epoch <= it and the start offset of the next known epoch (when
    * `epoch` is older than every entry, `epoch` itself and the first start offset); for an epoch
@@ -120,14 +155,15 @@ export class LeaderEpochCache {
     return this.#persist();
   }
 
-  /** Resolves once everything assigned so far is on disk. */
+  /** Resolves once everything assigned so far is on disk (an unwritten entry included). */
   flush(): Promise<void> {
-    return this.#writing;
+    return this.writeUnwritten();
   }
 
   #persist(): Promise<void> {
     // Each write persists the view at the time it runs; chaining keeps them in order, and a failed
     // write does not stop later ones from trying (the caller of the failed one sees its error).
+    this.#unwritten = false;
     const run = (): Promise<void> =>
       writeCheckpoint(this.#io, this.#dir, LEADER_EPOCH_CHECKPOINT, this.#entries.map((e) => [e.epoch, e.startOffset]));
     this.#writing = this.#writing.then(run, run);

@@ -35,6 +35,11 @@ export interface LoadResult {
   truncations: RecoveryTruncation[];
   /** Segments whose batches were rescanned. */
   recoveredSegments: number;
+  /**
+   * The directory held no segment, so its first one was created without syncing the directory:
+   * the log must make the entry durable before its first data is (PartitionLog does).
+   */
+  created: boolean;
 }
 
 const LOG_FILE = /^(\d{20})\.log$/;
@@ -68,14 +73,18 @@ export async function loadSegments(options: LoadOptions): Promise<LoadResult> {
   bases.sort((a, b) => a - b);
   const segments: LogSegment[] = [];
   for (const base of bases) segments.push(await LogSegment.open(io, dir, base));
-  const result: LoadResult = { segments, truncations: [], recoveredSegments: 0 };
+  const result: LoadResult = { segments, truncations: [], recoveredSegments: 0, created: false };
   try {
     await recover(options, result);
   } catch (err) {
     await Promise.all(segments.map((s) => s.close()));
     throw err;
   }
-  if (result.segments.length === 0) result.segments.push(await LogSegment.create(io, dir, 0));
+  if (result.segments.length === 0) {
+    // An empty log that a crash loses is created again by the next open: no directory fsync yet.
+    result.segments.push(await LogSegment.create(io, dir, 0, { syncDir: false }));
+    result.created = true;
+  }
   if (result.truncations.length > 0) await io.syncDir(dir);
   for (const t of result.truncations) {
     logger.warn({ log: name, ...t }, `Recovery of ${name} truncated ${t.bytes} bytes of ${t.segment} at position ${t.position}: ${t.reason}`);

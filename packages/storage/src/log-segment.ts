@@ -9,6 +9,7 @@
 import { OffsetIndex } from './offset-index.ts';
 import { TimeIndex } from './time-index.ts';
 import { readAt, scanBatches, type ScanStop } from './batch-scanner.ts';
+import { lazyFile } from './lazy-directory.ts';
 import { isNotFound, readSmallFile, writeFileAtomic, type StorageFile, type StorageIo } from './storage-io.ts';
 
 /** A batch as written to a segment. */
@@ -52,6 +53,7 @@ export class LogSegment {
   #readers = 0;
   #closing: Promise<void> | undefined;
   #deleted = false;
+  #hasFile: () => boolean = () => true;
 
   private constructor(io: StorageIo, dir: string, baseOffset: number, file: StorageFile, size: number) {
     this.#io = io;
@@ -72,11 +74,31 @@ export class LogSegment {
     return this.#file;
   }
 
-  /** Creates an empty segment file (and makes its directory entry durable). */
-  static async create(io: StorageIo, dir: string, baseOffset: number): Promise<LogSegment> {
-    const file = await io.open(`${dir}/${segmentFileName(baseOffset, 'log')}`, 'w+');
-    await io.syncDir(dir);
+  /**
+   * Creates an empty segment file and makes its directory entry durable, unless `syncDir` is false
+   * (the caller then syncs the directory before any data of the segment counts as durable). With
+   * `exclusive`, fails with EEXIST rather than empty an existing file.
+   */
+  static async create(io: StorageIo, dir: string, baseOffset: number, options: { syncDir?: boolean; exclusive?: boolean } = {}): Promise<LogSegment> {
+    const file = await io.open(`${dir}/${segmentFileName(baseOffset, 'log')}`, options.exclusive === true ? 'wx+' : 'w+');
+    if (options.syncDir !== false) await io.syncDir(dir);
     return new LogSegment(io, dir, baseOffset, file, 0);
+  }
+
+  /**
+   * An empty segment whose file is created only when first written (a new partition's first
+   * segment; see lazy-directory.ts). The caller syncs the directory before its data counts as durable.
+   */
+  static createLazy(io: StorageIo, dir: string, baseOffset: number): LogSegment {
+    const file = lazyFile(io, `${dir}/${segmentFileName(baseOffset, 'log')}`);
+    const segment = new LogSegment(io, dir, baseOffset, file, 0);
+    segment.#hasFile = () => file.created;
+    return segment;
+  }
+
+  /** False while the file of a {@link createLazy} segment has not been created yet. */
+  get hasFile(): boolean {
+    return this.#hasFile();
   }
 
   /**
@@ -224,7 +246,8 @@ export class LogSegment {
   async delete(): Promise<void> {
     this.#deleted = true;
     await this.deleteIndexFiles();
-    await this.#io.unlink(this.path);
+    // A lazy segment never written has no file to remove.
+    if (this.#hasFile()) await this.#io.unlink(this.path);
     if (this.#readers === 0) this.#closeOnce();
   }
 

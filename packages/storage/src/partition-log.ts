@@ -26,6 +26,8 @@ import { readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint-file.t
 import { selectRetainedPrefix } from './log-retention.ts';
 import { compactSegments } from './log-compactor.ts';
 import type { LogConfig } from './log-config.ts';
+import { dirname } from 'node:path';
+import { lazyDirectoryIo } from './lazy-directory.ts';
 import { verifySegments, type IntegrityReport } from './log-verifier.ts';
 
 /** Bytes of recent small appends each log keeps in memory for tail readers, and the largest append kept. */
@@ -50,6 +52,18 @@ export interface PartitionLogOptions {
   logger?: StorageLogger;
   /** How often a changed high watermark is checkpointed (as Kafka's replica.high.watermark.checkpoint.interval.ms). @default 5000 */
   highWatermarkCheckpointMs?: number;
+  /**
+   * Makes the log directory's own entry in its parent durable; called once, before the first data
+   * of a log whose directory this open created is synced. The data directory batches it over many
+   * partitions. @default an fsync of the parent directory
+   */
+  syncParentDir?: () => Promise<void>;
+  /**
+   * The caller knows that `dir` does not exist (DataDirectory, which alone creates partition
+   * directories in the data directory it holds locked): the log is created without looking for
+   * checkpoints or segments. @default false: open whatever `dir` holds
+   */
+  fresh?: boolean;
 }
 
 /** Options of {@link PartitionLog.append}. */
@@ -115,11 +129,20 @@ export class PartitionLog {
   readonly #hwTimer: NodeJS.Timeout;
   /** Serializes high-watermark checkpoint writes (they share one temporary file name). */
   readonly #checkpointLane = new SerialLane();
+  /** The value in the high-watermark checkpoint file (0 when there is none: the same on reopen). */
   #checkpointedHighWatermark: number;
+  /**
+   * Set while the directory entries of a log created by this open are not known durable: its first
+   * segment file (in the log directory) and the log directory (in its parent). Both are made
+   * durable before its first data is (see {@link #linkDirectory}).
+   */
+  #unlinked: (() => Promise<void>) | undefined;
+  /** Whether anything of the log is on disk (false only for a new log nothing was written to yet). */
+  #onDisk: () => boolean = () => true;
   /** The latest small appends, for readers at the log end (see tail-cache.ts). */
   readonly #tail = new TailCache({ maxBytes: TAIL_CACHE_BYTES, maxAppendBytes: TAIL_CACHE_MAX_APPEND_BYTES });
 
-  private constructor(options: PartitionLogOptions & { io: StorageIo; logger: StorageLogger; name: string }, segments: LogSegment[], epochs: LeaderEpochCache, hw: number, truncations: RecoveryTruncation[], logStart: number) {
+  private constructor(options: PartitionLogOptions & { io: StorageIo; logger: StorageLogger; name: string }, segments: LogSegment[], epochs: LeaderEpochCache, hw: { value: number; inFile: number }, truncations: RecoveryTruncation[], logStart: number, created: boolean) {
     this.name = options.name;
     this.dir = options.dir;
     this.#config = { ...options.config };
@@ -132,7 +155,16 @@ export class PartitionLog {
     this.#nextOffset = this.#logEndOffset;
     this.#logStartOffset = Math.min(logStart, this.#logEndOffset);
     this.#recoveryPoint = this.#active.baseOffset;
-    this.#highWatermark = Math.min(Math.max(hw, this.logStartOffset), this.#logEndOffset);
+    this.#highWatermark = Math.min(Math.max(hw.value, this.logStartOffset), this.#logEndOffset);
+    if (created) {
+      const io = options.io;
+      const dir = options.dir;
+      const parent = options.syncParentDir ?? (() => io.syncDir(dirname(dir)));
+      this.#unlinked = async () => {
+        await io.syncDir(dir);
+        await parent();
+      };
+    }
     this.#writer = new AppendQueue({
       name: this.name,
       config: () => this.#config,
@@ -160,11 +192,12 @@ export class PartitionLog {
         const active = this.#active;
         // Pinned: a truncation may replace the active segment while the sync runs.
         await active.use(() => active.file.datasync());
+        await this.#linkDirectory();
         return covered;
       },
       onFailure: (err) => void this.#fail('fdatasync failed', err),
     });
-    this.#checkpointedHighWatermark = this.#highWatermark;
+    this.#checkpointedHighWatermark = hw.inFile;
     this.#hwTimer = setInterval(() => {
       if (this.#highWatermark === this.#checkpointedHighWatermark || this.#closed) return;
       this.#checkpointHighWatermark().catch((err: unknown) => {
@@ -201,12 +234,24 @@ export class PartitionLog {
     const io = options.io ?? nodeStorageIo;
     const logger = options.logger ?? stderrLogger;
     const name = options.name ?? options.dir.split('/').filter(Boolean).at(-1) ?? options.dir;
+    if (options.fresh === true) {
+      // Nothing to read, and nothing to create yet: the directory and the first segment file are
+      // made by the first write into them (lazy-directory.ts). Until then the log is empty and has
+      // no file, as after a crash that lost them.
+      const lazy = lazyDirectoryIo(io, options.dir);
+      const first = LogSegment.createLazy(lazy.io, options.dir, 0);
+      const log = new PartitionLog({ ...options, io: lazy.io, logger, name }, [first], LeaderEpochCache.empty(lazy.io, options.dir), { value: 0, inFile: 0 }, [], 0, true);
+      log.#onDisk = lazy.made;
+      return log;
+    }
     await io.mkdir(options.dir);
     const recoveryPoint = await readOffsetCheckpoint(io, options.dir, RECOVERY_POINT_CHECKPOINT).catch((err: unknown) => {
       logger.warn({ log: name, err: String(err) }, `Ignoring the unreadable recovery point of ${name}: recovering every segment`);
       return 0;
     }) ?? 0;
-    const hw = await readOffsetCheckpoint(io, options.dir, HIGH_WATERMARK_CHECKPOINT).catch(() => 0) ?? 0;
+    // NaN for an unreadable file: never equal to a high watermark, so the next checkpoint rewrites it.
+    const hwInFile = await readOffsetCheckpoint(io, options.dir, HIGH_WATERMARK_CHECKPOINT).catch(() => Number.NaN) ?? 0;
+    const hw = { value: Number.isNaN(hwInFile) ? 0 : hwInFile, inFile: hwInFile };
     const logStart = await readOffsetCheckpoint(io, options.dir, LOG_START_OFFSET_CHECKPOINT).catch(() => 0) ?? 0;
     const loaded = await loadSegments({ io, dir: options.dir, name, recoveryPoint, indexIntervalBytes: options.config.indexIntervalBytes, logger });
     try {
@@ -218,7 +263,7 @@ export class PartitionLog {
         await last.file.datasync();
         await writeOffsetCheckpoint(io, options.dir, RECOVERY_POINT_CHECKPOINT, last.baseOffset);
       }
-      return new PartitionLog({ ...options, io, logger, name }, loaded.segments, epochs, hw, loaded.truncations, logStart);
+      return new PartitionLog({ ...options, io, logger, name }, loaded.segments, epochs, hw, loaded.truncations, logStart, loaded.created);
     } catch (err) {
       await Promise.all(loaded.segments.map((s) => s.close()));
       throw err;
@@ -299,6 +344,8 @@ export class PartitionLog {
     const assigned = assignOffsets(buffer, options, { name: this.name, config: this.config, nextOffset: this.#nextOffset, logEndOffset: this.#logEndOffset, latestEpoch: this.leaderEpochs.latestEpoch });
     // The epoch cache changes in memory at once (the next append sees it); the file write is awaited below.
     const epochWrites = assigned.newEpochs.map((e) => this.leaderEpochs.assign(e.epoch, e.startOffset));
+    // An epoch started by startLeaderEpoch without a write is written before this append is acknowledged.
+    if (this.leaderEpochs.hasUnwritten) epochWrites.push(this.leaderEpochs.writeUnwritten());
     const entry: PendingAppend = { buffer, batches: assigned.batches, baseOffset: assigned.baseOffset, lastOffset: assigned.lastOffset, written: Promise.withResolvers<void>() };
     this.#nextOffset = assigned.lastOffset + 1;
     this.#writer.push(entry);
@@ -323,6 +370,7 @@ export class PartitionLog {
       // A failed fdatasync is fatal whatever its errno (the page cache state is unknown).
       throw this.#fail('fdatasync of a sealed segment failed', err);
     }
+    await this.#linkDirectory();
     await old.writeIndexes();
     const seg = await LogSegment.create(this.#io, this.dir, baseOffset);
     this.#segments.push(seg);
@@ -330,6 +378,41 @@ export class PartitionLog {
     // Everything below the new segment is durable and indexed: recovery can start there.
     await writeOffsetCheckpoint(this.#io, this.dir, RECOVERY_POINT_CHECKPOINT, baseOffset);
     this.#recoveryPoint = baseOffset;
+  }
+
+  /**
+   * Makes the entries of a log created by this open durable, once: its first segment file and its
+   * directory in the parent. Until data is synced, losing them loses only an empty log, which the
+   * next open creates again (docs/architecture.md, Storage: what creation does not fsync).
+   */
+  async #linkDirectory(): Promise<void> {
+    const link = this.#unlinked;
+    if (link === undefined) return;
+    // A first segment whose file is not made yet (a new log's, see lazy-directory.ts) gets its
+    // entry later: this link does not cover it, so the next one syncs again.
+    const complete = this.#segments.every((s) => s.hasFile);
+    await link();
+    if (complete && this.#unlinked === link) this.#unlinked = undefined;
+  }
+
+  /**
+   * Starts leader epoch `epoch` at `startOffset` (a leader's election: the epoch entry of KIP-101).
+   * The entry is durable before any record in `epoch` is acknowledged. When no record lies at or
+   * past `startOffset` (the usual case: the new leader starts at its log end), the write is left to
+   * the first append in `epoch` (or a flush): until a record exists in the epoch, a crash that
+   * loses the entry leaves the same log and answers (docs/architecture.md, Storage). A new
+   * partition's election thus writes no file.
+   */
+  startLeaderEpoch(epoch: number, startOffset: number): Promise<void> {
+    if (startOffset === this.#logEndOffset && this.#nextOffset === this.#logEndOffset && this.#failure === undefined) {
+      try {
+        this.leaderEpochs.assignUnwritten(epoch, startOffset);
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+      return Promise.resolve();
+    }
+    return this.leaderEpochs.assign(epoch, startOffset);
   }
 
   async #timedSync(seg: LogSegment): Promise<void> {
@@ -443,6 +526,8 @@ export class PartitionLog {
   /** Sets the logical log start and checkpoints it (before segments below it are deleted). */
   async #setLogStart(offset: number): Promise<void> {
     this.#logStartOffset = offset;
+    // A follower starting a new log at its leader's start keeps that start across a crash.
+    await this.#linkDirectory();
     await writeOffsetCheckpoint(this.#io, this.dir, LOG_START_OFFSET_CHECKPOINT, offset);
   }
 
@@ -586,6 +671,8 @@ export class PartitionLog {
   #checkpointHighWatermark(): Promise<void> {
     return this.#checkpointLane.run(async () => {
       const hw = this.#highWatermark;
+      // The file already says so (or, with no file, reopening gives 0 as well).
+      if (hw === this.#checkpointedHighWatermark) return;
       await writeOffsetCheckpoint(this.#io, this.dir, HIGH_WATERMARK_CHECKPOINT, hw);
       this.#checkpointedHighWatermark = hw;
     });
@@ -603,7 +690,9 @@ export class PartitionLog {
     clearInterval(this.#hwTimer);
     while (this.#writer.busy) await this.#lane.run(() => Promise.resolve());
     try {
-      if (this.#failure === undefined) {
+      // A new log nothing was written to has no file; reopening it gives the same empty log (an
+      // election's unwritten epoch entry included: see startLeaderEpoch).
+      if (this.#failure === undefined && this.#onDisk()) {
         await this.#lane.run(async () => {
           await this.flush();
           await this.#active.writeIndexes();

@@ -111,10 +111,59 @@ function skipBytes(buffers: readonly Buffer[], count: number): Buffer[] {
 }
 
 /**
+ * Bounds how many operations of a kind run at once; the rest wait in arrival order. Small-file
+ * writes and reads each hold one file descriptor while they run, and a broker with 10,000
+ * partitions starts that many at once (high-watermark checkpoints on their timers, flushes at
+ * close): unbounded, they ran into the process's descriptor limit (EMFILE) on top of the one
+ * descriptor every active segment keeps open.
+ */
+export class ConcurrencyLimit {
+  readonly #max: number;
+  #running = 0;
+  readonly #waiting: Array<() => void> = [];
+
+  constructor(max: number) {
+    if (!Number.isSafeInteger(max) || max < 1) throw new RangeError(`ConcurrencyLimit needs a positive integer, got ${max}`);
+    this.#max = max;
+  }
+
+  /** Operations running now. */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** Runs `fn` once fewer than `max` others run. */
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.#max) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#running++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.#waiting.shift();
+      // The slot passes straight to the next waiter; only when none waits is it freed.
+      if (next === undefined) this.#running--;
+      else next();
+    }
+  }
+}
+
+/**
+ * Small files (checkpoints, index files, meta.json) written or read at once, in this process. Each
+ * holds at most one descriptor at a time (the temporary file is closed before the directory is
+ * opened for its fsync).
+ */
+export const SMALL_FILE_CONCURRENCY = 128;
+const smallFiles = new ConcurrencyLimit(SMALL_FILE_CONCURRENCY);
+
+/**
  * Replaces `path` atomically: writes a temporary file, fsyncs it, renames it over `path` and
  * fsyncs the directory. A crash leaves either the old or the new content, never a mix.
  */
-export async function writeFileAtomic(io: StorageIo, dir: string, name: string, data: Buffer | string): Promise<void> {
+export function writeFileAtomic(io: StorageIo, dir: string, name: string, data: Buffer | string): Promise<void> {
+  return smallFiles.run(() => writeFileAtomicNow(io, dir, name, data));
+}
+
+async function writeFileAtomicNow(io: StorageIo, dir: string, name: string, data: Buffer | string): Promise<void> {
   const tmp = `${dir}/${name}.tmp`;
   const file = await io.open(tmp, 'w');
   try {
@@ -129,7 +178,11 @@ export async function writeFileAtomic(io: StorageIo, dir: string, name: string, 
 }
 
 /** Reads a whole small file, or undefined if it does not exist. */
-export async function readSmallFile(io: StorageIo, path: string): Promise<Buffer | undefined> {
+export function readSmallFile(io: StorageIo, path: string): Promise<Buffer | undefined> {
+  return smallFiles.run(() => readSmallFileNow(io, path));
+}
+
+async function readSmallFileNow(io: StorageIo, path: string): Promise<Buffer | undefined> {
   let file: StorageFile;
   try {
     file = await io.open(path, 'r');

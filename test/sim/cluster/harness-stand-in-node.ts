@@ -124,7 +124,7 @@ class HarnessStandInNode implements SimNode {
 
   status(topic: string, partition: number): SimReplicaStatus | undefined {
     const led = this.#led.get(partitionStateName(topic, partition));
-    return led === undefined ? undefined : { role: 'leader', leaderEpoch: led.epoch, highWatermark: led.log.highWatermark, logEndOffset: led.log.logEndOffset };
+    return led === undefined ? undefined : { role: 'leader', leaderEpoch: led.epoch, highWatermark: led.log.highWatermark, logEndOffset: led.log.logEndOffset, logStartOffset: led.log.logStartOffset };
   }
 
   async replicaLog(topic: string, partition: number): Promise<ReplicaRecord[] | undefined> {

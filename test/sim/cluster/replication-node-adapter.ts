@@ -5,7 +5,7 @@
  * view of the API server, its disk (PartitionLog on the in-memory StorageIo) and a
  * ReplicaTransport over the simulated network — and observed through its ReplicationObserver.
  */
-import { createReplicationNode, type ReplicaService, type ReplicaTransport, type ReplicationNode } from '@runnel/broker';
+import { createReplicationNode, deleteRecords, type ReplicaService, type ReplicaTransport, type ReplicationNode } from '@runnel/broker';
 import { decodeRecords } from '@runnel/protocol';
 import { PartitionLog } from '@runnel/storage';
 import type { ReplicaRecord } from '../invariants/white-box-invariants.ts';
@@ -86,7 +86,31 @@ class ReplicationSimNode implements Endpoint {
 
   start(): Promise<void> {
     this.#parts.network.register(this.#parts.endpointOf(this.#parts.brokerId), this.#parts.process, this);
-    return this.node.start();
+    return this.node.start().then(() => {
+      void this.#maintain();
+    });
+  }
+
+  /**
+   * Retention as the broker's log maintenance runs it (leaders only; followers follow the log
+   * start through ReplicaFetch), every 200 virtual ms on this incarnation's clock. A crash stops it
+   * (its sleep never ends). Each log start a pass moves is reported for the history.
+   */
+  async #maintain(): Promise<void> {
+    const { clock, brokerId } = this.#parts;
+    for (;;) {
+      await clock.sleep(200);
+      for (const p of [...this.node.directory.maintained()]) {
+        if (!p.decidesRetention || p.closed) continue;
+        try {
+          const before = p.log.logStartOffset;
+          await p.log.enforceRetention(clock.wallNow());
+          if (p.log.logStartOffset > before) this.#parts.observeRetention({ broker: brokerId, partition: p.name, logStartOffset: p.log.logStartOffset });
+        } catch (err) {
+          this.#parts.log('WARN retention failed', readable({ partition: p.name, err }));
+        }
+      }
+    }
   }
 
   async produce(request: SimProduceRequest): Promise<{ baseOffset: number }> {
@@ -100,13 +124,18 @@ class ReplicationSimNode implements Endpoint {
     return { records, highWatermark };
   }
 
+  /** The broker's DeleteRecords path (the Admin handler's), on this node's partition directory. */
+  deleteRecords(topic: string, partition: number, offset: number): Promise<{ lowWatermark: number }> {
+    return deleteRecords(this.node.directory, topic, partition, offset);
+  }
+
   initProducerId(): { producerId: number; producerEpoch: number } {
     return this.node.initProducerId();
   }
 
   status(topic: string, partition: number): SimReplicaStatus | undefined {
     const s = this.node.status(topic, partition);
-    return s === undefined ? undefined : { role: s.role, leaderEpoch: s.leaderEpoch, highWatermark: s.highWatermark, logEndOffset: s.logEndOffset, pendingReassignment: (s.state.targetReplicas ?? null) !== null };
+    return s === undefined ? undefined : { role: s.role, leaderEpoch: s.leaderEpoch, highWatermark: s.highWatermark, logEndOffset: s.logEndOffset, logStartOffset: this.node.log(topic, partition)?.logStartOffset ?? 0, pendingReassignment: (s.state.targetReplicas ?? null) !== null };
   }
 
   async replicaLog(topic: string, partition: number): Promise<ReplicaRecord[] | undefined> {

@@ -1,7 +1,15 @@
 /**
  * One simulation run from a seed: build the cluster, start the brokers, run the workload under
  * the nemesis, heal everything, let the cluster settle, drain every partition, then check S1–S5
- * on the history and S7–S10 on what the brokers and the API server recorded.
+ * on the history and S7–S11 on what the brokers and the API server recorded.
+ *
+ * With `deleteIntervalMs`, an admin process sends DeleteRecords among the faults (recorded in the
+ * history, so S1 excuses only what a delete removed). Every replica's log start is sampled as the
+ * run goes (S11: never above a committed HW). After settling, log starts may legitimately differ
+ * (a follower that followed a deletion keeps its log start when a replica that had not becomes
+ * leader: log starts never move back), so one more DeleteRecords to the highest log start any
+ * replica has brings the leader there; the followers must then follow it, and S11 checks that
+ * every replica has the same log start and S10 that they hold the same records from there.
  */
 import { partitionStateName, type PartitionState } from '@runnel/metadata';
 import { checkHistory, HistoryRecorder, type CheckResult } from '../../support/history/index.ts';
@@ -12,10 +20,15 @@ import { drive } from '../harness/settle.ts';
 import {
   checkHighWatermarks,
   checkLeaderEpochs,
+  checkLogStartSample,
+  checkLogStartsAgree,
   checkReplicaLogs,
+  type LogStartSample,
   type ReplicaLog,
   type WhiteBoxViolation,
 } from '../invariants/white-box-invariants.ts';
+import { SimProcess } from '../harness/sim-scheduler.ts';
+import { VirtualClock } from '../harness/virtual-clock.ts';
 import { SimCluster, type SimTopic } from './sim-cluster.ts';
 import { SimNemesis, type FaultKind, type SimNemesisOptions } from './sim-nemesis.ts';
 import type { SimNodeFactory, SimTiming } from './sim-node.ts';
@@ -41,6 +54,13 @@ export interface SimulationOptions {
   readonly traceLimit?: number;
   /** Nemesis settings; `null` runs without faults. */
   readonly nemesis?: Partial<SimNemesisOptions> | null;
+  /**
+   * Create the partition records while the brokers start (led by a live replica from the create,
+   * or leaderless if none is live yet), instead of before any broker starts. @default false
+   */
+  readonly provisionWhileRunning?: boolean;
+  /** Pause between two DeleteRecords of the admin process (virtual ms); undefined: none. */
+  readonly deleteIntervalMs?: readonly [number, number];
 }
 
 /** Everything a run produced, for the test's assertions and the report. */
@@ -62,10 +82,10 @@ export interface SimulationResult {
    */
   readonly s1Undecided: number;
   /** What the white-box checks had to work with: leader changes in the store, HW advances by leaders. */
-  readonly observed: { leaderChanges: number; leaderHighWatermarks: number };
-  /** No anomaly of S1–S5 (decided) and S7–S10. */
+  readonly observed: { leaderChanges: number; leaderHighWatermarks: number; createdLed: number; createdLeaderless: number; logStartSamples: number };
+  /** No anomaly of S1–S5 (decided) and S7–S11. */
   readonly safe: boolean;
-  readonly faults: Record<FaultKind | 'crashes' | 'restarts' | 'wipedRestarts' | 'pauses' | 'cleanRestarts' | 'startFailures' | 'storeLostReplies' | 'storeLostRequests' | 'storeTimeouts' | 'storeConflicts' | 'stormWrites' | 'watchEventsHeld' | 'watchesExpired' | 'messagesDropped' | 'messagesCut' | 'diskBytesLost' | 'reassignmentsRequested' | 'reassignmentsCompleted' | 'replicasMoved', number>;
+  readonly faults: Record<FaultKind | 'crashes' | 'restarts' | 'wipedRestarts' | 'pauses' | 'cleanRestarts' | 'startFailures' | 'storeLostReplies' | 'storeLostRequests' | 'storeTimeouts' | 'storeConflicts' | 'stormWrites' | 'watchEventsHeld' | 'watchesExpired' | 'messagesDropped' | 'messagesCut' | 'diskBytesLost' | 'reassignmentsRequested' | 'reassignmentsCompleted' | 'replicasMoved' | 'retentionMoves', number>;
   readonly trace: readonly string[];
   /** Real timers the code under test started (each one escapes the seeded schedule). */
   readonly realTimers: RealTimerReport;
@@ -95,13 +115,26 @@ async function simulate(options: SimulationOptions, endAudit: () => RealTimerRep
   const timing = options.timing ?? SIM_TIMING;
   const ld = timing.leaseDurationMs;
   const random = new SimRandom(options.seed);
-  const cluster = await SimCluster.create({ random, brokers: options.brokers ?? 3, topics: options.topics ?? SIM_TOPICS, timing, factory: options.factory, ...(options.store === undefined ? {} : { store: options.store }), ...(options.traceLimit === undefined ? {} : { traceLimit: options.traceLimit }) });
+  const whileRunning = options.provisionWhileRunning ?? false;
+  const cluster = await SimCluster.create({ random, brokers: options.brokers ?? 3, topics: options.topics ?? SIM_TOPICS, timing, factory: options.factory, provisionBeforeStart: !whileRunning, ...(options.store === undefined ? {} : { store: options.store }), ...(options.traceLimit === undefined ? {} : { traceLimit: options.traceLimit }) });
   const s = cluster.scheduler;
   const history = new HistoryRecorder({ now: () => s.now });
   for (const id of cluster.brokerIds) cluster.start(id);
+  if (whileRunning) {
+    // Some brokers may not hold their broker Lease yet: records name the first live replica, or none.
+    await s.runFor(random.int(0, timing.renewPeriodMs * 2));
+    cluster.log('sim', 'provisioning the topics while the brokers run');
+    const provisioned = await drive(s, cluster.provisionTopics(), ld * 20);
+    if (provisioned.status !== 'fulfilled') throw new Error(`The operator could not provision the topics: ${String(provisioned.status === 'rejected' ? provisioned.reason : provisioned.status)}`);
+  }
   await s.runFor(ld * 2);
 
-  const workload = new SimWorkload(cluster, history, { producers: options.producers ?? 4, idempotentProducers: options.idempotentProducers ?? 0, produceTimeoutMs: ld * 2 });
+  const workload = new SimWorkload(cluster, history, {
+    producers: options.producers ?? 4, idempotentProducers: options.idempotentProducers ?? 0, produceTimeoutMs: ld * 2,
+    ...(options.deleteIntervalMs === undefined ? {} : { deleteIntervalMs: options.deleteIntervalMs }),
+  });
+  const logStarts = new LogStartMonitor(cluster);
+  logStarts.start();
   const nemesis = options.nemesis === null ? undefined : new SimNemesis(cluster, { intervalMs: [ld / 2, ld * 2], ...options.nemesis });
   workload.start();
   nemesis?.start();
@@ -112,17 +145,21 @@ async function simulate(options: SimulationOptions, endAudit: () => RealTimerRep
   await drive(s, workload.stop(), ld * 20);
 
   const unsettled = await settle(cluster, options.settleMs ?? ld * 30);
+  const agreement = unsettled.length === 0 && options.deleteIntervalMs !== undefined ? await alignLogStarts(cluster, workload, ld * 10) : [];
+  logStarts.stop();
   if (unsettled.length > 0) await describeUnsettled(cluster, unsettled);
   // Drain even when not settled: a leader may still serve everything committed.
   const drained = await drive(s, workload.drain(), ld * 20);
   const undrained = drained.status === 'fulfilled' ? drained.value : ['(drain did not finish)'];
+  // Retention by the leaders deleted records as DeleteRecords does: the history learns of each log start it reached.
+  for (const r of cluster.retention) history.invokeDelete(`retention-broker-${r.broker}`, r.partition, r.logStartOffset).ok(r.logStartOffset);
   const checked = checkHistory(history.events);
   const s1Undecided = checked.anomalies.filter((a) => a.kind === 'lost-write' && undrained.includes(a.partition)).length;
 
   const { violations: s7, epochs } = checkLeaderEpochs(cluster.store.partitionWrites);
   const s8s9 = checkHighWatermarks(epochs, cluster.highWatermarks);
   const s10 = unsettled.length > 0 ? [] : await replicaLogViolations(cluster);
-  const whiteBox = [...s7, ...s8s9, ...s10];
+  const whiteBox = [...s7, ...s8s9, ...s10, ...logStarts.violations, ...agreement];
 
   const realTimers = endAudit();
   const store = cluster.store.stats;
@@ -140,6 +177,7 @@ async function simulate(options: SimulationOptions, endAudit: () => RealTimerRep
     messagesCut: cluster.network.stats.cut,
     diskBytesLost: cluster.brokerIds.reduce((sum, id) => sum + cluster.disk(id).stats.bytesLost, 0),
     ...reassignmentCounts(cluster, nemesis),
+    retentionMoves: cluster.retention.length,
   };
   return {
     seed: options.seed,
@@ -157,6 +195,10 @@ async function simulate(options: SimulationOptions, endAudit: () => RealTimerRep
     observed: {
       leaderChanges: [...epochs.values()].reduce((sum, byEpoch) => sum + byEpoch.size, 0),
       leaderHighWatermarks: cluster.highWatermarks.filter((o) => o.asLeader).length,
+      // Partition records created with their first election in them (electFirstLeader), and without.
+      createdLed: cluster.provisioned.led,
+      createdLeaderless: cluster.provisioned.leaderless,
+      logStartSamples: logStarts.samples,
     },
     safe: checked.anomalies.length === s1Undecided && whiteBox.length === 0,
     ok: checked.valid && whiteBox.length === 0 && unsettled.length === 0 && undrained.length === 0,
@@ -185,6 +227,91 @@ async function settle(cluster: SimCluster, timeoutMs: number): Promise<string[]>
   return pending();
 }
 
+/** Every running replica's log start and HW now. */
+function logStartSamples(cluster: SimCluster): LogStartSample[] {
+  const out: LogStartSample[] = [];
+  for (const t of cluster.topics) {
+    for (let p = 0; p < t.partitions; p++) {
+      const partition = partitionStateName(t.name, p);
+      for (const id of cluster.brokerIds) {
+        if (cluster.process(id)?.state !== 'running') continue;
+        const status = cluster.node(id)?.status(t.name, p);
+        if (status !== undefined) out.push({ broker: id, partition, role: status.role, logStartOffset: status.logStartOffset, highWatermark: status.highWatermark });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * S11 as the run goes: every 10 virtual ms (as a process of its own, so the samples are part of
+ * the seeded schedule), every running replica's log start against the highest HW any leader of
+ * the partition reached so far, and each leader's against its own HW.
+ */
+class LogStartMonitor {
+  readonly violations: WhiteBoxViolation[] = [];
+  samples = 0;
+  readonly #cluster: SimCluster;
+  readonly #committed = new Map<string, number>();
+  #seen = 0;
+  #running = false;
+
+  constructor(cluster: SimCluster) {
+    this.#cluster = cluster;
+  }
+
+  start(): void {
+    this.#running = true;
+    const clock = new VirtualClock(this.#cluster.scheduler, new SimProcess('log-start-monitor', 1));
+    void (async () => {
+      while (this.#running) {
+        this.check();
+        await clock.sleep(10);
+      }
+    })();
+  }
+
+  stop(): void {
+    this.check();
+    this.#running = false;
+  }
+
+  check(): void {
+    const observations = this.#cluster.highWatermarks;
+    for (; this.#seen < observations.length; this.#seen++) {
+      const o = observations[this.#seen]!;
+      if (o.asLeader) this.#committed.set(o.partition, Math.max(this.#committed.get(o.partition) ?? 0, o.highWatermark));
+    }
+    for (const sample of logStartSamples(this.#cluster)) {
+      this.samples++;
+      const violation = checkLogStartSample(sample, this.#committed.get(sample.partition) ?? 0);
+      // One report per partition and kind is enough to find the bug.
+      if (violation !== undefined && this.violations.length < 20) this.violations.push(violation);
+    }
+  }
+}
+
+/**
+ * After settling: sends DeleteRecords to each partition's leader at the highest log start of its
+ * replicas (when the leader's own is lower), waits for the followers to follow, and returns S11's
+ * verdict on whether all replicas then have one log start.
+ */
+async function alignLogStarts(cluster: SimCluster, workload: SimWorkload, timeoutMs: number): Promise<WhiteBoxViolation[]> {
+  const admin = new SimProcess('admin-after-healing', 1);
+  for (const t of cluster.topics) {
+    for (let p = 0; p < t.partitions; p++) {
+      const leader = cluster.brokerIds.find((id) => cluster.node(id)?.status(t.name, p)?.role === 'leader');
+      if (leader === undefined) continue;
+      const starts = cluster.brokerIds.map((id) => cluster.node(id)?.status(t.name, p)?.logStartOffset ?? 0);
+      const highest = Math.max(...starts);
+      if (highest > cluster.node(leader)!.status(t.name, p)!.logStartOffset) await drive(cluster.scheduler, workload.deleteRecords(admin, leader, t.name, p, highest), timeoutMs);
+    }
+  }
+  const disagreeing = (): WhiteBoxViolation[] => checkLogStartsAgree(logStartSamples(cluster));
+  await cluster.scheduler.runUntil(() => disagreeing().length === 0, timeoutMs);
+  return disagreeing();
+}
+
 /** Adds what each broker and the store say about unsettled partitions to the trace. */
 async function describeUnsettled(cluster: SimCluster, names: readonly string[]): Promise<void> {
   for (const name of names) {
@@ -210,7 +337,7 @@ async function replicaLogViolations(cluster: SimCluster): Promise<WhiteBoxViolat
         if (node === undefined || status === undefined) continue;
         if (status.role === 'leader') committed.set(partition, { leader: id, highWatermark: status.highWatermark });
         const read = await drive(cluster.scheduler, node.replicaLog(t.name, p));
-        if (read.status === 'fulfilled' && read.value !== undefined) logs.push({ broker: id, partition, records: read.value });
+        if (read.status === 'fulfilled' && read.value !== undefined) logs.push({ broker: id, partition, logStartOffset: status.logStartOffset, records: read.value });
       }
     }
   }

@@ -20,6 +20,8 @@ export interface SimTopic {
   readonly partitions: number;
   readonly replicationFactor: number;
   readonly minInsyncReplicas: number;
+  /** More topic configs (e.g. tiny `segment.bytes` and a `retention.bytes`). */
+  readonly configs?: Readonly<Record<string, string>>;
 }
 
 /** Options of {@link SimCluster.create}. */
@@ -35,6 +37,12 @@ export interface SimClusterOptions {
   readonly clockDrift?: number;
   /** Keep this many log lines for a failing seed's report. @default 4000 */
   readonly traceLimit?: number;
+  /**
+   * Create the partition records before any broker runs (leaderless; the replicas elect), or leave
+   * that to {@link SimCluster.provisionTopics} once brokers run (each record then names its first
+   * leader if a replica is live). @default true
+   */
+  readonly provisionBeforeStart?: boolean;
 }
 
 /** Process faults applied, by kind. */
@@ -69,12 +77,17 @@ export class SimCluster {
   readonly timing: SimTiming;
   readonly faults: ProcessFaultCounts = { crashes: 0, restarts: 0, wipedRestarts: 0, pauses: 0, cleanRestarts: 0, startFailures: 0 };
   readonly highWatermarks: HighWatermarkObservation[] = [];
+  /** Log starts moved by leaders' retention, in order. */
+  readonly retention: Array<{ broker: number; partition: string; logStartOffset: number }> = [];
   /** The last log lines (virtual time, process, message). */
   readonly trace: string[] = [];
   readonly #slots: BrokerSlot[];
   readonly #factory: SimNodeFactory;
   readonly #traceLimit: number;
   readonly #clockDrift: number;
+  readonly #placement: { startIndex: number; replicaShift: number };
+  /** Partition records this run created named led from the create, and leaderless. */
+  readonly provisioned = { led: 0, leaderless: 0 };
   /** The operator (reassignment requests): a process of its own that never crashes, with its own view of the API server. */
   readonly operatorStore: MetadataStore;
 
@@ -88,6 +101,7 @@ export class SimCluster {
     this.#traceLimit = options.traceLimit ?? 4000;
     this.#clockDrift = options.clockDrift ?? 0.05;
     this.operatorStore = store.viewFor(new SimProcess('operator', 1));
+    this.#placement = { startIndex: options.random.int(0, options.brokers - 1), replicaShift: options.random.int(0, options.brokers - 1) };
     this.#slots = Array.from({ length: options.brokers }, (_, i) => ({ id: i + 1, disk: new SimDisk(scheduler), incarnation: 0, process: undefined, node: undefined, cleanMarker: false, dataDirUuid: `disk-${i + 1}-1` }));
   }
 
@@ -96,7 +110,6 @@ export class SimCluster {
     const scheduler = new SimScheduler(options.random);
     const store = await SimMetadataStore.create(scheduler, { requestTimeoutMs: options.timing.requestTimeoutMs, ...options.store });
     const cluster = new SimCluster(scheduler, store, options);
-    const ids = cluster.brokerIds;
     for (const t of options.topics) {
       // A fixed topicId and pinned placement: nothing in a run may depend on anything but the seed.
       const definition: TopicDefinition = {
@@ -104,17 +117,45 @@ export class SimCluster {
         topicId: `sim-${t.name}`,
         partitions: t.partitions,
         replicationFactor: t.replicationFactor,
-        configs: { 'min.insync.replicas': String(t.minInsyncReplicas), durability: 'fsync' },
+        configs: { 'min.insync.replicas': String(t.minInsyncReplicas), durability: 'fsync', ...t.configs },
         assignments: [],
       };
       await store.inner.topics.create(t.name, definition);
-      // The same provisioning the operator and the tests on Kubernetes use.
-      await provisionPartitions(store.inner, t.name, {
-        brokers: ids,
-        placement: { startIndex: options.random.int(0, ids.length - 1), replicaShift: options.random.int(0, ids.length - 1) },
-      });
     }
+    if (options.provisionBeforeStart ?? true) await cluster.#provision(store.inner);
     return cluster;
+  }
+
+  /**
+   * The operator's provisioning of every topic through its own view of the API server (lost
+   * requests and replies included), retried until it succeeds: run it while the brokers run and it
+   * exercises the creation of records led by a live replica (`electFirstLeader`).
+   */
+  async provisionTopics(): Promise<void> {
+    for (;;) {
+      try {
+        await this.#provision(this.operatorStore);
+        return;
+      } catch (err) {
+        this.log('operator', 'provisioning failed; retrying', { err: String(err) });
+        await new Promise<void>((resolve) => this.scheduler.schedule(this.timing.renewPeriodMs, undefined, 'operator retry', resolve));
+      }
+    }
+  }
+
+  async #provision(store: MetadataStore): Promise<void> {
+    const ids = this.brokerIds;
+    for (const t of this.topics) {
+      // The same provisioning the operator and the tests on Kubernetes use.
+      const result = await provisionPartitions(store, t.name, {
+        brokers: ids,
+        placement: { startIndex: this.#placement.startIndex, replicaShift: this.#placement.replicaShift },
+        // Seeded ids, so that a seed replays exactly.
+        newId: () => `operator-${this.scheduler.random.int(0, 0x7fffffff).toString(16)}`,
+      });
+      this.provisioned.led += result.led;
+      this.provisioned.leaderless += result.created.length - result.led;
+    }
   }
 
   get brokerIds(): number[] {
@@ -167,6 +208,7 @@ export class SimCluster {
       endpointOf: SimCluster.endpoint,
       timing: this.timing,
       observeHighWatermark: (o) => this.highWatermarks.push(o),
+      observeRetention: (o) => this.retention.push(o),
       log,
     });
     log('starting');

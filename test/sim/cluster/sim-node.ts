@@ -44,6 +44,8 @@ export interface SimNodeParts {
   readonly timing: SimTiming;
   /** Reports a high-watermark move (S8). */
   readonly observeHighWatermark: (o: HighWatermarkObservation) => void;
+  /** Reports a log start that this broker's retention moved as leader (recorded in the history as a delete). */
+  readonly observeRetention: (o: { broker: number; partition: string; logStartOffset: number }) => void;
   /** Logs a line tagged with the virtual time (kept only for a failing seed). */
   readonly log: (msg: string, fields?: Record<string, unknown>) => void;
 }
@@ -71,6 +73,8 @@ export interface SimReplicaStatus {
   readonly leaderEpoch: number;
   readonly highWatermark: number;
   readonly logEndOffset: number;
+  /** The first offset the replica holds (moved up by DeleteRecords; followers follow their leader's). */
+  readonly logStartOffset: number;
   /** The replica's partition record still carries a reassignment target (the leader has not finished it). */
   readonly pendingReassignment?: boolean;
 }
@@ -85,6 +89,8 @@ export interface SimNode {
   status(topic: string, partition: number): SimReplicaStatus | undefined;
   /** The whole local log of a replica (S10), read at the end of a run. */
   replicaLog(topic: string, partition: number): Promise<ReplicaRecord[] | undefined>;
+  /** DeleteRecords (KIP-107) on a partition this node leads: moves the log start, answers the new one. */
+  deleteRecords?(topic: string, partition: number, offset: number): Promise<{ lowWatermark: number }>;
   /** Allocates an idempotent producer id (InitProducerId), when the node supports idempotence. */
   initProducerId?(): { producerId: number; producerEpoch: number };
   /** Clean shutdown (rule 12), when the node has one. */
@@ -95,6 +101,17 @@ export interface SimNode {
 
 /** Builds one broker incarnation; it must register its endpoints on `parts.network` itself. */
 export type SimNodeFactory = (parts: SimNodeParts) => SimNode;
+
+/** Errors after which the client knows a DeleteRecords moved no log start (anything else is an unknown outcome). */
+export const DEFINITE_DELETE_FAILURES: ReadonlySet<string> = new Set([
+  'NOT_LEADER',
+  'LEADER_NOT_AVAILABLE',
+  'UNKNOWN_TOPIC',
+  'UNKNOWN_PARTITION',
+  'OFFSET_OUT_OF_RANGE',
+  'INVALID_REQUEST',
+  'BROKER_NOT_AVAILABLE',
+]);
 
 /** Errors after which the client knows the send was not appended (anything else is an unknown outcome). */
 export const DEFINITE_SEND_FAILURES: ReadonlySet<string> = new Set([

@@ -2,8 +2,10 @@
  * The black-box workload of a simulation run, recorded as a history for the S1–S5 checker:
  * producers send unique values (mostly acks=all, some acks=1) one at a time to the partition's
  * leader as the metadata names it; consumers read each partition from their position up to the
- * high watermark; after healing, the drain reads every partition from the start. Clients are
- * processes of their own on the simulated network (their requests and replies can be lost).
+ * high watermark (jumping to the log start when their position was deleted); an admin process
+ * (when `deleteIntervalMs` is set) sends DeleteRecords at random committed offsets; after healing,
+ * the drain reads every partition from its leader's log start. Clients are processes of their own
+ * on the simulated network (their requests and replies can be lost).
  */
 import { decodeRecords, encodeRecordBatch, RunnelError } from '@runnel/protocol';
 import { partitionStateName } from '@runnel/metadata';
@@ -11,7 +13,7 @@ import type { HistoryRecorder, ObservedRecord } from '../../support/history/inde
 import { SimProcess } from '../harness/sim-scheduler.ts';
 import { VirtualClock } from '../harness/virtual-clock.ts';
 import { SimCluster } from './sim-cluster.ts';
-import { DEFINITE_SEND_FAILURES, type SimNode } from './sim-node.ts';
+import { DEFINITE_DELETE_FAILURES, DEFINITE_SEND_FAILURES, type SimNode } from './sim-node.ts';
 
 /** Options of {@link SimWorkload}. */
 export interface SimWorkloadOptions {
@@ -33,6 +35,12 @@ export interface SimWorkloadOptions {
   readonly idempotentProducers?: number;
   /** Attempts of one idempotent send. @default 5 */
   readonly maxAttempts?: number;
+  /**
+   * Pause between two DeleteRecords of the admin process, virtual ms; undefined: no deletes. Each
+   * asks the leader the metadata names for a random offset in the lower third of its log start..HW
+   * (sometimes just above the HW, which must fail OFFSET_OUT_OF_RANGE and delete nothing).
+   */
+  readonly deleteIntervalMs?: readonly [number, number];
 }
 
 const errorCode = (err: unknown): string => (err instanceof RunnelError ? err.code : String(err));
@@ -62,6 +70,7 @@ export class SimWorkload {
       const client = new SimProcess(`producer-${i}`, 1);
       spawn(i <= idempotent ? this.#idempotentProducer(client) : this.#producer(client));
     }
+    if (this.#options.deleteIntervalMs !== undefined) spawn(this.#deleter(new SimProcess('admin', 1), this.#options.deleteIntervalMs));
     for (const t of this.#cluster.topics) {
       for (let p = 0; p < t.partitions; p++) spawn(this.#consumer(new SimProcess(`consumer-${t.name}-${p}`, 1), t.name, p));
     }
@@ -168,6 +177,44 @@ export class SimWorkload {
     }
   }
 
+  /** The admin process: DeleteRecords at random offsets, recorded as `delete` operations. */
+  async #deleter(client: SimProcess, [minWait, maxWait]: readonly [number, number]): Promise<void> {
+    const clock = new VirtualClock(this.#cluster.scheduler, client);
+    const random = this.#cluster.scheduler.random;
+    while (this.#running) {
+      await clock.sleep(random.int(minWait, maxWait));
+      if (!this.#running) break;
+      const topic = random.pick(this.#cluster.topics);
+      const partition = random.int(0, topic.partitions - 1);
+      const leader = await this.#leaderOf(topic.name, partition);
+      if (leader === undefined) continue;
+      // What ListOffsets (earliest, latest) would tell: the log start and HW of the broker asked.
+      const offsets = await this.#call(client, leader, 'list offsets', (node) => Promise.resolve(node.status(topic.name, partition))).catch(() => undefined);
+      if (offsets === undefined) continue;
+      const { logStartOffset: start, highWatermark: hw } = offsets;
+      const offset = random.chance(0.1) ? hw + random.int(1, 3) : start + random.int(0, Math.max(0, Math.floor((hw - start) / 3)));
+      await this.deleteRecords(client, leader, topic.name, partition, offset);
+    }
+  }
+
+  /** One recorded DeleteRecords through the network; the log start reached, or undefined when it failed. */
+  async deleteRecords(client: SimProcess, broker: number, topic: string, partition: number, offset: number): Promise<number | undefined> {
+    const op = this.#history.invokeDelete(client.name, partitionStateName(topic, partition), offset);
+    try {
+      const { lowWatermark } = await this.#call(client, broker, 'delete records', (node) => {
+        if (node.deleteRecords === undefined) throw new Error('this node has no DeleteRecords');
+        return node.deleteRecords(topic, partition, offset);
+      });
+      op.ok(lowWatermark);
+      return lowWatermark;
+    } catch (err) {
+      const code = errorCode(err);
+      if (DEFINITE_DELETE_FAILURES.has(code)) op.fail(code);
+      else op.info(code);
+      return undefined;
+    }
+  }
+
   async #consumer(client: SimProcess, topic: string, partition: number): Promise<void> {
     const clock = new VirtualClock(this.#cluster.scheduler, client);
     const random = this.#cluster.scheduler.random;
@@ -179,13 +226,19 @@ export class SimWorkload {
       const leader = await this.#leaderOf(topic, partition);
       if (leader === undefined) continue;
       const read = await this.#read(client, leader, topic, partition, position, 'read');
+      if (read === 'deleted') {
+        // auto.offset.reset=earliest: the position was deleted, continue from the log start.
+        const status = await this.#call(client, leader, 'list offsets', (node) => Promise.resolve(node.status(topic, partition))).catch(() => undefined);
+        if (status !== undefined && status.logStartOffset > position) position = status.logStartOffset;
+        continue;
+      }
       const last = read?.at(-1);
       if (last !== undefined) position = last.offset + 1;
     }
   }
 
-  /** One recorded read through the network; undefined when it failed. */
-  async #read(client: SimProcess, broker: number, topic: string, partition: number, offset: number, kind: 'read' | 'drain'): Promise<ObservedRecord[] | undefined> {
+  /** One recorded read through the network; undefined when it failed, 'deleted' when OFFSET_OUT_OF_RANGE. */
+  async #read(client: SimProcess, broker: number, topic: string, partition: number, offset: number, kind: 'read' | 'drain'): Promise<ObservedRecord[] | 'deleted' | undefined> {
     const op = this.#history.invokeRead(client.name, partitionStateName(topic, partition), offset, kind);
     try {
       const { records } = await this.#call(client, broker, 'fetch', (node) => node.fetch({ topic, partition, offset, maxBytes: 64 * 1024 }));
@@ -194,12 +247,12 @@ export class SimWorkload {
       return observed;
     } catch (err) {
       op.fail(errorCode(err));
-      return undefined;
+      return errorCode(err) === 'OFFSET_OUT_OF_RANGE' ? 'deleted' : undefined;
     }
   }
 
   /**
-   * The final read of every partition from its leader, from offset 0 up to the high watermark.
+   * The final read of every partition from its leader, from its log start up to the high watermark.
    * Returns the partitions that could not be drained (no leader, or reads kept failing).
    */
   async drain(): Promise<string[]> {
@@ -214,11 +267,11 @@ export class SimWorkload {
           undrained.push(partitionStateName(t.name, p));
           continue;
         }
-        let offset = 0;
+        let offset = status.logStartOffset;
         let failures = 0;
         while (offset < status.highWatermark && failures < 10) {
           const read = await this.#read(client, leader, t.name, p, offset, 'drain');
-          if (read === undefined) failures++;
+          if (read === undefined || read === 'deleted') failures++;
           else if (read.length === 0) break;
           else offset = read.at(-1)!.offset + 1;
         }

@@ -184,6 +184,50 @@ describe('checkHistory', () => {
   });
 });
 
+describe('the log-start rule of S1 (DeleteRecords)', () => {
+  /** Four acks=all values at offsets 0..3, then `deletes`, then a drain of what remains from `drainFrom`. */
+  function withDeletes(deletes: (h: HistoryRecorder) => void, drainFrom: number): readonly HistoryEvent[] {
+    const h = recorder();
+    ['a', 'b', 'c', 'd'].forEach((v, i) => h.invokeSend('p', P, v, 'all').ok(i));
+    deletes(h);
+    h.invokeRead('checker', P, drainFrom, 'drain').ok(['a', 'b', 'c', 'd'].slice(drainFrom).map((value, i) => ({ offset: drainFrom + i, value })));
+    return h.events;
+  }
+
+  it('excuses values below the log start an acknowledged delete reached, and only those', () => {
+    const excused = checkHistory(withDeletes((h) => h.invokeDelete('admin', P, 3).ok(2), 2));
+    expect(excused.anomalies).toEqual([]);
+    expect(excused.counts).toMatchObject({ deletes: 1, deletesOk: 1, deletesFailed: 0, deletedBelowLogStart: 2 });
+    expect(formatCheckResult(excused)).toContain('acknowledged values deleted below a log start: 2');
+    // The leader reached only 2 although 3 was asked: the value at 2 is still owed.
+    const lost = checkHistory(withDeletes((h) => h.invokeDelete('admin', P, 3).ok(2), 3));
+    expect(lost.anomalies.map((a) => a.detail)).toEqual([expect.stringContaining('value c acknowledged (acks=all) at offset 2')]);
+  });
+
+  it('excuses up to the requested offset of a delete with an unknown outcome, nothing for a failed one', () => {
+    expect(kinds(withDeletes((h) => h.invokeDelete('admin', P, 2).info('REQUEST_TIMED_OUT'), 2))).toEqual([]);
+    expect(kinds(withDeletes((h) => void h.invokeDelete('admin', P, 2), 2))).toEqual([]);
+    expect(kinds(withDeletes((h) => h.invokeDelete('admin', P, 1).info('REQUEST_TIMED_OUT'), 2))).toEqual(['S1:lost-write']);
+    const failed = checkHistory(withDeletes((h) => h.invokeDelete('admin', P, 2).fail('OFFSET_OUT_OF_RANGE'), 2));
+    expect(failed.anomalies.map((a) => `${a.invariant}:${a.kind}`)).toEqual(['S1:lost-write', 'S1:lost-write']);
+    expect(failed.counts.deletesFailed).toBe(1);
+  });
+
+  it('a delete of another partition excuses nothing here', () => {
+    expect(kinds(withDeletes((h) => h.invokeDelete('admin', 'orders-1', 4).ok(4), 2))).toEqual(['S1:lost-write', 'S1:lost-write']);
+  });
+
+  it('round-trips through JSONL and rejects a bad delete line', () => {
+    const events = withDeletes((h) => {
+      h.invokeDelete('admin', P, 2).ok(2);
+      h.invokeDelete('admin', P, 3).info('REQUEST_TIMED_OUT');
+    }, 2);
+    expect(parseHistoryJsonl(historyToJsonl(events))).toEqual(events);
+    expect(() => parseHistoryJsonl('{"type":"ok","f":"delete","id":1,"process":"p","partition":"x","time":1,"logStartOffset":-3}')).toThrow(/line 1: logStartOffset must be a non-negative integer/);
+    expect(() => checkHistory([{ type: 'invoke', f: 'delete', id: 1, process: 'p', partition: P, time: 0, offset: -1 }])).toThrow(/invalid offset -1/);
+  });
+});
+
 describe('history JSONL', () => {
   it('round-trips a history', () => {
     const events = cleanRun().events;

@@ -1,12 +1,14 @@
 /**
  * The white-box checkers on hand-made inputs: a healthy failover passes, and each planted
- * violation of S7–S10 is reported as itself.
+ * violation of S7–S11 is reported as itself.
  */
 import { describe, expect, it } from 'vitest';
 import type { PartitionState, ReplicaIdentity } from '@runnel/metadata';
 import {
   checkHighWatermarks,
   checkLeaderEpochs,
+  checkLogStartSample,
+  checkLogStartsAgree,
   checkReplicaLogs,
   type HighWatermarkObservation,
   type RecordWrite,
@@ -90,5 +92,30 @@ describe('S10 replica logs', () => {
     ]);
     const matching = checkReplicaLogs([log(2, [[0, 0, 'a'], [1, 0, 'b'], [2, 1, 'c']]), log(3, [[0, 0, 'a'], [1, 0, 'q'], [2, 1, 'c']])], new Map());
     expect(matching.map((v) => v.detail)).toEqual([expect.stringMatching(/agree on the epoch at offset 2 but differ at offset 1/)]);
+  });
+});
+
+describe('S11: log starts', () => {
+  const sample = (broker: number, role: 'leader' | 'follower', logStartOffset: number, highWatermark: number): Parameters<typeof checkLogStartSample>[0] => ({ broker, partition: P, role, logStartOffset, highWatermark });
+
+  it('accepts a log start at or below the committed HW, and reports one above it or above a leader\'s own HW', () => {
+    expect(checkLogStartSample(sample(1, 'leader', 10, 10), 10)).toBeUndefined();
+    expect(checkLogStartSample(sample(2, 'follower', 10, 4), 10)).toBeUndefined();
+    expect(checkLogStartSample(sample(2, 'follower', 11, 11), 10)?.detail).toMatch(/broker 2's log start 11 is above the highest HW any leader reached, 10/);
+    expect(checkLogStartSample(sample(1, 'leader', 8, 7), 10)?.detail).toMatch(/leader 1's log start 8 is above its HW 7/);
+  });
+
+  it('reports replicas that disagree on the log start after healing', () => {
+    expect(checkLogStartsAgree([sample(1, 'leader', 5, 9), sample(2, 'follower', 5, 9)])).toEqual([]);
+    expect(checkLogStartsAgree([sample(1, 'leader', 5, 9), sample(2, 'follower', 3, 9)]).map((v) => v.detail)).toEqual(['replicas disagree on the log start after healing: broker 1 at 5, broker 2 at 3']);
+  });
+
+  it('S10 compares two replicas only from the higher of their log starts', () => {
+    const records = (from: number): ReplicaLog['records'] => ['a', 'b', 'c', 'd'].slice(from).map((value, i) => ({ offset: from + i, leaderEpoch: 0, value }));
+    const logs: ReplicaLog[] = [{ broker: 1, partition: P, logStartOffset: 0, records: records(0) }, { broker: 2, partition: P, logStartOffset: 2, records: records(2) }];
+    expect(checkReplicaLogs(logs, new Map([[P, { leader: 1, highWatermark: 4 }]]))).toEqual([]);
+    // Without its log start, the follower's missing prefix is a violation.
+    const unstarted = logs.map((l) => ({ broker: l.broker, partition: l.partition, records: l.records }));
+    expect(checkReplicaLogs(unstarted, new Map([[P, { leader: 1, highWatermark: 4 }]])).length).toBeGreaterThan(0);
   });
 });

@@ -12,13 +12,20 @@
  *   records the leader holds.
  * - S10 (from the replicas' logs after healing): log matching — two replicas that hold a batch
  *   at the same offset with the same epoch hold identical records up to there — and every
- *   replica holding the committed prefix holds the same one.
+ *   replica holding the committed prefix holds the same one (both from the higher log start of
+ *   the two: records below a log start were deleted on purpose).
+ * - S11 (log start, sampled during the run and checked after healing): no replica's log start
+ *   is ever above the highest HW any leader of the partition reached (a deletion never removes
+ *   uncommitted records), no leader's log start is above its own HW, and after healing every
+ *   replica has the same log start ({@link checkLogStartSample}, {@link checkLogStartsAgree}).
+ *   A follower's own HW is not held to it: one that restarts its log at the leader's log start
+ *   (`truncateFullyAndStartAt`) has the new log start a moment before its HW follows (seed 6).
  */
 import type { PartitionState, ReplicaIdentity, Versioned } from '@runnel/metadata';
 
-/** A violation of S7–S10. */
+/** A violation of S7–S11. */
 export interface WhiteBoxViolation {
-  readonly invariant: 'S7' | 'S8' | 'S9' | 'S10';
+  readonly invariant: 'S7' | 'S8' | 'S9' | 'S10' | 'S11';
   readonly partition: string;
   readonly detail: string;
 }
@@ -58,7 +65,42 @@ export interface ReplicaRecord {
 export interface ReplicaLog {
   readonly broker: number;
   readonly partition: string;
+  /** Its log start: it holds no record below (absent: 0). */
+  readonly logStartOffset?: number;
   readonly records: readonly ReplicaRecord[];
+}
+
+/** One replica's log start and HW at one moment. */
+export interface LogStartSample {
+  readonly broker: number;
+  readonly partition: string;
+  readonly role: 'leader' | 'follower';
+  readonly logStartOffset: number;
+  readonly highWatermark: number;
+}
+
+/**
+ * S11 on one sample: the log start is at most `committed`, the highest HW a leader of the
+ * partition has reached so far, and a leader's is at most its own HW.
+ */
+export function checkLogStartSample(sample: LogStartSample, committed: number): WhiteBoxViolation | undefined {
+  const { broker, partition, logStartOffset, highWatermark } = sample;
+  if (sample.role === 'leader' && logStartOffset > highWatermark) return { invariant: 'S11', partition, detail: `leader ${broker}'s log start ${logStartOffset} is above its HW ${highWatermark}` };
+  if (logStartOffset > committed) return { invariant: 'S11', partition, detail: `broker ${broker}'s log start ${logStartOffset} is above the highest HW any leader reached, ${committed}: uncommitted records were deleted` };
+  return undefined;
+}
+
+/** S11 after healing: every replica of each partition has the same log start. */
+export function checkLogStartsAgree(samples: readonly LogStartSample[]): WhiteBoxViolation[] {
+  const byPartition = new Map<string, LogStartSample[]>();
+  for (const s of samples) byPartition.set(s.partition, [...(byPartition.get(s.partition) ?? []), s]);
+  const violations: WhiteBoxViolation[] = [];
+  for (const [partition, list] of byPartition) {
+    if (new Set(list.map((s) => s.logStartOffset)).size > 1) {
+      violations.push({ invariant: 'S11', partition, detail: `replicas disagree on the log start after healing: ${list.map((s) => `broker ${s.broker} at ${s.logStartOffset}`).join(', ')}` });
+    }
+  }
+  return violations;
 }
 
 const same = (a: ReplicaIdentity | null, b: ReplicaIdentity | null): boolean => a?.id === b?.id && a?.brokerEpoch === b?.brokerEpoch;
@@ -140,7 +182,7 @@ export function checkReplicaLogs(logs: readonly ReplicaLog[], committed: Readonl
   }
   for (const [partition, replicas] of byPartition) {
     const key = (r: ReplicaRecord): string => `${r.leaderEpoch}:${r.value}`;
-    const maps = replicas.map((r) => ({ broker: r.broker, at: new Map(r.records.map((rec) => [rec.offset, rec])) }));
+    const maps = replicas.map((r) => ({ broker: r.broker, start: r.logStartOffset ?? 0, at: new Map(r.records.map((rec) => [rec.offset, rec])) }));
     // Log matching: find the highest offset where two replicas agree on the epoch; everything below must match.
     for (let i = 0; i < maps.length; i++) {
       for (let j = i + 1; j < maps.length; j++) {
@@ -151,7 +193,8 @@ export function checkReplicaLogs(logs: readonly ReplicaLog[], committed: Readonl
           const other = b.at.get(offset);
           if (other !== undefined && other.leaderEpoch === rec.leaderEpoch && offset > agreeUpTo) agreeUpTo = offset;
         }
-        const offsets = [...new Set([...a.at.keys(), ...b.at.keys()])].filter((o) => o <= agreeUpTo).sort((x, y) => x - y);
+        const from = Math.max(a.start, b.start);
+        const offsets = [...new Set([...a.at.keys(), ...b.at.keys()])].filter((o) => o >= from && o <= agreeUpTo).sort((x, y) => x - y);
         for (const offset of offsets) {
           const ra = a.at.get(offset);
           const rb = b.at.get(offset);
@@ -170,7 +213,7 @@ export function checkReplicaLogs(logs: readonly ReplicaLog[], committed: Readonl
     for (const replica of maps) {
       if (replica === leader) continue;
       for (const [offset, rec] of leader.at) {
-        if (offset >= reference.highWatermark) continue;
+        if (offset >= reference.highWatermark || offset < replica.start) continue;
         const other = replica.at.get(offset);
         // A replica that has not fetched this far yet is behind, not wrong.
         if (other === undefined && ![...replica.at.keys()].some((o) => o > offset)) break;

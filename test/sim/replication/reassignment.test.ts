@@ -4,7 +4,7 @@
  * operator that keeps asking for random target replica lists (`requestReassignment` through its
  * own faulty view of the API server) while every other fault goes on: crashes, wiped disks, pauses
  * past the lease duration, partitions, lost and conflicting API writes, stalled watches. S1–S5 and
- * S7–S10 must hold on every seed; after healing, every reassignment must finish and every
+ * S7–S11 must hold on every seed; after healing, every reassignment must finish and every
  * partition settle and drain. `SIM_SEEDS`/`SIM_SEED`/`SIM_SEED_BASE` work as for the other suite.
  */
 import { describe, expect, it } from 'vitest';
@@ -15,11 +15,11 @@ import { reassignmentRun } from './reassignment-run.ts';
 /** Seeds per `npm test`; SIM_SEEDS runs more. */
 const DEFAULT_SEEDS = 12;
 
-const SAFETY = ['S1', 'S2', 'S3', 'S4', 'S5', 'S7', 'S8', 'S9', 'S10'] as const;
+const SAFETY = ['S1', 'S2', 'S3', 'S4', 'S5', 'S7', 'S8', 'S9', 'S10', 'S11'] as const;
 
 describe('replica reassignment under simulated faults (4 brokers, RF=3)', () => {
   const seeds = seedsFromEnv(DEFAULT_SEEDS);
-  it.runIf(seeds.length > 0)(`no anomaly of S1–S5 or S7–S10, and every reassignment finishes after healing, on ${seeds.length} seeds`, async () => {
+  it.runIf(seeds.length > 0)(`no anomaly of S1–S5 or S7–S11, and every reassignment finishes after healing, on ${seeds.length} seeds`, async () => {
     const { summary, failures } = await runSeeds(seeds, reassignmentRun);
     console.log(formatSummary(summary));
     const unsafe = failures.filter((f) => !f.safe);
@@ -38,7 +38,10 @@ describe('replica reassignment under simulated faults (4 brokers, RF=3)', () => 
   // event let a follower CAS a value derived from the older read against the newer version
   // (isr-manager.ts #failover now decides and writes on one version). Kept as a regression.
   it('seed 5005: one holder per epoch (a failover never writes on a version it did not decide on)', async () => {
-    const result = await runSimulation(reassignmentRun(5005));
+    // The schedule of the time the seed was found: no retention and no DeleteRecords (both draw from
+    // the seeded random stream, so with them this seed no longer reaches the double win).
+    const { deleteIntervalMs: _deletes, topics, ...run } = reassignmentRun(5005);
+    const result = await runSimulation({ ...run, topics: (topics ?? []).map(({ configs: _configs, ...t }) => t) });
     expect(result.whiteBox, formatFailure(result)).toEqual([]);
     expect(result.safe).toBe(true);
     expect(result.observed.leaderChanges).toBeGreaterThan(2);

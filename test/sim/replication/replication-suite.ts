@@ -27,14 +27,21 @@ export function replicationRun(seed: number): SimulationOptions {
     seed,
     factory: replicationNodeFactory,
     brokers: 3,
-    topics: [{ name: 'sim', partitions: 2, replicationFactor: 3, minInsyncReplicas: 2 }],
+    // Tiny segments (about a dozen records each) and retention.bytes, so leaders' retention deletes
+    // segments among the faults, besides the admin process's DeleteRecords.
+    topics: [{ name: 'sim', partitions: 2, replicationFactor: 3, minInsyncReplicas: 2, configs: { 'segment.bytes': '1024', 'retention.bytes': '32000', 'retention.ms': '-1' } }],
     producers: 4,
     idempotentProducers: 2,
     faultyMs: 6000,
+    // Half the seeds of every shard (shards take every other seed) create the partitions while
+    // the brokers start (first election in the create); the others before any broker runs.
+    provisionWhileRunning: seed % 4 >= 2,
+    // DeleteRecords among the faults: about six per run, each in the lower third of log start..HW.
+    deleteIntervalMs: [500, 1500],
   };
 }
 
-const SAFETY = ['S1', 'S2', 'S3', 'S4', 'S5', 'S7', 'S8', 'S9', 'S10'] as const;
+const SAFETY = ['S1', 'S2', 'S3', 'S4', 'S5', 'S7', 'S8', 'S9', 'S10', 'S11'] as const;
 const safetyCounts = (s: SeedSummary): Record<string, number> => Object.fromEntries(SAFETY.map((k) => [k, s.anomalies[k] ?? 0]));
 const NO_ANOMALY = Object.fromEntries(SAFETY.map((k) => [k, 0]));
 
@@ -64,7 +71,7 @@ export function defineReplicationSuite(shard: number): void {
     let result: Awaited<ReturnType<typeof runSeeds>> | undefined;
     const run = async (): Promise<Awaited<ReturnType<typeof runSeeds>>> => (result ??= await runSeeds(seeds, replicationRun));
 
-    it.runIf(seeds.length > 0)(`no anomaly of S1–S5 or S7–S10 on ${seeds.length} seeds`, async () => {
+    it.runIf(seeds.length > 0)(`no anomaly of S1–S5 or S7–S11 on ${seeds.length} seeds`, async () => {
       const { summary, failures } = await run();
       console.log(formatSummary(summary));
       const unsafe = failures.filter((f) => !f.safe);
@@ -77,6 +84,14 @@ export function defineReplicationSuite(shard: number): void {
       // The white-box checks saw failovers and commits, so S7–S9 were not vacuous.
       expect(summary.leaderEpochs).toBeGreaterThan(seeds.length * 2);
       expect(summary.leaderHighWatermarks).toBeGreaterThan(seeds.length * 100);
+      // Both creation paths ran: records created led by a live replica, and leaderless ones elected.
+      expect(summary.createdLed).toBeGreaterThan(0);
+      expect(summary.createdLeaderless).toBeGreaterThan(0);
+      // DeleteRecords moved log starts (so S1's log-start rule and S11 were exercised), and some
+      // acknowledged values were deleted on purpose, not lost.
+      expect(summary.deletesOk).toBeGreaterThan(seeds.length);
+      expect(summary.deletedBelowLogStart).toBeGreaterThan(0);
+      expect(summary.logStartSamples).toBeGreaterThan(seeds.length * 1000);
       // Code that waits on real timers escapes the seed: the run would not replay.
       expect(summary.realTimerSites).toEqual([]);
     });

@@ -4,7 +4,11 @@
  *
  * - S1 `lost-write`: an acknowledged `acks=all` send whose value is not in the final drain of its
  *   partition (a partition that has no successful drain loses every such value: a missing drain
- *   must fail the check, never pass it).
+ *   must fail the check, never pass it). The log-start rule: a value is excused (counted as
+ *   `deletedBelowLogStart`, not lost) only when its offset is below a log start that a `delete`
+ *   (DeleteRecords) made the leader reach — the `logStartOffset` of an acknowledged delete, or the
+ *   requested offset of a delete whose outcome is unknown (it may have happened, never further).
+ *   A definitely failed delete excuses nothing.
  * - S2 `inconsistent-offset`: one (partition, offset) observed with two values, counting every
  *   read, every drain and every `acks=all` acknowledgement. `acks=1` acknowledgements are not
  *   held to S2: the leader may lose them and the offset may be reused.
@@ -52,6 +56,12 @@ export interface HistoryCounts {
   leaderAckedLost: number;
   /** Unknown-outcome sends whose value is in the drain (they did happen). */
   unknownCommitted: number;
+  /** DeleteRecords operations: issued, acknowledged, failed definitely. */
+  deletes: number;
+  deletesOk: number;
+  deletesFailed: number;
+  /** Acknowledged acks=all values missing from the drain because a delete moved the log start past them (not an anomaly). */
+  deletedBelowLogStart: number;
 }
 
 /** The verdict: `valid` iff there is no anomaly. */
@@ -90,6 +100,7 @@ export function checkHistory(history: readonly HistoryEvent[]): CheckResult {
   const counts: HistoryCounts = {
     sends: 0, sendsByAcks: { all: 0, leader: 0, none: 0 }, sendsOk: 0, sendsFailed: 0, sendsUnknown: 0,
     reads: 0, readsFailed: 0, recordsRead: 0, partitionsDrained: 0, recordsDrained: 0, leaderAckedLost: 0, unknownCommitted: 0,
+    deletes: 0, deletesOk: 0, deletesFailed: 0, deletedBelowLogStart: 0,
   };
   const sends = new Map<number, SendOp>();
   const sendByValue = new Map<string, SendOp>();
@@ -102,6 +113,11 @@ export function checkHistory(history: readonly HistoryEvent[]): CheckResult {
   const drained = new Map<string, Set<string>>();
   const readValues = new Map<string, number[]>();
   const ackFloor = new Map<string, { offset: number; id: number }>();
+  /** partition -> the highest log start a delete may have made the leader reach. */
+  const deletedBelow = new Map<string, number>();
+  const raiseDeleted = (partition: string, offset: number): void => {
+    if (offset > (deletedBelow.get(partition) ?? 0)) deletedBelow.set(partition, offset);
+  };
 
   const observe = (partition: string, offset: number, value: string, op: number): void => {
     let byOffset = seen.get(partition);
@@ -126,6 +142,9 @@ export function checkHistory(history: readonly HistoryEvent[]): CheckResult {
         sendByValue.set(event.value, op);
         counts.sends++;
         counts.sendsByAcks[event.acks]++;
+      } else if (event.f === 'delete') {
+        if (!Number.isSafeInteger(event.offset) || event.offset < 0) throw new HistoryFormatError(`Event ${index}: delete ${event.id} asks for invalid offset ${event.offset}`);
+        counts.deletes++;
       }
       return;
     }
@@ -136,6 +155,16 @@ export function checkHistory(history: readonly HistoryEvent[]): CheckResult {
       throw new HistoryFormatError(`Event ${index}: completion of operation ${event.id} does not match its invocation (f, process or partition differ)`);
     }
     completed.add(event.id);
+    if (event.f === 'delete') {
+      const requested = (invocation as { offset: number }).offset;
+      if (event.type === 'ok') {
+        if (!Number.isSafeInteger(event.logStartOffset) || event.logStartOffset < 0) throw new HistoryFormatError(`Event ${index}: delete ${event.id} answered invalid log start ${event.logStartOffset}`);
+        counts.deletesOk++;
+        raiseDeleted(event.partition, event.logStartOffset);
+      } else if (event.type === 'info') raiseDeleted(event.partition, requested);
+      else counts.deletesFailed++;
+      return;
+    }
     if (event.f === 'send') {
       const op = sends.get(event.id)!;
       op.outcome = event.type;
@@ -170,8 +199,10 @@ export function checkHistory(history: readonly HistoryEvent[]): CheckResult {
   });
   counts.sendsUnknown = counts.sends - counts.sendsOk - counts.sendsFailed;
   counts.partitionsDrained = drained.size;
+  // A delete invoked but never completed may have happened, up to its requested offset.
+  for (const [id, event] of invoked) if (event.type === 'invoke' && event.f === 'delete' && !completed.has(id)) raiseDeleted(event.partition, event.offset);
 
-  checkDurability(sends, drained, counts, anomalies);
+  checkDurability(sends, drained, deletedBelow, counts, anomalies);
   checkOffsets(seen, anomalies);
   checkDuplicates(places, anomalies);
   checkSendOrder(sends, anomalies);
@@ -198,12 +229,13 @@ function checkReadOrder(id: number, partition: string, records: readonly Observe
   }
 }
 
-function checkDurability(sends: Map<number, SendOp>, drained: Map<string, Set<string>>, counts: HistoryCounts, anomalies: Anomaly[]): void {
+function checkDurability(sends: Map<number, SendOp>, drained: Map<string, Set<string>>, deletedBelow: Map<string, number>, counts: HistoryCounts, anomalies: Anomaly[]): void {
   for (const op of sends.values()) {
     const values = drained.get(op.partition);
     const present = values?.has(op.value) ?? false;
     if (op.outcome === 'ok' && !present) {
-      if (op.acks === 'all') {
+      if (op.offset! < (deletedBelow.get(op.partition) ?? 0)) counts.deletedBelowLogStart++;
+      else if (op.acks === 'all') {
         const why = values === undefined ? 'the partition was never drained' : 'it is not in the final drain';
         anomalies.push({ invariant: 'S1', kind: 'lost-write', partition: op.partition, ops: [op.id], detail: `value ${op.value} acknowledged (acks=all) at offset ${op.offset} by send ${op.id} is lost: ${why}` });
       } else counts.leaderAckedLost++;
@@ -268,6 +300,7 @@ export function formatCheckResult(result: CheckResult, limit = 20): string {
   const lines = [
     `sends ${c.sends} (acks=all ${c.sendsByAcks.all}, acks=1 ${c.sendsByAcks.leader}, acks=0 ${c.sendsByAcks.none}): ok ${c.sendsOk}, failed ${c.sendsFailed}, unknown ${c.sendsUnknown} (${c.unknownCommitted} of them committed)`,
     `reads ${c.reads} ok / ${c.readsFailed} failed, ${c.recordsRead} records read; drained ${c.recordsDrained} records from ${c.partitionsDrained} partitions; acks=1 acknowledged but lost: ${c.leaderAckedLost}`,
+    ...(c.deletes === 0 ? [] : [`deletes ${c.deletes}: ok ${c.deletesOk}, failed ${c.deletesFailed}; acknowledged values deleted below a log start: ${c.deletedBelowLogStart}`]),
     `anomalies ${result.anomalies.length}: ${Object.entries(result.byInvariant).map(([k, v]) => `${k}=${v}`).join(' ')}`,
     ...result.anomalies.slice(0, limit).map((a) => `  ${a.invariant} ${a.kind} [${a.partition}] ${a.detail}`),
   ];

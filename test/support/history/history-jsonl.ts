@@ -38,7 +38,7 @@ export function parseHistoryJsonl(text: string): HistoryEvent[] {
 }
 
 const TYPES = new Set(['invoke', 'ok', 'fail', 'info']);
-const FS = new Set(['send', 'read', 'drain']);
+const FS = new Set(['send', 'read', 'drain', 'delete']);
 const ACKS = new Set(['all', 'leader', 'none']);
 
 function toEvent(raw: unknown, line: number): HistoryEvent {
@@ -71,6 +71,11 @@ function toEvent(raw: unknown, line: number): HistoryEvent {
     }
     if (type === 'ok') return { ...base, type, f, value, offset: int('offset') };
     return { ...base, type: type as 'fail' | 'info', f, value, error: str('error') };
+  }
+  if (f === 'delete') {
+    if (type === 'invoke') return { ...base, type, f, offset: int('offset') };
+    if (type === 'ok') return { ...base, type, f, logStartOffset: int('logStartOffset') };
+    return { ...base, type: type as 'fail' | 'info', f, error: str('error') };
   }
   const kind = f as 'read' | 'drain';
   if (type === 'invoke') return { ...base, type, f: kind, offset: int('offset') };

@@ -23,6 +23,17 @@ export interface ReadHandle {
   info(error: string): void;
 }
 
+/** Completes a DeleteRecords. */
+export interface DeleteHandle {
+  readonly id: number;
+  /** The leader moved the log start to `logStartOffset`. */
+  ok(logStartOffset: number): void;
+  /** Definitely nothing deleted (rejected: not the leader, offset out of range). */
+  fail(error: string): void;
+  /** Unknown outcome: the log start may have moved up to the requested offset. */
+  info(error: string): void;
+}
+
 /** Options of {@link HistoryRecorder}. */
 export interface HistoryRecorderOptions {
   /** The clock stamped on events (virtual time in the simulation). @default performance.now */
@@ -71,6 +82,20 @@ export class HistoryRecorder {
     return {
       id,
       ok: (records) => complete(() => this.#push({ ...base, type: 'ok', time: this.#now(), records: records.map((r) => ({ offset: r.offset, value: r.value })) })),
+      fail: (error) => complete(() => this.#push({ ...base, type: 'fail', time: this.#now(), error })),
+      info: (error) => complete(() => this.#push({ ...base, type: 'info', time: this.#now(), error })),
+    };
+  }
+
+  /** Records the invocation of a DeleteRecords of `partition` below `offset` (≥ 0). */
+  invokeDelete(process: string, partition: string, offset: number): DeleteHandle {
+    const id = this.#nextId++;
+    this.#push({ type: 'invoke', f: 'delete', id, process, partition, time: this.#now(), offset });
+    const base = { f: 'delete', id, process, partition } as const;
+    const complete = this.#once(id);
+    return {
+      id,
+      ok: (logStartOffset) => complete(() => this.#push({ ...base, type: 'ok', time: this.#now(), logStartOffset })),
       fail: (error) => complete(() => this.#push({ ...base, type: 'fail', time: this.#now(), error })),
       info: (error) => complete(() => this.#push({ ...base, type: 'info', time: this.#now(), error })),
     };

@@ -14,6 +14,11 @@
  * Every event is a flat JSON object, so a history is also a JSONL file (one event per line) that a
  * separate process can write and the checker can read back (see `history-jsonl.ts`).
  *
+ * A `delete` operation is a DeleteRecords request (KIP-107) that asked the leader to move the
+ * partition's log start up to `offset`; its `ok` carries the log start the leader reached. The
+ * checker excuses an acknowledged write missing from the drain only when its offset is below such
+ * a log start (or below the offset of a delete whose outcome is unknown: it may have happened).
+ *
  * Partitions are opaque strings (`<topic>-<partition>` by convention); values are unique per send
  * (the checker rejects a history that sends one value twice, as it could not tell the sends apart).
  */
@@ -89,5 +94,26 @@ export interface ReadError extends EventBase {
   readonly error: string;
 }
 
+/** A DeleteRecords of the records below `offset` was issued (`offset` ≥ 0; the history holds no "-1 = HW"). */
+export interface DeleteInvoke extends EventBase {
+  readonly type: 'invoke';
+  readonly f: 'delete';
+  readonly offset: number;
+}
+
+/** The leader moved the log start to `logStartOffset` (at most the requested offset). */
+export interface DeleteOk extends EventBase {
+  readonly type: 'ok';
+  readonly f: 'delete';
+  readonly logStartOffset: number;
+}
+
+/** A DeleteRecords failed definitely (`fail`: nothing was deleted) or with an unknown outcome (`info`). */
+export interface DeleteError extends EventBase {
+  readonly type: 'fail' | 'info';
+  readonly f: 'delete';
+  readonly error: string;
+}
+
 /** One line of a history. */
-export type HistoryEvent = SendInvoke | SendOk | SendError | ReadInvoke | ReadOk | ReadError;
+export type HistoryEvent = SendInvoke | SendOk | SendError | ReadInvoke | ReadOk | ReadError | DeleteInvoke | DeleteOk | DeleteError;

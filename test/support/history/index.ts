@@ -4,6 +4,9 @@
 export type {
   Acks,
   CompletionType,
+  DeleteError,
+  DeleteInvoke,
+  DeleteOk,
   HistoryEvent,
   ObservedRecord,
   ReadError,
@@ -14,7 +17,7 @@ export type {
   SendInvoke,
   SendOk,
 } from './history-types.ts';
-export { HistoryRecorder, type HistoryRecorderOptions, type ReadHandle, type SendHandle } from './history-recorder.ts';
+export { HistoryRecorder, type HistoryRecorderOptions, type DeleteHandle, type ReadHandle, type SendHandle } from './history-recorder.ts';
 export {
   checkHistory,
   formatCheckResult,

@@ -335,7 +335,7 @@ export class IsrManager {
       p.fetchGeneration++;
       await p.settleAppends();
       await p.log.flush();
-      await p.log.leaderEpochs.assign(p.state.leaderEpoch, p.log.logEndOffset);
+      await p.log.startLeaderEpoch(p.state.leaderEpoch, p.log.logEndOffset);
       await p.producers.rebuild(p.log);
       if (!p.isHolder()) return;
       p.becomeLeader(p.versioned);
@@ -366,7 +366,7 @@ export class IsrManager {
     // Epoch entry on disk before any append in the new epoch (rule 3), producer state from the log (rule 11).
     const won = outcome.current;
     const promotion = (async () => {
-      await p.log.leaderEpochs.assign(next.leaderEpoch, startOffset);
+      await p.log.startLeaderEpoch(next.leaderEpoch, startOffset);
       await p.producers.rebuild(p.log);
       p.becomeLeader(won);
     })();

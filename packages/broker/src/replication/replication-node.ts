@@ -16,6 +16,14 @@ import type { NodeContext } from './node-context.ts';
 import type { TopicCounters } from '../broker-metrics.ts';
 import { settingsDiffer, topicSettings, type TopicSettings } from '../topic-settings.ts';
 import { PartitionDirectory } from './partition-directory.ts';
+import { KeyedQueue } from './keyed-queue.ts';
+
+/**
+ * Partitions opened (or otherwise provisioned) at once. Opening a log is mostly waiting on the
+ * disk, so overlapping the waits is what makes a topic of thousands of partitions quick; the bound
+ * keeps the open file handles and the memory of half-opened logs in check.
+ */
+export const PROVISIONING_CONCURRENCY = 64;
 
 const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -36,6 +44,7 @@ class Node implements ReplicationNode {
   readonly #lease: BrokerLease;
   #producerIds: ProducerIdAllocator | undefined;
   readonly #loops: Array<Promise<void>> = [];
+  readonly #provisioning = new KeyedQueue(PROVISIONING_CONCURRENCY, (partition, err) => this.#ctx.logger.warn({ err, partition }, 'applying a partition state failed'));
   #started = false;
   #closed = false;
 
@@ -134,7 +143,8 @@ class Node implements ReplicationNode {
       await ctx.options.deleteLog?.({ topic: p.value.topic, partition: p.value.partition, topicId: p.value.topicId })
         .catch((err: unknown) => ctx.logger.warn({ err, partition: p.name }, 'could not delete the copy of a replica reassigned away while this broker was down'));
     }
-    for (const p of partitions.items) await this.#onPartition(p);
+    for (const p of partitions.items) await this.#provision(p);
+    await this.#provisioning.idle();
     // Elections this node could start at once (it is first in line and the leader is gone, e.g. its own
     // previous incarnation) are queued on the partitions' lanes: serve once they have run, or after
     // two request timeouts (a slow store must not hold the broker's start; the elections go on).
@@ -149,7 +159,10 @@ class Node implements ReplicationNode {
       if (ctx.topics.get(t.value.name)?.topicId === t.value.topicId) ctx.topics.delete(t.value.name);
       return Promise.resolve();
     }));
-    this.#loops.push(this.#follow(ctx.options.store.partitions, partitions.resourceVersion, (p) => this.#onPartition(p), (p) => this.#removePartition(`${p.value.topic}-${p.value.partition}`, p.value.topicId)));
+    this.#loops.push(this.#follow(ctx.options.store.partitions, partitions.resourceVersion, (p) => this.#provision(p), (p) => {
+      const name = `${p.value.topic}-${p.value.partition}`;
+      return this.#provisioning.submit(name, () => this.#removePartition(name, p.value.topicId));
+    }));
     this.#loops.push(this.#tickLoop());
   }
 
@@ -182,7 +195,16 @@ class Node implements ReplicationNode {
   async #onTopic(t: Versioned<TopicDefinition>): Promise<void> {
     this.#ctx.topics.set(t.value.name, t.value);
     this.#reconfigure(t.value);
-    for (const p of this.#ctx.pendingOpen?.get(t.value.name) ?? []) await this.#onPartition(p);
+    const pending = this.#ctx.pendingOpen?.get(t.value.name);
+    if (pending === undefined) return;
+    // Those of another incarnation go back in (#onPartition queues them again).
+    this.#ctx.pendingOpen?.delete(t.value.name);
+    for (const p of pending) await this.#provision(p);
+  }
+
+  /** Queues a partition state for {@link #onPartition}: in parallel with other partitions, in order per partition. */
+  #provision(v: Versioned<PartitionState>): Promise<void> {
+    return this.#provisioning.submit(`${v.value.topic}-${v.value.partition}`, () => this.#onPartition(v));
   }
 
   /** Opens a hosted partition on first sight, then applies newer states (stepping down when deposed). */
@@ -217,7 +239,9 @@ class Node implements ReplicationNode {
     const topic = ctx.topics.get(state.topic);
     if (topic === undefined || topic.topicId !== state.topicId) {
       ctx.pendingOpen ??= new Map();
-      ctx.pendingOpen.set(state.topic, [...(ctx.pendingOpen.get(state.topic) ?? []), v]);
+      const pending = ctx.pendingOpen.get(state.topic);
+      if (pending === undefined) ctx.pendingOpen.set(state.topic, [v]);
+      else pending.push(v);
       return;
     }
     if (ctx.opening.has(name) || ctx.offline.get(name)?.topicId === state.topicId) return;
@@ -433,6 +457,7 @@ class Node implements ReplicationNode {
     }
     this.#stop.abort();
     await Promise.allSettled(this.#loops);
+    await this.#provisioning.idle();
     for (const p of ctx.partitions.values()) p.markClosed();
     await Promise.allSettled([...ctx.partitions.values()].map(async (p) => {
       await p.settleAppends();

@@ -7,7 +7,8 @@
  * - with --kubeconfig (the real control plane, e.g. `npm run -s kube`):
  *   - the Lease CAS updates/s the API server sustains with 1…64 concurrent writers (no client limit);
  *   - three `runnel broker --metadata kubernetes` processes: an RF 1 topic of N partitions from
- *     creation until all are led;
+ *     creation (as the operator creates it: default write limit and concurrency) until the brokers
+ *     lead every one (their `runnel_broker_leader_partitions`, not only a holder in each Lease);
  *   - failover: an RF 3 topic of --failover-partitions partitions all led by broker 0 (followers
  *     alternate between 1 and 2, as a balanced assignment would), SIGKILL of broker 0, the time
  *     until every partition is led again by a live broker, and the API server's Lease writes/s
@@ -15,6 +16,7 @@
  *
  * Every phase that fails is a FAILED row, and the others still run.
  */
+import { createServer, type AddressInfo } from 'node:net';
 import { request, type RequestOptions } from 'node:https';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -77,7 +79,7 @@ async function localPhase(o: PartitionsBenchOptions, report: Report, log: (line:
   let broker: BenchBroker | undefined;
   const name = `parts-${Math.random().toString(36).slice(2, 8)}`;
   try {
-    broker = await spawnBroker(join(o.dataDir, 'local-broker'), o.brokerNodeArgs);
+    broker = await spawnBroker(join(o.dataDir, 'local-broker'), o.brokerNodeArgs ?? []);
   } catch (err) {
     report.results.push(failedRow('local: start runnel broker', err));
     return;
@@ -274,6 +276,8 @@ async function casRate(o: PartitionsBenchOptions, writers: number, workload: str
 
 interface KubeCluster {
   brokers: Array<BenchBroker | undefined>;
+  /** Each broker's Prometheus /metrics URL. */
+  metrics: Array<string | undefined>;
   store: KubernetesMetadataStore;
   cluster: string;
   start: (ids: readonly number[]) => Promise<void>;
@@ -285,12 +289,15 @@ async function startKubeBrokers(o: PartitionsBenchOptions, dir: string, log: (li
   const store = await openStore(o, cluster, true);
   const c: KubeCluster = {
     brokers: [],
+    metrics: [],
     store,
     cluster,
     start: async (more) => {
       log(`starting broker processes ${more.join(', ')} (cluster ${cluster}, kubernetes store, default timings)`);
       for (const id of more) {
-        c.brokers[id] = await spawnBroker(join(o.dataDir, dir, `broker-${id}`), o.brokerNodeArgs, ['--id', String(id), '--metadata', 'kubernetes', '--cluster', cluster, '--kubeconfig', o.kubeconfig!, ...(o.namespace ? ['--namespace', o.namespace] : [])]);
+        const metricsPort = await freePort();
+        c.brokers[id] = await spawnBroker(join(o.dataDir, dir, `broker-${id}`), o.brokerNodeArgs ?? [], ['--id', String(id), '--metadata', 'kubernetes', '--cluster', cluster, '--kubeconfig', o.kubeconfig!, '--metrics-port', String(metricsPort), ...(o.namespace ? ['--namespace', o.namespace] : [])]);
+        c.metrics[id] = `http://127.0.0.1:${metricsPort}/metrics`;
       }
     },
     close: async () => {
@@ -373,10 +380,39 @@ async function watchUntilLed(store: KubernetesMetadataStore, listed: { items: Ar
   return total();
 }
 
-async function createTopic(store: KubernetesMetadataStore, name: string, partitions: number, rf: number, assignments: number[][]): Promise<void> {
+/** A TCP port free at the time of asking (the broker binds it right after). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Partitions the brokers themselves lead (their `runnel_broker_leader_partitions`): a Lease naming a
+ * holder is not yet a leader, the broker must open the partition and take the epoch.
+ */
+async function brokersLeading(c: KubeCluster): Promise<number> {
+  let total = 0;
+  for (const url of c.metrics) {
+    if (url === undefined) continue;
+    const text = await (await fetch(url)).text();
+    const m = /^runnel_broker_leader_partitions(?:\{[^}]*\})? (\d+)$/m.exec(text);
+    if (m === null) throw new Error(`${url} has no runnel_broker_leader_partitions`);
+    total += Number(m[1]);
+  }
+  return total;
+}
+
+/** `concurrency` undefined: provisionPartitions' default, as the operator runs it. */
+async function createTopic(store: KubernetesMetadataStore, name: string, partitions: number, rf: number, assignments: number[][], concurrency?: number): Promise<void> {
   const { provisionPartitions } = await import('@runnel/metadata');
   await store.topics.create(name, { name, topicId: '', partitions, replicationFactor: rf, configs: rf > 1 ? { 'min.insync.replicas': '2' } : {}, assignments });
-  await provisionPartitions(store, name, { brokers: [0, 1, 2], concurrency: 64 });
+  await provisionPartitions(store, name, { brokers: [0, 1, 2], ...(concurrency === undefined ? {} : { concurrency }) });
 }
 
 async function creationUntilLed(o: PartitionsBenchOptions, workload: string, log: (line: string) => void): Promise<BenchResult> {
@@ -384,15 +420,29 @@ async function creationUntilLed(o: PartitionsBenchOptions, workload: string, log
   try {
     const name = `created-${c.cluster}`;
     const writesBefore = await apiLeaseWrites(o.kubeconfig!).catch(() => undefined);
+    // The partitions are created as the operator creates them: its store's default write limit
+    // (200/s, burst 400) and provisionPartitions' default concurrency. With the first election in
+    // the create, these writes are all the Lease writes a creation needs.
+    const operatorStore = await openStore(o, c.cluster, false);
     const started = performance.now();
-    await createTopic(c.store, name, o.partitions, 1, []);
+    try {
+      await createTopic(operatorStore, name, o.partitions, 1, []);
+    } finally {
+      await operatorStore.close().catch(() => undefined);
+    }
     const provisioned = (performance.now() - started) / 1000;
     let last = { total: 0, led: 0 };
+    let leading = 0;
+    let leasesLedAt: number | undefined;
     await until(`all ${o.partitions} partitions led`, o.ledTimeoutMs, 500, async () => {
-      last = await ledCount(c.store, name);
-      return last.led === o.partitions;
+      if (leasesLedAt === undefined) {
+        last = await ledCount(c.store, name);
+        if (last.led === o.partitions) leasesLedAt = performance.now();
+      }
+      leading = await brokersLeading(c);
+      return leasesLedAt !== undefined && leading === o.partitions;
     }).catch((err: unknown) => {
-      throw new Error(`${(err as Error).message}: ${last.led}/${o.partitions} led`);
+      throw new Error(`${(err as Error).message}: ${last.led}/${o.partitions} Leases with a holder, ${leading} led by a broker`);
     });
     const seconds = (performance.now() - started) / 1000;
     const writesAfter = await apiLeaseWrites(o.kubeconfig!).catch(() => undefined);
@@ -400,7 +450,7 @@ async function creationUntilLed(o: PartitionsBenchOptions, workload: string, log
     const maxRss = Math.max(...rss.map((r) => r?.rss ?? 0));
     const writes = writesBefore !== undefined && writesAfter !== undefined ? writesAfter - writesBefore : undefined;
     return {
-      ...row(workload, seconds, `Leases created in ${round(provisioned, 2)} s${writes !== undefined ? `; ${writes} API Lease writes, ${round(writes / seconds)}/s` : ''}`),
+      ...row(workload, seconds, `Leases created in ${round(provisioned, 2)} s, all with a holder after ${round(((leasesLedAt ?? started) - started) / 1000, 2)} s, brokers lead all after ${round(seconds, 2)} s${writes !== undefined ? `; ${writes} API Lease writes, ${round(writes / seconds)}/s` : ''}`),
       records: o.partitions,
       recordsPerSec: round(o.partitions / seconds),
       ...(maxRss > 0 ? { brokerRssMb: round(maxRss / 1e6) } : {}),
@@ -419,7 +469,7 @@ async function failoverPhase(o: PartitionsBenchOptions, workload: string, log: (
     const n = o.failoverPartitions;
     // Broker 0 leads every partition; the first follower (who takes over first) alternates.
     const assignments = Array.from({ length: n }, (_, i) => (i % 2 === 0 ? [0, 1, 2] : [0, 2, 1]));
-    await createTopic(c.store, name, n, 3, assignments);
+    await createTopic(c.store, name, n, 3, assignments, 64);
     let led = 0;
     await until(`all ${n} partitions led by broker 0`, o.ledTimeoutMs, 500, async () => {
       led = (await ledCount(c.store, name)).led;

@@ -2,12 +2,15 @@ import { Admin } from '@runnel/client';
 import { BOOTSTRAP_OPTION, bootstrapOf, intFlag, parse, type Options } from '../args.ts';
 import { UsageError } from '../usage-error.ts';
 
-export const TOPICS_USAGE = `Usage: runnel topics <create|list|describe|delete> [options]
+export const TOPICS_USAGE = `Usage: runnel topics <create|list|describe|delete|delete-records> [options]
 
   runnel topics create NAME [--partitions N] [--replication-factor N] [--config key=value ...]
   runnel topics list
   runnel topics describe [NAME ...]
   runnel topics delete NAME [NAME ...]
+  runnel topics delete-records NAME --partition P --offset O|hw
+      deletes the records of partition P below offset O (the leader moves its log start
+      there); "hw" (or --offset=-1) deletes every committed record
 
 Options:
   -b, --bootstrap HOST:PORT  brokers (default $RUNNEL_BOOTSTRAP or 127.0.0.1:9092)
@@ -20,6 +23,8 @@ const OPTIONS: Options = {
   'replication-factor': { type: 'string', short: 'r' },
   config: { type: 'string', short: 'c', multiple: true },
   json: { type: 'boolean' },
+  partition: { type: 'string' },
+  offset: { type: 'string' },
 };
 
 /** `runnel topics ...`. */
@@ -82,8 +87,20 @@ export async function topicsCommand(argv: string[]): Promise<number> {
         for (const n of p.positionals) process.stdout.write(`deleted topic ${n}\n`);
         return 0;
       }
+      case 'delete-records': {
+        if (p.positionals.length !== 1) throw new UsageError('topics delete-records needs exactly one topic NAME', TOPICS_USAGE);
+        if (p.values['partition'] === undefined) throw new UsageError('topics delete-records needs --partition P', TOPICS_USAGE);
+        const rawOffset = p.values['offset'];
+        if (rawOffset === undefined) throw new UsageError('topics delete-records needs --offset O (or --offset hw for every committed record)', TOPICS_USAGE);
+        const name = p.positionals[0]!;
+        const partition = intFlag(p, 'partition', TOPICS_USAGE, 0, 0, 1_000_000);
+        const offset = rawOffset === 'hw' ? -1 : intFlag(p, 'offset', TOPICS_USAGE, 0, -1);
+        const low = await admin.deleteRecords(name, [{ partition, offset }]);
+        process.stdout.write(`deleted records of ${name}-${partition} below ${offset === -1 ? 'the high watermark' : `offset ${offset}`}: log start offset now ${low.get(partition) ?? '?'}\n`);
+        return 0;
+      }
       default:
-        throw new UsageError(`Unknown topics action "${action}" (expected create, list, describe or delete)`, TOPICS_USAGE);
+        throw new UsageError(`Unknown topics action "${action}" (expected create, list, describe, delete or delete-records)`, TOPICS_USAGE);
     }
   } finally {
     await admin.close();

@@ -253,6 +253,10 @@ export class FakeCluster {
       // The fake has no replication: a broker is always safe to restart and always caught up.
       PreRestartCheck: (_call, cb) => cb(null, { safe: true, atRisk: [], leaderships: 0 }),
       PostRestartCheck: (_call, cb) => cb(null, { caughtUp: true, partitions: 0, inSync: 0, lagging: [] }),
+      // The fake keeps no log start: DeleteRecords is tested against real brokers.
+      DeleteRecords: (call, cb) => cb(null, {
+        partitions: call.request.partitions.map((q) => ({ topic: q.topic, partition: q.partition, lowWatermark: -1, error: toWireError(new RunnelError('NOT_SUPPORTED', 'The fake cluster does not implement DeleteRecords')) })),
+      }),
       DescribeCluster: (_call, cb) => cb(null, { clusterId: 'fake', brokerId: id, brokers: this.ports.map((port, i) => ({ id: i, host: '127.0.0.1', port })), metadataStore: 'local' }),
       CreateTopics: (call, cb) => {
         cb(null, {

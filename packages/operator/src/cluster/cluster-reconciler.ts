@@ -1,6 +1,6 @@
 import type { KubernetesObject, V1Lease, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import type { PartitionState } from '@runnel/metadata';
-import { BROKER_ID_LABEL, CLUSTER_LABEL, LEASE_KIND_LABEL, OFFSETS_TOPIC, TOPIC_ANNOTATION, isMetadataStoreError, openKubernetesMetadataStore, requestReassignment, type ClusterStatus, type KubernetesMetadataStore } from '@runnel/metadata';
+import { BROKER_ID_LABEL, CLUSTER_LABEL, LEASE_KIND_LABEL, OFFSETS_TOPIC, TOPIC_ANNOTATION, isMetadataStoreError, requestReassignment, type ClusterStatus } from '@runnel/metadata';
 import { mergeConditions, standardConditions, statusChanged } from '../conditions.ts';
 import { describeApiError } from '../kube-api.ts';
 import { isUpToDate } from '../managed-labels.ts';
@@ -34,17 +34,9 @@ export class ClusterReconciler {
   readonly #ctx: OperatorContext;
   /** Node name → rack label value, per topology key (nodes rarely change their zone). */
   readonly #racks = new Map<string, string | undefined>();
-  /** A metadata store per Cluster (`namespace/name`), for reassignment requests on its partition Leases. */
-  readonly #stores = new Map<string, Promise<KubernetesMetadataStore>>();
 
   constructor(ctx: OperatorContext) {
     this.#ctx = ctx;
-  }
-
-  async close(): Promise<void> {
-    const stores = [...this.#stores.values()];
-    this.#stores.clear();
-    await Promise.all(stores.map(async (s) => (await s.catch(() => undefined))?.close()));
   }
 
   async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
@@ -143,7 +135,7 @@ export class ClusterReconciler {
     if (plan.moving.length === 0) return { state: 'none' };
     let requested = 0;
     if (plan.requests.length > 0) {
-      const store = await this.#store(cluster.metadata.namespace, cluster.metadata.name);
+      const store = await this.#ctx.stores.get(cluster.metadata.namespace, cluster.metadata.name);
       for (const r of plan.requests) {
         try {
           const { written } = await requestReassignment(store, r.topic, r.partition, r.target, { topicId: r.topicId });
@@ -158,17 +150,6 @@ export class ClusterReconciler {
       }
     }
     return { state: 'reassigning', plan, requested };
-  }
-
-  async #store(namespace: string, cluster: string): Promise<KubernetesMetadataStore> {
-    const key = `${namespace}/${cluster}`;
-    let store = this.#stores.get(key);
-    if (store === undefined) {
-      store = openKubernetesMetadataStore({ cluster, namespace, kubeConfig: this.#ctx.kubeConfig, requestTimeoutMs: 10_000 });
-      this.#stores.set(key, store);
-      store.catch(() => this.#stores.delete(key));
-    }
-    return store;
   }
 
   /**

@@ -3,9 +3,7 @@ import {
   CLUSTER_LABEL,
   TOPIC_ANNOTATION,
   isMetadataStoreError,
-  openKubernetesMetadataStore,
   provisionPartitions,
-  type KubernetesMetadataStore,
   type PartitionState,
   type TopicStatus,
 } from '@runnel/metadata';
@@ -33,16 +31,9 @@ export const MAX_LEADERS_IN_STATUS = 32;
  */
 export class TopicReconciler {
   readonly #ctx: OperatorContext;
-  readonly #stores = new Map<string, Promise<KubernetesMetadataStore>>();
 
   constructor(ctx: OperatorContext) {
     this.#ctx = ctx;
-  }
-
-  async close(): Promise<void> {
-    const stores = [...this.#stores.values()];
-    this.#stores.clear();
-    await Promise.all(stores.map(async (s) => (await s.catch(() => undefined))?.close()));
   }
 
   async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
@@ -90,7 +81,7 @@ export class TopicReconciler {
     const assigned = parseAssigned(topic);
     let live = this.#livePartitions(namespace, clusterName, kafkaName, assigned.topicId);
     if (assigned.topicId === '' || assigned.assignments < topic.spec.partitions || live.length < topic.spec.partitions) {
-      const store = await this.#store(namespace, clusterName);
+      const store = await this.#ctx.stores.get(namespace, clusterName);
       try {
         const result = await provisionPartitions(store, kafkaName, { brokers, ...(racks ? { placement: { racks } } : {}) });
         if (result.created.length > 0) this.#ctx.logger.info({ topic: `${namespace}/${name}`, created: result.created.length }, 'partitions created');
@@ -192,17 +183,6 @@ export class TopicReconciler {
     if (statusChanged(topic.status as Record<string, unknown> | undefined, status as Record<string, unknown>)) {
       await this.#ctx.api.patchStatus(TOPICS, 'Topic', topic.metadata.namespace, topic.metadata.name, status as Record<string, unknown>);
     }
-  }
-
-  async #store(namespace: string, cluster: string): Promise<KubernetesMetadataStore> {
-    const key = `${namespace}/${cluster}`;
-    let store = this.#stores.get(key);
-    if (store === undefined) {
-      store = openKubernetesMetadataStore({ cluster, namespace, kubeConfig: this.#ctx.kubeConfig, requestTimeoutMs: 10_000 });
-      this.#stores.set(key, store);
-      store.catch(() => this.#stores.delete(key));
-    }
-    return store;
   }
 
   async #event(topic: TopicResource, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {

@@ -6,6 +6,10 @@ import type { BrokerInfo as _runnel_v1_BrokerInfo, BrokerInfo__Output as _runnel
 import type { CreateTopicResult as _runnel_v1_CreateTopicResult, CreateTopicResult__Output as _runnel_v1_CreateTopicResult__Output } from './runnel/v1/CreateTopicResult.ts';
 import type { CreateTopicsRequest as _runnel_v1_CreateTopicsRequest, CreateTopicsRequest__Output as _runnel_v1_CreateTopicsRequest__Output } from './runnel/v1/CreateTopicsRequest.ts';
 import type { CreateTopicsResponse as _runnel_v1_CreateTopicsResponse, CreateTopicsResponse__Output as _runnel_v1_CreateTopicsResponse__Output } from './runnel/v1/CreateTopicsResponse.ts';
+import type { DeleteRecordsPartition as _runnel_v1_DeleteRecordsPartition, DeleteRecordsPartition__Output as _runnel_v1_DeleteRecordsPartition__Output } from './runnel/v1/DeleteRecordsPartition.ts';
+import type { DeleteRecordsPartitionResult as _runnel_v1_DeleteRecordsPartitionResult, DeleteRecordsPartitionResult__Output as _runnel_v1_DeleteRecordsPartitionResult__Output } from './runnel/v1/DeleteRecordsPartitionResult.ts';
+import type { DeleteRecordsRequest as _runnel_v1_DeleteRecordsRequest, DeleteRecordsRequest__Output as _runnel_v1_DeleteRecordsRequest__Output } from './runnel/v1/DeleteRecordsRequest.ts';
+import type { DeleteRecordsResponse as _runnel_v1_DeleteRecordsResponse, DeleteRecordsResponse__Output as _runnel_v1_DeleteRecordsResponse__Output } from './runnel/v1/DeleteRecordsResponse.ts';
 import type { DeleteTopicResult as _runnel_v1_DeleteTopicResult, DeleteTopicResult__Output as _runnel_v1_DeleteTopicResult__Output } from './runnel/v1/DeleteTopicResult.ts';
 import type { DeleteTopicsRequest as _runnel_v1_DeleteTopicsRequest, DeleteTopicsRequest__Output as _runnel_v1_DeleteTopicsRequest__Output } from './runnel/v1/DeleteTopicsRequest.ts';
 import type { DeleteTopicsResponse as _runnel_v1_DeleteTopicsResponse, DeleteTopicsResponse__Output as _runnel_v1_DeleteTopicsResponse__Output } from './runnel/v1/DeleteTopicsResponse.ts';
@@ -56,6 +60,10 @@ export interface ProtoGrpcType {
       CreateTopicResult: MessageTypeDefinition<_runnel_v1_CreateTopicResult, _runnel_v1_CreateTopicResult__Output>
       CreateTopicsRequest: MessageTypeDefinition<_runnel_v1_CreateTopicsRequest, _runnel_v1_CreateTopicsRequest__Output>
       CreateTopicsResponse: MessageTypeDefinition<_runnel_v1_CreateTopicsResponse, _runnel_v1_CreateTopicsResponse__Output>
+      DeleteRecordsPartition: MessageTypeDefinition<_runnel_v1_DeleteRecordsPartition, _runnel_v1_DeleteRecordsPartition__Output>
+      DeleteRecordsPartitionResult: MessageTypeDefinition<_runnel_v1_DeleteRecordsPartitionResult, _runnel_v1_DeleteRecordsPartitionResult__Output>
+      DeleteRecordsRequest: MessageTypeDefinition<_runnel_v1_DeleteRecordsRequest, _runnel_v1_DeleteRecordsRequest__Output>
+      DeleteRecordsResponse: MessageTypeDefinition<_runnel_v1_DeleteRecordsResponse, _runnel_v1_DeleteRecordsResponse__Output>
       DeleteTopicResult: MessageTypeDefinition<_runnel_v1_DeleteTopicResult, _runnel_v1_DeleteTopicResult__Output>
       DeleteTopicsRequest: MessageTypeDefinition<_runnel_v1_DeleteTopicsRequest, _runnel_v1_DeleteTopicsRequest__Output>
       DeleteTopicsResponse: MessageTypeDefinition<_runnel_v1_DeleteTopicsResponse, _runnel_v1_DeleteTopicsResponse__Output>

@@ -4,6 +4,8 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { CreateTopicsRequest as _runnel_v1_CreateTopicsRequest, CreateTopicsRequest__Output as _runnel_v1_CreateTopicsRequest__Output } from '../../runnel/v1/CreateTopicsRequest.ts';
 import type { CreateTopicsResponse as _runnel_v1_CreateTopicsResponse, CreateTopicsResponse__Output as _runnel_v1_CreateTopicsResponse__Output } from '../../runnel/v1/CreateTopicsResponse.ts';
+import type { DeleteRecordsRequest as _runnel_v1_DeleteRecordsRequest, DeleteRecordsRequest__Output as _runnel_v1_DeleteRecordsRequest__Output } from '../../runnel/v1/DeleteRecordsRequest.ts';
+import type { DeleteRecordsResponse as _runnel_v1_DeleteRecordsResponse, DeleteRecordsResponse__Output as _runnel_v1_DeleteRecordsResponse__Output } from '../../runnel/v1/DeleteRecordsResponse.ts';
 import type { DeleteTopicsRequest as _runnel_v1_DeleteTopicsRequest, DeleteTopicsRequest__Output as _runnel_v1_DeleteTopicsRequest__Output } from '../../runnel/v1/DeleteTopicsRequest.ts';
 import type { DeleteTopicsResponse as _runnel_v1_DeleteTopicsResponse, DeleteTopicsResponse__Output as _runnel_v1_DeleteTopicsResponse__Output } from '../../runnel/v1/DeleteTopicsResponse.ts';
 import type { DescribeClusterRequest as _runnel_v1_DescribeClusterRequest, DescribeClusterRequest__Output as _runnel_v1_DescribeClusterRequest__Output } from '../../runnel/v1/DescribeClusterRequest.ts';
@@ -24,6 +26,27 @@ export interface AdminClient extends grpc.Client {
   createTopics(argument: _runnel_v1_CreateTopicsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_CreateTopicsResponse__Output>): grpc.ClientUnaryCall;
   createTopics(argument: _runnel_v1_CreateTopicsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_CreateTopicsResponse__Output>): grpc.ClientUnaryCall;
   createTopics(argument: _runnel_v1_CreateTopicsRequest, callback: grpc.requestCallback<_runnel_v1_CreateTopicsResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Deletes the records of partitions below an offset (Kafka's DeleteRecords, KIP-107): the
+   * partition's leader moves its log start offset there, never past its high watermark. Send each
+   * partition to its leader (NOT_LEADER otherwise). Allowed on Kubernetes too: it changes data,
+   * not a topic's definition.
+   */
+  DeleteRecords(argument: _runnel_v1_DeleteRecordsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_DeleteRecordsResponse__Output>): grpc.ClientUnaryCall;
+  DeleteRecords(argument: _runnel_v1_DeleteRecordsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_DeleteRecordsResponse__Output>): grpc.ClientUnaryCall;
+  DeleteRecords(argument: _runnel_v1_DeleteRecordsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_DeleteRecordsResponse__Output>): grpc.ClientUnaryCall;
+  DeleteRecords(argument: _runnel_v1_DeleteRecordsRequest, callback: grpc.requestCallback<_runnel_v1_DeleteRecordsResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Deletes the records of partitions below an offset (Kafka's DeleteRecords, KIP-107): the
+   * partition's leader moves its log start offset there, never past its high watermark. Send each
+   * partition to its leader (NOT_LEADER otherwise). Allowed on Kubernetes too: it changes data,
+   * not a topic's definition.
+   */
+  deleteRecords(argument: _runnel_v1_DeleteRecordsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_DeleteRecordsResponse__Output>): grpc.ClientUnaryCall;
+  deleteRecords(argument: _runnel_v1_DeleteRecordsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_DeleteRecordsResponse__Output>): grpc.ClientUnaryCall;
+  deleteRecords(argument: _runnel_v1_DeleteRecordsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_DeleteRecordsResponse__Output>): grpc.ClientUnaryCall;
+  deleteRecords(argument: _runnel_v1_DeleteRecordsRequest, callback: grpc.requestCallback<_runnel_v1_DeleteRecordsResponse__Output>): grpc.ClientUnaryCall;
   
   DeleteTopics(argument: _runnel_v1_DeleteTopicsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_DeleteTopicsResponse__Output>): grpc.ClientUnaryCall;
   DeleteTopics(argument: _runnel_v1_DeleteTopicsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_runnel_v1_DeleteTopicsResponse__Output>): grpc.ClientUnaryCall;
@@ -99,6 +122,14 @@ export interface AdminClient extends grpc.Client {
 export interface AdminHandlers extends grpc.UntypedServiceImplementation {
   CreateTopics: grpc.handleUnaryCall<_runnel_v1_CreateTopicsRequest__Output, _runnel_v1_CreateTopicsResponse>;
   
+  /**
+   * Deletes the records of partitions below an offset (Kafka's DeleteRecords, KIP-107): the
+   * partition's leader moves its log start offset there, never past its high watermark. Send each
+   * partition to its leader (NOT_LEADER otherwise). Allowed on Kubernetes too: it changes data,
+   * not a topic's definition.
+   */
+  DeleteRecords: grpc.handleUnaryCall<_runnel_v1_DeleteRecordsRequest__Output, _runnel_v1_DeleteRecordsResponse>;
+  
   DeleteTopics: grpc.handleUnaryCall<_runnel_v1_DeleteTopicsRequest__Output, _runnel_v1_DeleteTopicsResponse>;
   
   DescribeCluster: grpc.handleUnaryCall<_runnel_v1_DescribeClusterRequest__Output, _runnel_v1_DescribeClusterResponse>;
@@ -125,6 +156,7 @@ export interface AdminHandlers extends grpc.UntypedServiceImplementation {
 
 export interface AdminDefinition extends grpc.ServiceDefinition {
   CreateTopics: MethodDefinition<_runnel_v1_CreateTopicsRequest, _runnel_v1_CreateTopicsResponse, _runnel_v1_CreateTopicsRequest__Output, _runnel_v1_CreateTopicsResponse__Output>
+  DeleteRecords: MethodDefinition<_runnel_v1_DeleteRecordsRequest, _runnel_v1_DeleteRecordsResponse, _runnel_v1_DeleteRecordsRequest__Output, _runnel_v1_DeleteRecordsResponse__Output>
   DeleteTopics: MethodDefinition<_runnel_v1_DeleteTopicsRequest, _runnel_v1_DeleteTopicsResponse, _runnel_v1_DeleteTopicsRequest__Output, _runnel_v1_DeleteTopicsResponse__Output>
   DescribeCluster: MethodDefinition<_runnel_v1_DescribeClusterRequest, _runnel_v1_DescribeClusterResponse, _runnel_v1_DescribeClusterRequest__Output, _runnel_v1_DescribeClusterResponse__Output>
   DescribeTopics: MethodDefinition<_runnel_v1_DescribeTopicsRequest, _runnel_v1_DescribeTopicsResponse, _runnel_v1_DescribeTopicsRequest__Output, _runnel_v1_DescribeTopicsResponse__Output>

@@ -1,0 +1,26 @@
+// Original file: proto/runnel/v1/admin.proto
+
+import type { Error as _runnel_v1_Error, Error__Output as _runnel_v1_Error__Output } from '../../runnel/v1/Error.ts';
+import type { Long } from '@grpc/proto-loader';
+
+export interface DeleteRecordsPartitionResult {
+  'topic'?: (string);
+  'partition'?: (number);
+  /**
+   * The leader's log start offset after the deletion (Kafka's low watermark as the leader sees
+   * it); -1 with an error. The followers follow it through ReplicaFetch.
+   */
+  'lowWatermark'?: (number | string | Long);
+  'error'?: (_runnel_v1_Error | null);
+}
+
+export interface DeleteRecordsPartitionResult__Output {
+  'topic': (string);
+  'partition': (number);
+  /**
+   * The leader's log start offset after the deletion (Kafka's low watermark as the leader sees
+   * it); -1 with an error. The followers follow it through ReplicaFetch.
+   */
+  'lowWatermark': (number);
+  'error': (_runnel_v1_Error__Output | null);
+}
