@@ -17,6 +17,8 @@ export interface ReplicationLogger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
+  /** Per-partition detail (the phases of a failover); pino's debug level. @default not logged */
+  debug?(obj: object, msg: string): void;
 }
 
 /** Hooks for metrics and white-box checks (simulation invariants S7–S10). All optional, all synchronous. */
@@ -70,6 +72,13 @@ export interface ReplicationNodeOptions {
    * topic's own configs win. @default none
    */
   readonly topicDefaults?: Readonly<Record<string, string>>;
+  /**
+   * Failovers (rule 8) of this broker whose flush and leadership CAS run at the same time; the rest
+   * wait their turn in order. Bounded so that a broker taking over hundreds of partitions keeps its
+   * requests answered within their timeout rather than queueing them all in the API server at once
+   * (docs/architecture.md, Replication and leadership on Leases). @default 16
+   */
+  readonly failoverConcurrency?: number;
 }
 
 /** A client produce of one or more batches to one partition. */

@@ -354,13 +354,20 @@ class Node implements ReplicationNode {
     }
   }
 
-  /** Every RP/2: ISR shrinks on leaders, leader liveness and failover on followers. */
+  /**
+   * Every RP/2: ISR shrinks on leaders, leader liveness and failover on followers. Also at the
+   * moment a followed leader's broker Lease will have been unchanged for LD, when that comes
+   * sooner: the tick then reads it and, still unchanged, judges the leader dead at once (rule 8),
+   * rather than up to RP/2 later.
+   */
   async #tickLoop(): Promise<void> {
     const ctx = this.#ctx;
+    const { clock } = ctx.options;
     const period = ctx.options.timing.renewPeriodMs / 2;
     while (!ctx.signal.aborted) {
       try {
-        await ctx.options.clock.sleep(period, ctx.signal);
+        const expiry = ctx.isr.nextExpiryAt();
+        await clock.sleep(expiry === undefined ? period : Math.min(period, Math.max(0, expiry - clock.now())), ctx.signal);
         await ctx.isr.tick();
       } catch (err) {
         if (ctx.signal.aborted) return;

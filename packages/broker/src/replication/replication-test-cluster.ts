@@ -29,21 +29,23 @@ export class ReplicationTestCluster {
   readonly #clock: Clock;
   readonly #exclusiveStore: boolean;
   readonly #io: ((brokerId: number) => StorageIo | undefined) | undefined;
+  readonly #failoverConcurrency: number | undefined;
 
-  private constructor(store: MetadataStore, root: string, timing: ReplicationTiming, options: { clock?: Clock; exclusiveStore?: boolean; io?: (brokerId: number) => StorageIo | undefined }) {
+  private constructor(store: MetadataStore, root: string, timing: ReplicationTiming, options: { clock?: Clock; exclusiveStore?: boolean; io?: (brokerId: number) => StorageIo | undefined; failoverConcurrency?: number }) {
     this.store = store;
     this.root = root;
     this.timing = timing;
     this.#clock = options.clock ?? systemClock;
     this.#exclusiveStore = options.exclusiveStore ?? false;
     this.#io = options.io;
+    this.#failoverConcurrency = options.failoverConcurrency;
   }
 
   /**
    * `exclusiveStore`: the nodes treat the store as living in their process (as the memory store of
    * `runnel local`). `io`: the file-I/O seam of a broker's data directory (fault injection).
    */
-  static async create(options: { store?: MetadataStore; timing?: ReplicationTiming; clock?: Clock; exclusiveStore?: boolean; io?: (brokerId: number) => StorageIo | undefined } = {}): Promise<ReplicationTestCluster> {
+  static async create(options: { store?: MetadataStore; timing?: ReplicationTiming; clock?: Clock; exclusiveStore?: boolean; io?: (brokerId: number) => StorageIo | undefined; failoverConcurrency?: number } = {}): Promise<ReplicationTestCluster> {
     const store = options.store ?? (await MemoryMetadataStore.open());
     const root = await mkdtemp(join(tmpdir(), 'runnel-repl-'));
     return new ReplicationTestCluster(store, root, options.timing ?? FAST_REPLICATION_TIMING, options);
@@ -86,6 +88,7 @@ export class ReplicationTestCluster {
       registration: { host: '127.0.0.1', port: 0, rack: '', brokerUuid: dataDirectory.brokerUuid },
       timing: this.timing,
       observer,
+      ...(this.#failoverConcurrency === undefined ? {} : { failoverConcurrency: this.#failoverConcurrency }),
     });
     this.network.register(id, node);
     this.nodes.set(id, node);

@@ -48,7 +48,7 @@ export interface PartitionsBenchOptions {
   /** Only the kube phases (skip local). */
   readonly skipLocal?: boolean;
   readonly dataDir: string;
-  /** More node flags for the local phase's broker (e.g. --cpu-prof). */
+  /** Node flags for every broker process it starts (e.g. --cpu-prof --cpu-prof-dir DIR). */
   readonly brokerNodeArgs?: readonly string[];
 }
 
@@ -296,7 +296,7 @@ async function startKubeBrokers(o: PartitionsBenchOptions, dir: string, log: (li
       log(`starting broker processes ${more.join(', ')} (cluster ${cluster}, kubernetes store, default timings)`);
       for (const id of more) {
         const metricsPort = await freePort();
-        c.brokers[id] = await spawnBroker(join(o.dataDir, dir, `broker-${id}`), [], ['--id', String(id), '--metadata', 'kubernetes', '--cluster', cluster, '--kubeconfig', o.kubeconfig!, '--metrics-port', String(metricsPort), ...(o.namespace ? ['--namespace', o.namespace] : [])]);
+        c.brokers[id] = await spawnBroker(join(o.dataDir, dir, `broker-${id}`), o.brokerNodeArgs ?? [], ['--id', String(id), '--metadata', 'kubernetes', '--cluster', cluster, '--kubeconfig', o.kubeconfig!, '--metrics-port', String(metricsPort), ...(o.namespace ? ['--namespace', o.namespace] : [])]);
         c.metrics[id] = `http://127.0.0.1:${metricsPort}/metrics`;
       }
     },
@@ -337,6 +337,47 @@ async function ledCount(store: KubernetesMetadataStore, topic: string, notHolder
   const { items } = await store.partitions.list();
   const mine = items.filter((i) => i.value.topic === topic);
   return { total: mine.length, led: mine.filter((i) => i.value.holder !== null && i.value.holder.id !== notHolder).length };
+}
+
+/**
+ * Watches the partition Leases of `topic` from `listed` until every one has a holder other than
+ * `notHolder`, or `timeoutMs` passes; calls `onFirst` when the first one does. Returns how many
+ * are so led. An expired or failed watch lists again and goes on.
+ */
+async function watchUntilLed(store: KubernetesMetadataStore, listed: { items: Array<Versioned<PartitionState>>; resourceVersion: string }, topic: string, notHolder: number, timeoutMs: number, onFirst: () => void): Promise<number> {
+  const holders = new Map<string, number | undefined>();
+  const isLed = (v: PartitionState): boolean => v.holder !== null && v.holder.id !== notHolder;
+  const total = (): number => [...holders.values()].filter((h) => h !== undefined && h !== notHolder).length;
+  const apply = (item: Versioned<PartitionState>): void => {
+    if (item.value.topic !== topic) return;
+    const wasLed = total();
+    holders.set(item.name, item.value.holder?.id);
+    if (wasLed === 0 && isLed(item.value)) onFirst();
+  };
+  const expected = listed.items.filter((i) => i.value.topic === topic).length;
+  for (const item of listed.items) if (item.value.topic === topic) holders.set(item.name, item.value.holder?.id);
+  if (total() > 0) onFirst();
+  const stop = AbortSignal.timeout(timeoutMs);
+  let rv = listed.resourceVersion;
+  while (total() < expected && !stop.aborted) {
+    try {
+      for await (const event of store.partitions.watch({ resourceVersion: rv, signal: stop })) {
+        if (event.type !== 'DELETED') apply(event.object);
+        rv = event.object.resourceVersion;
+        if (total() >= expected) break;
+      }
+    } catch {
+      if (stop.aborted) break;
+      const again = await store.partitions.list().catch(() => undefined);
+      if (again === undefined) {
+        await delay(250);
+        continue;
+      }
+      for (const item of again.items) apply(item);
+      rv = again.resourceVersion;
+    }
+  }
+  return total();
 }
 
 /** A TCP port free at the time of asking (the broker binds it right after). */
@@ -445,31 +486,31 @@ async function failoverPhase(o: PartitionsBenchOptions, workload: string, log: (
     }).catch((err: unknown) => {
       throw new Error(`${(err as Error).message}: ${ready}/${n} ready`);
     });
+    // From here on the Leases are watched, not listed: a LIST of every Lease every 250 ms was a
+    // load on the API server of its own (1,000 Leases, ~1.2 MB each time), during the very writes
+    // measured, and a watch dates each takeover as the API server reports it.
+    const before = await c.store.partitions.list();
     const writesBefore = await apiLeaseWrites(o.kubeconfig!).catch(() => undefined);
     const victim = c.brokers[0]!;
     const started = performance.now();
     process.kill(victim.pid, 'SIGKILL');
     c.brokers[0] = undefined; // its stop() would wait for an exit that already happened
-    log(`SIGKILL of broker 0 (pid ${victim.pid})`);
-    let last = { total: 0, led: 0 };
+    // The wall-clock time lines the kill up with the brokers' JSON logs (RUNNEL_LOG_LEVEL=info or debug).
+    log(`SIGKILL of broker 0 (pid ${victim.pid}) at ${new Date().toISOString()}`);
     let firstLedMs: number | undefined;
-    let writesAtFirst: number | undefined;
-    await until(`every partition led again`, 120_000, 250, async () => {
-      last = await ledCount(c.store, name, 0);
-      if (last.led > 0 && firstLedMs === undefined) {
-        firstLedMs = performance.now() - started;
-        writesAtFirst = await apiLeaseWrites(o.kubeconfig!).catch(() => undefined);
-      }
-      return last.led === n;
-    }).catch((err: unknown) => {
-      throw new Error(`${(err as Error).message}: ${last.led}/${n} led`);
+    let writesAtFirst: Promise<number | undefined> | undefined;
+    const ledAgain = await watchUntilLed(c.store, before, name, 0, 120_000, () => {
+      firstLedMs = performance.now() - started;
+      writesAtFirst = apiLeaseWrites(o.kubeconfig!).catch(() => undefined);
     });
+    if (ledAgain < n) throw new Error(`every partition led again not within 120000 ms: ${ledAgain}/${n} led`);
     const seconds = (performance.now() - started) / 1000;
     const writesAfter = await apiLeaseWrites(o.kubeconfig!).catch(() => undefined);
     const writes = writesBefore !== undefined && writesAfter !== undefined ? writesAfter - writesBefore : undefined;
     // The failover's own rate: API Lease writes (every client) from the first takeover seen to the last.
     const window = seconds - (firstLedMs ?? 0) / 1000;
-    const apiWritesPerSec = writesAtFirst !== undefined && writesAfter !== undefined && window >= 0.5 ? round((writesAfter - writesAtFirst) / window) : undefined;
+    const atFirst = await writesAtFirst;
+    const apiWritesPerSec = atFirst !== undefined && writesAfter !== undefined && window >= 0.5 ? round((writesAfter - atFirst) / window) : undefined;
     const result: BenchResult = {
       ...row(workload, seconds, `first partition led again after ${round((firstLedMs ?? 0) / 1000, 2)} s${writes !== undefined ? `; ${writes} API Lease writes (all clients) from SIGKILL to all led` : ''}`),
       records: n,

@@ -71,7 +71,7 @@ Options:
   --failover-partitions N    partitions: partitions led by the killed broker (default 1000)
   --cas-writers LIST         partitions: concurrent writers of the API CAS phase (default 1,4,16,64)
   --kube-only                partitions: skip the local phase
-  --broker-cpu-prof DIR      run the started broker with --cpu-prof into DIR
+  --broker-cpu-prof DIR      run the started broker (partitions: every broker) with --cpu-prof into DIR
   --broker-node-args ARGS    more node flags for the started broker, space-separated (e.g. --trace-gc)
   --group                    consume: also read as consumer groups (--partitions default 6)
   --members LIST             consume --group: member counts, comma-separated (default 1,3,6)
@@ -136,11 +136,11 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const dataDir = ownDataDir ? await mkdtemp(join(tmpdir(), 'runnel-bench-')) : resolve(p.values['data-dir'] as string);
   let broker: BenchBroker | undefined;
   const cpuProf = p.values['broker-cpu-prof'] as string | undefined;
+  const brokerNodeArgs = [...(cpuProf ? ['--cpu-prof', '--cpu-prof-dir', resolve(cpuProf)] : []), ...((p.values['broker-node-args'] as string | undefined) ?? '').split(' ').filter((a) => a !== '')];
   try {
     // --bootstrap or $RUNNEL_BOOTSTRAP (as every client command) names a running broker.
     if (base.bootstrap === '' && workload !== 'limits' && workload !== 'replication' && workload !== 'partitions') {
-      const nodeArgs = ((p.values['broker-node-args'] as string | undefined) ?? '').split(' ').filter((a) => a !== '');
-      broker = await spawnBroker(join(dataDir, 'broker'), [...(cpuProf ? ['--cpu-prof', '--cpu-prof-dir', resolve(cpuProf)] : []), ...nodeArgs]);
+      broker = await spawnBroker(join(dataDir, 'broker'), brokerNodeArgs);
       base.bootstrap = broker.bootstrap;
     }
     const brokerPid = broker?.pid ?? (p.values['broker-pid'] === undefined ? undefined : intFlag(p, 'broker-pid', BENCH_USAGE, 0, 1));
@@ -195,7 +195,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
           namespace: namespace ?? 'default',
           skipLocal: p.values['kube-only'] === true,
           dataDir,
-          brokerNodeArgs: [...(cpuProf ? ['--cpu-prof', '--cpu-prof-dir', resolve(cpuProf)] : []), ...((p.values['broker-node-args'] as string | undefined) ?? '').split(' ').filter((a) => a !== '')],
+          brokerNodeArgs,
         }, (line) => process.stderr.write(`bench partitions: ${line}\n`));
         results.push(...r.results);
         summary.push(...r.summary);
