@@ -1,6 +1,6 @@
 import type { StatsFs } from 'node:fs';
 import { statfs } from 'node:fs/promises';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { ReplicationMetrics } from './replication/replication-metrics.ts';
 import type { ReplicationObserver } from './replication/replication-node-api.ts';
 
@@ -120,7 +120,8 @@ export class BrokerMetrics {
   constructor(options: BrokerMetricsOptions) {
     const registers = [this.registry];
     this.registry.setDefaultLabels({ broker: String(options.brokerId) });
-    if (options.defaultMetrics ?? true) for (const metric of processMetrics().getMetricsAsArray()) this.registry.registerMetric(metric);
+    // getMetricsAsArray() returns the metric instances; prom-client's types call them MetricObject.
+    if (options.defaultMetrics ?? true) for (const metric of processMetrics().getMetricsAsArray()) this.registry.registerMetric(metric as unknown as Metric);
     this.#bytesIn = new Counter({ name: 'runnel_broker_bytes_in_total', help: 'Record batch bytes appended by produce requests.', labelNames: ['topic'], registers });
     this.#recordsIn = new Counter({ name: 'runnel_broker_records_in_total', help: 'Records appended (from batch headers).', labelNames: ['topic'], registers });
     this.#bytesOut = new Counter({ name: 'runnel_broker_bytes_out_total', help: 'Record batch bytes sent by Fetch and Tail.', labelNames: ['topic'], registers });
