@@ -1,6 +1,6 @@
 import type { StatsFs } from 'node:fs';
 import { statfs } from 'node:fs/promises';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import { ReplicationMetrics } from './replication/replication-metrics.ts';
 import type { ReplicationObserver } from './replication/replication-node-api.ts';
 
@@ -77,6 +77,22 @@ export interface BrokerMetricsOptions {
   readonly dataDir?: string;
 }
 
+/**
+ * prom-client's Node.js process metrics, collected once per process and registered in every
+ * broker's registry (they describe the process, whichever broker is scraped). Collecting them per
+ * broker leaked each stopped broker: their GC PerformanceObserver and event-loop-delay monitor are
+ * never removed, and the GC histogram holds its registry, hence every gauge's source, hence the
+ * broker's partitions and logs (~2 MB and a set of open files per restart in `runnel bench soak`).
+ */
+let nodeProcessMetrics: Registry | undefined;
+function processMetrics(): Registry {
+  if (nodeProcessMetrics === undefined) {
+    nodeProcessMetrics = new Registry();
+    collectDefaultMetrics({ register: nodeProcessMetrics });
+  }
+  return nodeProcessMetrics;
+}
+
 /** Latency buckets of the request histograms (seconds). */
 const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -104,7 +120,8 @@ export class BrokerMetrics {
   constructor(options: BrokerMetricsOptions) {
     const registers = [this.registry];
     this.registry.setDefaultLabels({ broker: String(options.brokerId) });
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    // getMetricsAsArray() returns the metric instances; prom-client's types call them MetricObject.
+    if (options.defaultMetrics ?? true) for (const metric of processMetrics().getMetricsAsArray()) this.registry.registerMetric(metric as unknown as Metric);
     this.#bytesIn = new Counter({ name: 'runnel_broker_bytes_in_total', help: 'Record batch bytes appended by produce requests.', labelNames: ['topic'], registers });
     this.#recordsIn = new Counter({ name: 'runnel_broker_records_in_total', help: 'Records appended (from batch headers).', labelNames: ['topic'], registers });
     this.#bytesOut = new Counter({ name: 'runnel_broker_bytes_out_total', help: 'Record batch bytes sent by Fetch and Tail.', labelNames: ['topic'], registers });
