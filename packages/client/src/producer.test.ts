@@ -167,6 +167,32 @@ describe('Producer', () => {
     expect(stored(`c-${codec}`, 0)).toEqual(values);
   });
 
+  it('a sendBatch whose first partition times out while the next waits for buffer memory rejects, with no unhandled rejection', async () => {
+    cluster.createTopic('mixed', 2);
+    cluster.partition('mixed', 0).leader = 99; // never delivered: times out
+    cluster.partition('mixed', 1).stalled = true; // never answered: its memory is never released
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const p = producer({ bufferMemory: 4096, deliveryTimeoutMs: 200, requestTimeoutMs: 60_000 });
+      const controller = new AbortController();
+      const call = p.sendBatch('mixed', [
+        { value: Buffer.alloc(500), partition: 0 },
+        { value: Buffer.alloc(3000), partition: 1 },
+        { value: Buffer.alloc(3000), partition: 1 },
+      ], { signal: controller.signal });
+      call.catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 600)); // partition 0's chunk has failed by now
+      controller.abort(new Error('gave up waiting for buffer memory'));
+      await expect(call).rejects.toThrow();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('fails a send with REQUEST_TIMED_OUT when its partition has no reachable leader for deliveryTimeoutMs', async () => {
     cluster.createTopic('orphan', 1);
     cluster.partition('orphan', 0).leader = 99; // a broker that is not in the cluster
