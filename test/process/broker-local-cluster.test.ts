@@ -117,11 +117,13 @@ describe('local cluster', () => {
     const second = await cluster(dir, 1);
     cleanups.push(() => second.cluster.close());
     cleanups.push(() => second.clients.forEach((x) => x.close()));
-    const entries = await readdir(join(dir, 'broker-0'));
-    expect(entries).not.toContain(oldDir);
-    expect(entries).toContain(`${topic}-0-${recreated.topicId.replaceAll('-', '').slice(0, 8)}`);
+    expect(await readdir(join(dir, 'broker-0'))).not.toContain(oldDir);
     const res = await fetchAll(second.clients[0]!, topic, 0);
     expect(res.partitions[0]).toMatchObject({ highWatermark: 0, logEndOffset: 0 });
+    // The new incarnation's directory is made by its first write (a partition never written has none).
+    await call(second.clients[0]!.log, second.clients[0]!.log.Produce, { correlationId: 2, acks: 'ACKS_ALL', partitions: [{ topic, partition: 0, records: batchOf('new', 1) }] });
+    expect(await readdir(join(dir, 'broker-0'))).toContain(`${topic}-0-${recreated.topicId.replaceAll('-', '').slice(0, 8)}`);
+    expect((await fetchAll(second.clients[0]!, topic, 0)).partitions[0]).toMatchObject({ highWatermark: 1, logEndOffset: 1 });
   });
 
   it('a log found corrupt at start: that partition answers STORAGE_ERROR naming the problem, the others serve', async () => {
