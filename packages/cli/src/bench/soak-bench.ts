@@ -8,7 +8,9 @@
  * segments and retention, so log maintenance deletes segments all along. The bench measures the
  * maximum acks=all produce rate briefly (or takes --rate), then produces at a fraction of it while
  * a consumer tails the topic; every value carries its send time and a sequence number, so the
- * bench measures send-to-receipt latency and counts acknowledged records never received. Every
+ * bench measures send-to-receipt latency and counts acknowledged records never received: those at
+ * offsets the consumer skipped when it fell behind the log start (retention deleted them before
+ * they were read; soak-ledger.ts) apart from the truly lost ones. Every
  * --kill-every it kills a broker (as kill -9) and starts it again after --restart-after. Every
  * sample interval it records the process's RSS, its heap after a full GC, e2e p50/p99 of the
  * interval, records acked/received, segments deleted and kills. A phase that fails is reported
@@ -25,6 +27,7 @@ import { RunnelError } from '@runnel/protocol';
 import { round, type BenchConfig } from './bench-config.ts';
 import { BROKER_NODE_FLAGS, readRss } from './broker-process.ts';
 import { produceBench } from './produce-bench.ts';
+import { SoakLedger, type OutOfRangeReset } from './soak-ledger.ts';
 
 const CLUSTER_MAIN = fileURLToPath(new URL('./soak-cluster-main.ts', import.meta.url));
 
@@ -68,6 +71,8 @@ export interface SoakSample {
   segmentsDeleted: number;
   kills: number;
   sendFailures: number;
+  /** The consumer's outOfRange resets so far (it fell behind the log start: retention deleted what it had still to read). */
+  outOfRangeResets: number;
   /** A kill or restart happened in this interval or the one before (its latency is failover, not steady state). */
   failover: boolean;
 }
@@ -78,7 +83,16 @@ export interface SoakReport {
   samples: SoakSample[];
   kills: Array<{ t: number; broker: number; restartedAt: number | null; error?: string }>;
   failures: string[];
-  totals: { acked: number; received: number; lost: number; sendFailures: number; segmentsDeleted: number };
+  /**
+   * `lost`: acknowledged, never received, and not explained by retention. `skippedByRetention`:
+   * acknowledged, never received, at an offset the consumer skipped when it was out of range
+   * (retention deleted it before it was read). `outOfRangeResets`: how often the consumer was.
+   */
+  totals: { acked: number; received: number; lost: number; skippedByRetention: number; outOfRangeResets: number; sendFailures: number; segmentsDeleted: number };
+  /** The consumer's outOfRange resets (the first 100), with the time in seconds since the load started. */
+  outOfRangeResets: Array<OutOfRangeReset & { t: number }>;
+  /** Up to 10 lost records: sequence number, and the partition and offset of their ack. */
+  lostExamples: Array<{ seq: number; partition: number; offset: number }>;
   verdicts: {
     rssGrowthLastHalfPct: number | null;
     heapGrowthLastHalfPct: number | null;
@@ -166,26 +180,6 @@ class SoakCluster {
   }
 }
 
-/** A set of non-negative integers as bits (acknowledged and received sequence numbers). */
-class BitSet {
-  #bits = new Uint8Array(1 << 16);
-  add(n: number): boolean {
-    const byte = n >>> 3;
-    if (byte >= this.#bits.length) {
-      const grown = new Uint8Array(Math.max(byte + 1, this.#bits.length * 2));
-      grown.set(this.#bits);
-      this.#bits = grown;
-    }
-    const had = (this.#bits[byte]! & (1 << (n & 7))) !== 0;
-    this.#bits[byte]! |= 1 << (n & 7);
-    return !had;
-  }
-  has(n: number): boolean {
-    const byte = n >>> 3;
-    return byte < this.#bits.length && (this.#bits[byte]! & (1 << (n & 7))) !== 0;
-  }
-}
-
 /** Each sample's latency histogram (kept out of the sample, which is printed as JSON). */
 const HISTOGRAMS = new WeakMap<SoakSample, RecordableHistogram>();
 const newHistogram = (): RecordableHistogram => createHistogram({ lowest: 1, highest: 120_000_000, figures: 3 });
@@ -266,8 +260,10 @@ export async function soakBench(o: SoakOptions, log: (line: string) => void): Pr
   const failures: string[] = [];
   const samples: SoakSample[] = [];
   const kills: SoakReport['kills'] = [];
-  const report = (rate: number, measured: number | null, pid: number | null, totals: SoakReport['totals']): SoakReport => ({ rate, measuredMaxRate: measured, samples, kills, failures, totals, verdicts: verdicts(samples, o), pid });
-  const noTotals = { acked: 0, received: 0, lost: 0, sendFailures: 0, segmentsDeleted: 0 };
+  const resets: SoakReport['outOfRangeResets'] = [];
+  const lostExamples: SoakReport['lostExamples'] = [];
+  const report = (rate: number, measured: number | null, pid: number | null, totals: SoakReport['totals']): SoakReport => ({ rate, measuredMaxRate: measured, samples, kills, failures, totals, outOfRangeResets: resets, lostExamples, verdicts: verdicts(samples, o), pid });
+  const noTotals = { acked: 0, received: 0, lost: 0, skippedByRetention: 0, outOfRangeResets: 0, sendFailures: 0, segmentsDeleted: 0 };
   let cluster: SoakCluster;
   try {
     cluster = await SoakCluster.start(o);
@@ -300,7 +296,7 @@ export async function soakBench(o: SoakOptions, log: (line: string) => void): Pr
       }
     }
     log(`soak: ${rate} records/s of ${o.recordSize} B for ${o.durationSec} s${o.killEverySec > 0 ? `, a broker killed every ${o.killEverySec} s` : ''}`);
-    const totals = await runLoad(cluster, base, rate, o, samples, kills, failures, log);
+    const totals = await runLoad(cluster, base, rate, o, { samples, kills, failures, resets, lostExamples }, log);
     return report(rate, measured, pid, totals);
   } catch (err) {
     failures.push(`soak: ${message(err)}`);
@@ -310,23 +306,36 @@ export async function soakBench(o: SoakOptions, log: (line: string) => void): Pr
   }
 }
 
-async function runLoad(cluster: SoakCluster, base: BenchConfig, rate: number, o: SoakOptions, samples: SoakSample[], kills: SoakReport['kills'], failures: string[], log: (line: string) => void): Promise<SoakReport['totals']> {
+type Collected = Pick<SoakReport, 'samples' | 'kills' | 'failures' | 'lostExamples'> & { resets: SoakReport['outOfRangeResets'] };
+
+async function runLoad(cluster: SoakCluster, base: BenchConfig, rate: number, o: SoakOptions, { samples, kills, failures, resets, lostExamples }: Collected, log: (line: string) => void): Promise<SoakReport['totals']> {
   const producer = new Producer({ bootstrap: base.bootstrap, acks: 'all', batchSize: base.batchSize, lingerMs: base.lingerMs, maxInFlight: base.maxInFlight, bufferMemory: 128 * 1024 * 1024, maxRequestSize: 1024 * 1024 });
   // The client's default fetch sizes (1 MiB a partition), not e2e's 8 MiB: a consumer catching up
   // after a stall then makes every broker build 8 MiB x partitions responses, and the brokers' RSS
   // keeps that peak (measured: 130-155 MB of live Buffers after GC, RSS up by 100-150 MB for good).
   const consumer = new Consumer({ bootstrap: base.bootstrap, maxWaitMs: 100, autoOffsetReset: 'earliest' });
+  const ledger = new SoakLedger();
+  const stopReading = new AbortController();
+  let start = performance.now();
+  const elapsed = (): number => (performance.now() - start) / 1000;
+  // Registered before the first seek, so no reset is missed; read as they come (the client drops
+  // the oldest of more than 256 unread events: a dropped reset would count its records as lost).
+  const statuses = consumer.status({ signal: stopReading.signal });
+  const watching = (async () => {
+    for await (const s of statuses) {
+      if (s.type !== 'offsetReset' || s.reason !== 'outOfRange' || s.topic !== base.topic || s.outOfRangeOffset === undefined) continue;
+      ledger.outOfRange(s.partition, s.outOfRangeOffset, s.offset);
+      const reset = { t: round(elapsed()), partition: s.partition, outOfRangeOffset: s.outOfRangeOffset, resumedAt: s.offset, logStartOffset: s.logStartOffset ?? null, logEndOffset: s.logEndOffset ?? null };
+      if (resets.length < 100) resets.push(reset);
+      log(`consumer out of range on partition ${reset.partition} at ${reset.t} s: asked for offset ${reset.outOfRangeOffset}, log start ${reset.logStartOffset}, log end ${reset.logEndOffset}; resumed at ${reset.resumedAt}`);
+    }
+  })();
   const partitions = Array.from({ length: o.partitions }, (_, partition) => ({ topic: base.topic, partition }));
   consumer.assign(partitions);
   for (const tp of partitions) consumer.seek(tp, 'latest');
-  const acked = new BitSet();
-  const received = new BitSet();
   let interval = newHistogram();
-  let ackedCount = 0;
-  let receivedCount = 0;
   let sendFailures = 0;
   let lastFailure = '';
-  const stopReading = new AbortController();
   const reading = (async () => {
     // The consumer retries through failovers; an error that ends it is reported, and reading starts again.
     while (!stopReading.signal.aborted) {
@@ -335,7 +344,7 @@ async function runLoad(cluster: SoakCluster, base: BenchConfig, rate: number, o:
           const now = performance.now();
           for (const r of batch.records) {
             if (!r.value || r.value.length < 16) continue;
-            if (received.add(r.value.readUInt32LE(8) * 2 ** 20 + r.value.readUInt32LE(12))) receivedCount++;
+            ledger.receive(r.value.readUInt32LE(8) * 2 ** 20 + r.value.readUInt32LE(12));
             interval.record(Math.max(1, Math.round((now - r.value.readDoubleLE(0)) * 1000)));
           }
         }
@@ -346,13 +355,13 @@ async function runLoad(cluster: SoakCluster, base: BenchConfig, rate: number, o:
       }
     }
   })();
-  // Let the consumer position itself at the log end before producing.
-  await producer.sendBatch(base.topic, [{ value: Buffer.alloc(o.recordSize), partition: 0 }]).catch((err: unknown) => failures.push(`first produce: ${message(err)}`));
+  // Let the consumer position itself at the log end before producing. The value is shorter than
+  // the soak's records (16 bytes and more), so the reader does not take it for sequence number 0.
+  await producer.sendBatch(base.topic, [{ value: Buffer.alloc(8), partition: 0 }]).catch((err: unknown) => failures.push(`first produce: ${message(err)}`));
   await sleep(500);
 
   const segments = new SegmentCounter(o.dataDir, base.topic);
-  const start = performance.now();
-  const elapsed = (): number => (performance.now() - start) / 1000;
+  start = performance.now();
   const stop = new AbortController();
   let killCount = 0;
   let failoverUntil = -1;
@@ -407,21 +416,22 @@ async function runLoad(cluster: SoakCluster, base: BenchConfig, rate: number, o:
         rssMb: rss ? round(rss.rss / 1e6) : null,
         heapMb: m ? round(m['heapUsed']! / 1e6) : null,
         buffersMb: m ? round(m['arrayBuffers']! / 1e6) : null,
-        acked: ackedCount - ackedAtSample,
-        received: receivedCount - receivedAtSample,
+        acked: ledger.acked - ackedAtSample,
+        received: ledger.received - receivedAtSample,
         p50Ms: h.count > 0 ? ms(h.percentile(50)) : null,
         p99Ms: h.count > 0 ? ms(h.percentile(99)) : null,
         segmentsDeleted: segments.deleted,
         kills: killCount,
         sendFailures: sendFailures - sendFailuresAtSample,
+        outOfRangeResets: ledger.resets,
         failover: wasFailover || t <= failoverUntil,
       };
       HISTOGRAMS.set(s, h);
-      ackedAtSample = ackedCount;
-      receivedAtSample = receivedCount;
+      ackedAtSample = ledger.acked;
+      receivedAtSample = ledger.received;
       sendFailuresAtSample = sendFailures;
       samples.push(s);
-      log(`${String(s.t).padStart(7)} s  rss ${s.rssMb} MB  heap ${s.heapMb} MB  buffers ${s.buffersMb} MB  acked ${s.acked}  received ${s.received}  p50 ${s.p50Ms} ms  p99 ${s.p99Ms} ms  segments deleted ${s.segmentsDeleted}  kills ${s.kills}${s.sendFailures > 0 ? `  send failures ${s.sendFailures} (${lastFailure})` : ''}`);
+      log(`${String(s.t).padStart(7)} s  rss ${s.rssMb} MB  heap ${s.heapMb} MB  buffers ${s.buffersMb} MB  acked ${s.acked}  received ${s.received}  p50 ${s.p50Ms} ms  p99 ${s.p99Ms} ms  segments deleted ${s.segmentsDeleted}  kills ${s.kills}${s.outOfRangeResets > 0 ? `  out-of-range resets ${s.outOfRangeResets}` : ''}${s.sendFailures > 0 ? `  send failures ${s.sendFailures} (${lastFailure})` : ''}`);
     }
   })();
 
@@ -446,9 +456,8 @@ async function runLoad(cluster: SoakCluster, base: BenchConfig, rate: number, o:
       const p: Promise<unknown> = producer
         .sendBatch(base.topic, messages)
         .then(
-          () => {
-            for (let i = 0; i < n; i++) acked.add(first + i);
-            ackedCount += n;
+          (metadata) => {
+            for (let i = 0; i < n; i++) ledger.ack(first + i, metadata[i]!.partition, metadata[i]!.offset);
           },
           (err: unknown) => {
             sendFailures += n;
@@ -465,17 +474,17 @@ async function runLoad(cluster: SoakCluster, base: BenchConfig, rate: number, o:
   }
   await Promise.all(pending);
   const drainDeadline = performance.now() + 30_000;
-  while (receivedCount < ackedCount && performance.now() < drainDeadline) await sleep(50);
+  // Until every acknowledged record is received or known skipped (retention deleted it unread).
+  while (ledger.unresolved > 0 && performance.now() < drainDeadline) await sleep(50);
   stop.abort();
   await Promise.all([killing, sampling]);
   stopReading.abort();
-  await reading;
+  await Promise.all([reading, watching]);
   await Promise.allSettled([producer.close(), consumer.close()]);
-  let lost = 0;
-  for (let seq = 0; seq < sent; seq++) if (acked.has(seq) && !received.has(seq)) lost++;
+  lostExamples.push(...ledger.lostExamples(10));
   if (lastFailure !== '') failures.push(`produce: ${sendFailures} records not acknowledged (last error: ${lastFailure})`);
   await segments.scan();
-  return { acked: ackedCount, received: receivedCount, lost, sendFailures, segmentsDeleted: segments.deleted };
+  return { ...ledger.totals(), sendFailures, segmentsDeleted: segments.deleted };
 }
 
 /** Merged steady-state (non-failover) latency of the samples in [from, to) seconds. */
@@ -526,8 +535,8 @@ export function verdicts(samples: readonly SoakSample[], o: Pick<SoakOptions, 'd
 
 /** The samples as a table and the verdicts, for the terminal. */
 export function formatSoak(r: SoakReport, o: SoakOptions): string {
-  const header = ['t s', 'RSS MB', 'heap MB', 'buffers MB', 'acked', 'received', 'p50 ms', 'p99 ms', 'segs deleted', 'kills', 'send fail', ''];
-  const rows = r.samples.map((s) => [s.t, s.rssMb, s.heapMb, s.buffersMb, s.acked, s.received, s.p50Ms, s.p99Ms, s.segmentsDeleted, s.kills, s.sendFailures, s.failover ? 'failover' : ''].map((v) => (v === null ? 'n/a' : String(v))));
+  const header = ['t s', 'RSS MB', 'heap MB', 'buffers MB', 'acked', 'received', 'p50 ms', 'p99 ms', 'segs deleted', 'kills', 'send fail', 'oor resets', ''];
+  const rows = r.samples.map((s) => [s.t, s.rssMb, s.heapMb, s.buffersMb, s.acked, s.received, s.p50Ms, s.p99Ms, s.segmentsDeleted, s.kills, s.sendFailures, s.outOfRangeResets, s.failover ? 'failover' : ''].map((v) => (v === null ? 'n/a' : String(v))));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i]!)).join('  ').trimEnd();
   const v = r.verdicts;
@@ -538,10 +547,12 @@ export function formatSoak(r: SoakReport, o: SoakOptions): string {
     ...rows.map(line),
     '',
     `rate                           ${r.rate} records/s of ${o.recordSize} B${r.measuredMaxRate === null ? '' : ` (${o.rateFraction} of the measured max ${r.measuredMaxRate}/s)`}, acks=all, ${o.partitions} partitions, RF ${Math.min(3, o.brokers)}, ${o.brokers} brokers in process ${r.pid ?? 'n/a'}`,
-    `records                        acked ${r.totals.acked}, received ${r.totals.received}, acked but never received ${r.totals.lost}, not acknowledged ${r.totals.sendFailures}`,
+    `records                        acked ${r.totals.acked}, received ${r.totals.received}, acked but never received ${r.totals.lost + r.totals.skippedByRetention}, not acknowledged ${r.totals.sendFailures}`,
+    `deleted by retention unread    ${r.totals.skippedByRetention} acked records, in ${r.totals.outOfRangeResets} out-of-range resets of the consumer (it fell behind the log start${r.totals.skippedByRetention > 0 ? '; a larger --retention-bytes keeps them until read' : ''})`,
     `segments deleted / kills       ${r.totals.segmentsDeleted} / ${r.kills.length} (${r.kills.map((k) => `broker ${k.broker} at ${k.t} s${k.restartedAt === null ? ' not restarted' : `, back at ${k.restartedAt} s`}`).join('; ') || 'none'})`,
     `RSS growth over the last half  ${v.rssGrowthLastHalfPct ?? 'n/a'}% (aim < 5%): ${yes(v.rssFlat)}; heap after GC ${v.heapGrowthLastHalfPct ?? 'n/a'}%, trend ${v.heapSlopeLastHalfMbPerMin ?? 'n/a'} MB/min outside failovers`,
     `e2e p99 first / last sixth     ${v.p99FirstMs ?? 'n/a'} ms / ${v.p99EndMs ?? 'n/a'} ms, intervals without a failover (aim: no worse): ${yes(v.p99NoWorse)}`,
+    `acked records lost (not explained by retention): ${r.totals.lost} (aim 0): ${yes(r.totals.lost === 0)}${r.lostExamples.length > 0 ? `; e.g. ${r.lostExamples.map((l) => `seq ${l.seq} at ${l.partition}/${l.offset}`).join(', ')}` : ''}`,
     ...r.failures.map((f) => `FAILED: ${f}`),
   ];
   return `${out.join('\n')}\n`;

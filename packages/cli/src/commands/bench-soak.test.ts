@@ -23,6 +23,13 @@ describe('runnel bench soak options', () => {
     expect(soakOptions(['--duration', '2h', '--sample-every', '5m'])).toMatchObject({ durationSec: 7200, sampleEverySec: 300 });
   });
 
+  it('takes --retention-bytes per partition with a unit, or -1 for no size limit; 4 MiB by default', () => {
+    expect(soakOptions([])).toMatchObject({ retentionBytes: 4 * 1024 * 1024 });
+    expect(soakOptions(['--retention-bytes', '64m'])).toMatchObject({ retentionBytes: 64 * 1024 * 1024 });
+    expect(soakOptions(['--retention-bytes', '300000'])).toMatchObject({ retentionBytes: 300_000 });
+    expect(soakOptions(['--retention-bytes', '-1'])).toMatchObject({ retentionBytes: -1 });
+  });
+
   it('names the flag and the expected form of every bad value', () => {
     expect(usageError(['--duration', '10x'])).toContain('Invalid value for --duration: "10x"');
     expect(usageError(['--duration', '5s'])).toContain('--duration');
@@ -32,6 +39,9 @@ describe('runnel bench soak options', () => {
     expect(usageError(['--rate', '100', '--rate-fraction', '0.5'])).toContain('--rate and --rate-fraction exclude each other');
     expect(usageError(['--record-size', '8'])).toContain('at least 16 bytes');
     expect(usageError(['--retention-ms', '-5'])).toContain('Invalid value for --retention-ms');
+    expect(usageError(['--retention-bytes', '4x'])).toContain('Invalid value for --retention-bytes: "4x" (expected bytes per partition');
+    expect(usageError(['--retention-bytes', '-2'])).toContain('Invalid value for --retention-bytes: "-2"');
+    expect(usageError(['--retention-bytes', ''])).toContain('--retention-bytes');
     expect(usageError(['--brokers', '0'])).toContain('--brokers');
     expect(usageError(['--kills', 'two'])).toContain('--kills');
     expect(usageError(['--bogus'])).toContain('bogus');

@@ -16,8 +16,12 @@ tails the topic. Every --kill-every it kills a broker as kill -9 would and start
 --restart-after. Prints one row per --sample-every (the brokers' RSS from /proc, heap and buffers
 after a full GC, e2e p50/p99, records acked and received, segments deleted, kills), then the
 verdicts: RSS growth over the last half (aim < 5%), and e2e p99 over the last sixth against the
-first sixth, outside failovers (aim: no worse). A phase that fails is reported; the soak goes on.
-Exit code 1 when a verdict fails, a phase failed, or an acknowledged record was never received.
+first sixth, outside failovers (aim: no worse). An acknowledged record never received counts as
+deleted by retention before it was read when the consumer fell behind the log start and skipped
+its offset (an out-of-range reset: the small default retention holds only seconds of data at high
+rates, less than the consumer's lag after a kill); every other one is lost. A phase that fails is
+reported; the soak goes on. Exit code 1 when a verdict fails, a phase failed, or an acknowledged
+record was lost (records deleted by retention unread do not count).
 
 Durations take a unit: 90s, 10m, 1h (a bare number is seconds).
 
@@ -34,7 +38,9 @@ Options:
   --restart-after D      start the killed broker again after this long (default 5s)
   --sample-every D       (default 1m, or a twelfth of --duration when that is shorter)
   --segment-bytes BYTES  the topic's segment.bytes (default 1m)
-  --retention-bytes BYTES  the topic's retention.bytes per partition (default 4m)
+  --retention-bytes BYTES  the topic's retention.bytes per partition (default 4m; -1: no size
+                         limit). Make it exceed what the consumer can lag behind (rate x record
+                         size / partitions x the lag in seconds) to have every record read
   --retention-ms MS      the topic's retention.ms (default -1: by size only)
   --maintenance-every D  the brokers' log maintenance period (default 5s)
   --fast-failover        the brokers' fast failover timings (lease 1 s) instead of the defaults (10 s)
@@ -96,6 +102,10 @@ export function soakOptions(argv: string[]): (SoakOptions & { json: boolean; jso
   if (p.values['rate'] !== undefined && p.values['rate-fraction'] !== undefined) throw new UsageError('--rate and --rate-fraction exclude each other (--rate-fraction applies to the measured max rate)', SOAK_USAGE);
   const rawRetentionMs = (p.values['retention-ms'] as string | undefined) ?? '-1';
   if (!/^(-1|\d+)$/.test(rawRetentionMs)) throw new UsageError(`Invalid value for --retention-ms: "${rawRetentionMs}" (expected milliseconds, or -1 for no time limit)`, SOAK_USAGE);
+  const rawRetentionBytes = p.values['retention-bytes'] as string | undefined;
+  if (rawRetentionBytes !== undefined && rawRetentionBytes.trim() !== '-1' && !/^\d+[kKmMgG]?i?[bB]?$/.test(rawRetentionBytes.trim())) {
+    throw new UsageError(`Invalid value for --retention-bytes: "${rawRetentionBytes}" (expected bytes per partition, e.g. 4m or 64m, or -1 for no size limit)`, SOAK_USAGE);
+  }
   const dataDir = p.values['data-dir'] as string | undefined;
   return {
     durationSec,
@@ -110,7 +120,7 @@ export function soakOptions(argv: string[]): (SoakOptions & { json: boolean; jso
     restartAfterSec: durationFlag(p, 'restart-after', 5, 0, 3600),
     sampleEverySec: durationFlag(p, 'sample-every', Math.min(60, Math.max(1, durationSec / 12)), 1, 3600),
     segmentBytes: sizeFlag(p, 'segment-bytes', SOAK_USAGE, 1024 * 1024),
-    retentionBytes: sizeFlag(p, 'retention-bytes', SOAK_USAGE, 4 * 1024 * 1024),
+    retentionBytes: rawRetentionBytes?.trim() === '-1' ? -1 : sizeFlag(p, 'retention-bytes', SOAK_USAGE, 4 * 1024 * 1024),
     retentionMs: Number(rawRetentionMs),
     logMaintenanceIntervalMs: Math.round(durationFlag(p, 'maintenance-every', 5, 0.1, 3600) * 1000),
     fastFailover: p.values['fast-failover'] === true,
