@@ -13,6 +13,9 @@ import {
   encodeFetchPartitionResponseReusing,
   encodeFetchResponse,
   encodeFetchResponseReusing,
+  decodeReplicaFetchResponse,
+  encodeReplicaFetchResponse,
+  encodeReplicaFetchResponseReusing,
 } from './fetch-codec.ts';
 import { loadRunnelGrpc, PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_ROOT } from './grpc-loader.ts';
 import type { FetchResponse } from './generated/runnel/v1/FetchResponse.ts';
@@ -22,6 +25,7 @@ root.resolvePath = (_origin, target) => `${PROTO_ROOT}${target}`;
 root.loadSync([...PROTO_FILES], { keepCase: false });
 const FetchResponseType = root.lookupType('runnel.v1.FetchResponse');
 const FetchPartitionResponseType = root.lookupType('runnel.v1.FetchPartitionResponse');
+const ReplicaFetchResponseType = root.lookupType('runnel.v1.ReplicaFetchResponse');
 const TO_OBJECT = { longs: Number, enums: String, defaults: true, oneofs: true } as const;
 
 /** What protobufjs (as proto-loader configures it) writes for `message`. */
@@ -55,6 +59,20 @@ const partitionArb = fc.record(
   { requiredKeys: [] },
 );
 const responseArb = fc.record({ partitions: fc.array(partitionArb, { maxLength: 5 }) });
+const replicaPartitionArb = fc.record(
+  {
+    topic: text,
+    partition: int32,
+    error: fc.option(errorArb, { nil: null }),
+    highWatermark: int64,
+    logStartOffset: int64,
+    logEndOffset: int64,
+    records: fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+    divergingEpoch: fc.option(fc.record({ epoch: int32, endOffset: int64 }, { requiredKeys: [] }), { nil: null }),
+  },
+  { requiredKeys: [] },
+);
+const replicaResponseArb = fc.record({ partitions: fc.array(replicaPartitionArb, { maxLength: 5 }) });
 
 describe('Fetch codec', () => {
   it('writes the bytes protobufjs writes, for any FetchResponse', () => {
@@ -141,5 +159,66 @@ describe('Fetch codec', () => {
     // Requests still go through proto-loader (protobufjs), and read back the same.
     const plain = protoLoader.loadSync([...PROTO_FILES], PROTO_LOADER_OPTIONS)['runnel.v1.Log'] as Record<string, protoLoader.MethodDefinition<object, object>>;
     expect(log['Tail']!.responseDeserialize(plain['Tail']!.responseSerialize(message.partitions[0]!))).toEqual(plain['Tail']!.responseDeserialize(plain['Tail']!.responseSerialize(message.partitions[0]!)));
+  });
+});
+
+describe('ReplicaFetch codec', () => {
+  it('writes the bytes protobufjs writes, for any ReplicaFetchResponse', () => {
+    fc.assert(
+      fc.property(replicaResponseArb, (message) => {
+        expect(encodeReplicaFetchResponse(message).equals(protobufjsEncode(ReplicaFetchResponseType, message))).toBe(true);
+      }),
+      { seed: SEED + 10, numRuns: 500 },
+    );
+  });
+
+  it('round-trips through protobufjs both ways, the diverging epoch included', () => {
+    fc.assert(
+      fc.property(replicaResponseArb, (message) => {
+        const fromOurs = protobufjsDecode(ReplicaFetchResponseType, encodeReplicaFetchResponse(message));
+        expect(decodeReplicaFetchResponse(protobufjsEncode(ReplicaFetchResponseType, message))).toEqual(fromOurs);
+        expect(decodeReplicaFetchResponse(encodeReplicaFetchResponse(message))).toEqual(fromOurs);
+      }),
+      { seed: SEED + 11, numRuns: 500 },
+    );
+  });
+
+  it('reads a diverging epoch written before the records, and a Fetch decoder skips it', () => {
+    const w = protobuf.Writer.create();
+    w.uint32(0x0a).fork();
+    w.uint32(0x42).fork().uint32(0x08).int32(4).uint32(0x10).int64(1234).ldelim();
+    w.uint32(0x3a).bytes(Buffer.from([9, 9]));
+    w.uint32(0x0a).string('orders');
+    w.ldelim();
+    const bytes = w.finish();
+    const ours = decodeReplicaFetchResponse(bytes);
+    expect(ours).toEqual(protobufjsDecode(ReplicaFetchResponseType, bytes));
+    expect(ours.partitions[0]).toMatchObject({ topic: 'orders', divergingEpoch: { epoch: 4, endOffset: 1234 } });
+    // A Fetch partition has no field 8: it is skipped as an unknown field.
+    expect(decodeFetchResponse(bytes).partitions[0]).not.toHaveProperty('divergingEpoch');
+    expect([...decodeFetchResponse(bytes).partitions[0]!.records]).toEqual([9, 9]);
+  });
+
+  it('rejects a truncated message with a RangeError, and hands out records as views', () => {
+    const bytes = encodeReplicaFetchResponse({ partitions: [{ topic: 'orders', partition: 1, records: Buffer.alloc(100, 7), divergingEpoch: { epoch: 2, endOffset: 50 } }] });
+    expect(() => decodeReplicaFetchResponse(bytes.subarray(0, bytes.length - 10))).toThrow(RangeError);
+    expect(decodeReplicaFetchResponse(bytes).partitions[0]!.records.buffer).toBe(bytes.buffer);
+  });
+
+  it('keeps a full 8 MiB replica fetch in the reused scratch buffer', () => {
+    const big = { partitions: [{ topic: 'orders', partition: 0, highWatermark: 1, logStartOffset: 0, logEndOffset: 9, records: Buffer.alloc(8 << 20, 3) }] };
+    const first = encodeReplicaFetchResponseReusing(big);
+    expect(first.equals(encodeReplicaFetchResponse(big))).toBe(true);
+    // The same scratch memory again: no fresh 8 MiB allocation per response.
+    expect(encodeReplicaFetchResponseReusing(big).buffer).toBe(first.buffer);
+  });
+
+  it('is what the loaded gRPC definition uses for ReplicaFetch responses', () => {
+    const { packageDefinition } = loadRunnelGrpc();
+    const replica = packageDefinition['runnel.v1.Replica'] as Record<string, protoLoader.MethodDefinition<object, object>>;
+    const message = { partitions: [{ topic: 'x', partition: 2, highWatermark: 3, logStartOffset: 0, logEndOffset: 3, records: Buffer.from([4, 5]), divergingEpoch: null }, { topic: 'y', divergingEpoch: { epoch: 1, endOffset: 7 } }] };
+    const bytes = replica['ReplicaFetch']!.responseSerialize(message);
+    expect(bytes.equals(protobufjsEncode(ReplicaFetchResponseType, message))).toBe(true);
+    expect(replica['ReplicaFetch']!.responseDeserialize(bytes)).toEqual(protobufjsDecode(ReplicaFetchResponseType, bytes));
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Hand-written protobuf codec for the read path's hot messages, `runnel.v1.FetchResponse` and
- * `runnel.v1.FetchPartitionResponse` (proto/runnel/v1/log.proto), installed into the gRPC
- * definitions by {@link loadRunnelGrpc}.
+ * `runnel.v1.FetchPartitionResponse` (proto/runnel/v1/log.proto), and replication's
+ * `runnel.v1.ReplicaFetchResponse` (proto/runnel/v1/replica.proto: the same partition fields 1–7
+ * plus `diverging_epoch` = 8), installed into the gRPC definitions by {@link loadRunnelGrpc}.
  *
  * Why: protobufjs (through proto-loader) first builds a message object, then writes every record
  * byte into a fresh buffer that grpc-js copies once more; on the client it builds the message and
@@ -19,13 +20,19 @@
 import type { Error as WireErrorMessage, Error__Output } from './generated/runnel/v1/Error.ts';
 import type { FetchPartitionResponse, FetchPartitionResponse__Output } from './generated/runnel/v1/FetchPartitionResponse.ts';
 import type { FetchResponse, FetchResponse__Output } from './generated/runnel/v1/FetchResponse.ts';
+import type { EpochEndOffset, EpochEndOffset__Output } from './generated/runnel/v1/EpochEndOffset.ts';
+import type { ReplicaFetchPartitionResponse, ReplicaFetchPartitionResponse__Output } from './generated/runnel/v1/ReplicaFetchPartitionResponse.ts';
+import type { ReplicaFetchResponse, ReplicaFetchResponse__Output } from './generated/runnel/v1/ReplicaFetchResponse.ts';
 
 type Int64In = number | string | { toNumber(): number } | null | undefined;
 
 const EMPTY = Buffer.alloc(0);
 
-/** Largest scratch buffer the pooled encoder keeps between calls; larger messages get their own buffer. */
-const MAX_SCRATCH_BYTES = 8 * 1024 * 1024;
+/**
+ * Largest scratch buffer the pooled encoder keeps between calls; larger messages get their own
+ * buffer. 8 MiB of records (the largest fetch and replica fetch response) plus their fields.
+ */
+const MAX_SCRATCH_BYTES = 8 * 1024 * 1024 + 64 * 1024;
 
 let scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
 
@@ -91,10 +98,21 @@ interface PartitionPlan {
   logStartOffset: number | undefined;
   logEndOffset: number | undefined;
   records: Uint8Array | undefined;
+  /** Replica fetch only: field 8, with its own size. */
+  divergingEpoch: { epoch: number | undefined; endOffset: number | undefined; size: number } | undefined;
   size: number;
 }
 
-function planPartition(p: FetchPartitionResponse): PartitionPlan {
+function planEpochEnd(e: EpochEndOffset): { epoch: number | undefined; endOffset: number | undefined; size: number } {
+  const epoch = e.epoch ?? undefined;
+  const endOffset = toInt64(e.endOffset);
+  let size = 0;
+  if (epoch !== undefined) size += 1 + int64Size(epoch | 0);
+  if (endOffset !== undefined) size += 1 + int64Size(endOffset);
+  return { epoch, endOffset, size };
+}
+
+function planPartition(p: FetchPartitionResponse | ReplicaFetchPartitionResponse): PartitionPlan {
   const topic = p.topic ?? undefined;
   const topicLen = topic === undefined ? 0 : Buffer.byteLength(topic);
   const partition = p.partition ?? undefined;
@@ -111,7 +129,10 @@ function planPartition(p: FetchPartitionResponse): PartitionPlan {
   if (logStartOffset !== undefined) size += 1 + int64Size(logStartOffset);
   if (logEndOffset !== undefined) size += 1 + int64Size(logEndOffset);
   if (records !== undefined) size += 1 + varintSize(records.length) + records.length;
-  return { topic, topicLen, partition, error, highWatermark, logStartOffset, logEndOffset, records, size };
+  const diverging = 'divergingEpoch' in p ? p.divergingEpoch : undefined;
+  const divergingEpoch = diverging === null || diverging === undefined ? undefined : planEpochEnd(diverging);
+  if (divergingEpoch !== undefined) size += 1 + varintSize(divergingEpoch.size) + divergingEpoch.size;
+  return { topic, topicLen, partition, error, highWatermark, logStartOffset, logEndOffset, records, divergingEpoch, size };
 }
 
 // ---- writing ----
@@ -211,6 +232,18 @@ function writePartition(buf: Buffer, pos: number, p: PartitionPlan): number {
     buf.set(p.records, pos);
     pos += p.records.length;
   }
+  if (p.divergingEpoch !== undefined) {
+    buf[pos++] = 0x42;
+    pos = writeVarint32(buf, pos, p.divergingEpoch.size);
+    if (p.divergingEpoch.epoch !== undefined) {
+      buf[pos++] = 0x08;
+      pos = writeInt64(buf, pos, p.divergingEpoch.epoch | 0);
+    }
+    if (p.divergingEpoch.endOffset !== undefined) {
+      buf[pos++] = 0x10;
+      pos = writeInt64(buf, pos, p.divergingEpoch.endOffset);
+    }
+  }
   return pos;
 }
 
@@ -250,7 +283,19 @@ export function encodeFetchPartitionResponseReusing(message: FetchPartitionRespo
   return encodePartitionMessage(message, true);
 }
 
-function encodeResponse(message: FetchResponse, pooled: boolean): Buffer {
+/**
+ * Encodes a ReplicaFetchResponse into a buffer of its own, byte for byte as protobufjs would.
+ */
+export function encodeReplicaFetchResponse(message: ReplicaFetchResponse): Buffer {
+  return encodeResponse(message, false);
+}
+
+/** As {@link encodeReplicaFetchResponse}, into the shared scratch buffer (see {@link encodeFetchResponseReusing}). */
+export function encodeReplicaFetchResponseReusing(message: ReplicaFetchResponse): Buffer {
+  return encodeResponse(message, true);
+}
+
+function encodeResponse(message: FetchResponse | ReplicaFetchResponse, pooled: boolean): Buffer {
   const parts = message.partitions ?? [];
   const plans = new Array<PartitionPlan>(parts.length);
   let size = 0;
@@ -393,8 +438,26 @@ function readError(r: Reader, end: number): Error__Output {
   return out;
 }
 
-function readPartition(buf: Buffer, start: number, end: number): FetchPartitionResponse__Output {
-  const out: FetchPartitionResponse__Output = { topic: '', partition: 0, error: null, highWatermark: 0, logStartOffset: 0, logEndOffset: 0, records: EMPTY };
+function readEpochEnd(r: Reader, end: number): EpochEndOffset__Output {
+  const out: EpochEndOffset__Output = { epoch: 0, endOffset: 0 };
+  const sub = new Reader(r.buf, r.pos, end);
+  while (sub.pos < end) {
+    const tag = sub.uint32();
+    if (tag === 0x08) out.epoch = sub.uint32() | 0;
+    else if (tag === 0x10) out.endOffset = sub.int64();
+    else sub.skip(tag & 7);
+  }
+  r.pos = end;
+  return out;
+}
+
+function readPartition(buf: Buffer, start: number, end: number): FetchPartitionResponse__Output;
+function readPartition(buf: Buffer, start: number, end: number, replica: true): ReplicaFetchPartitionResponse__Output;
+function readPartition(buf: Buffer, start: number, end: number, replica = false): FetchPartitionResponse__Output | ReplicaFetchPartitionResponse__Output {
+  // Two literal shapes, so a Fetch partition keeps exactly the fields (and hidden class) it had.
+  const out = (replica
+    ? { topic: '', partition: 0, error: null, highWatermark: 0, logStartOffset: 0, logEndOffset: 0, records: EMPTY, divergingEpoch: null }
+    : { topic: '', partition: 0, error: null, highWatermark: 0, logStartOffset: 0, logEndOffset: 0, records: EMPTY }) as ReplicaFetchPartitionResponse__Output;
   const r = new Reader(buf, start, end);
   while (r.pos < end) {
     const tag = r.uint32();
@@ -424,6 +487,14 @@ function readPartition(buf: Buffer, start: number, end: number): FetchPartitionR
       case 0x3a: {
         const s = r.delimited();
         out.records = buf.subarray(s, r.pos);
+        break;
+      }
+      case 0x42: {
+        const s = r.delimited();
+        if (!replica) break;
+        const e = r.pos;
+        r.pos = s;
+        out.divergingEpoch = readEpochEnd(r, e);
         break;
       }
       default:
@@ -462,4 +533,22 @@ export function decodeFetchResponse(bytes: Uint8Array): FetchResponse__Output {
 export function decodeFetchPartitionResponse(bytes: Uint8Array): FetchPartitionResponse__Output {
   const buf = asBuffer(bytes);
   return readPartition(buf, 0, buf.length);
+}
+
+/**
+ * Decodes a ReplicaFetchResponse into what proto-loader returns. `records` are views of `bytes`.
+ * @throws RangeError on a truncated or malformed message
+ */
+export function decodeReplicaFetchResponse(bytes: Uint8Array): ReplicaFetchResponse__Output {
+  const buf = asBuffer(bytes);
+  const partitions: ReplicaFetchPartitionResponse__Output[] = [];
+  const r = new Reader(buf, 0, buf.length);
+  while (r.pos < r.end) {
+    const tag = r.uint32();
+    if (tag === 0x0a) {
+      const s = r.delimited();
+      partitions.push(readPartition(buf, s, r.pos, true));
+    } else r.skip(tag & 7);
+  }
+  return { partitions };
 }

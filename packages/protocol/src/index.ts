@@ -44,7 +44,7 @@ export { encodeRecordBatch } from './record-batch-encoder.ts';
 export { decodeRecordBatch, decodeRecords, type DecodedRecordBatch, type RecordOrigin } from './record-batch-decoder.ts';
 export { SUPPORTED_COMPRESSION, MAX_DECOMPRESSED_BYTES } from './compression.ts';
 export { encodeCompactedBatch } from './record-batch-compaction.ts';
-export { encodeFetchResponse, encodeFetchPartitionResponse, decodeFetchResponse, decodeFetchPartitionResponse } from './fetch-codec.ts';
+export { encodeFetchResponse, encodeFetchPartitionResponse, decodeFetchResponse, decodeFetchPartitionResponse, encodeReplicaFetchResponse, decodeReplicaFetchResponse } from './fetch-codec.ts';
 export { toWireError, fromWireError, type WireError, type WireErrorInput } from './wire-error.ts';
 export { toGrpcStatus, fromGrpcError, ERROR_DOMAIN, STATUS_DETAILS_KEY, type RunnelGrpcStatus } from './grpc-status.ts';
 export {
