@@ -8,6 +8,9 @@ import { partitionError, type BrokerContext } from './broker-context.ts';
 import type { RpcName } from './broker-metrics.ts';
 import { DEFAULT_FETCH_MAX_BYTES, DEFAULT_PARTITION_FETCH_MAX_BYTES, MAX_FETCH_RESPONSE_BYTES } from './grpc-limits.ts';
 import { MAX_FETCH_WAIT_MS, MAX_PARTITIONS_PER_REQUEST, requireIntInRange, requireNonEmpty } from './request-validation.ts';
+import { leaseFrom, readBuffers } from './read-buffers.ts';
+
+export { ReadBuffers, readBuffers } from './read-buffers.ts';
 
 interface CheckedFetch {
   readonly maxWaitMs: number;
@@ -28,72 +31,6 @@ function checkFetchRequest(request: FetchRequest__Output): CheckedFetch {
   const effectiveMax = Math.min(maxBytes === 0 ? DEFAULT_FETCH_MAX_BYTES : maxBytes, MAX_FETCH_RESPONSE_BYTES);
   // A min_bytes above what one response may carry would wait for nothing: cap it there.
   return { maxWaitMs, minBytes: Math.min(minBytes, effectiveMax), maxBytes: effectiveMax };
-}
-
-/**
- * Reusable read buffers for Fetch and Tail. A response's record bytes are needed only until
- * grpc-js has serialized it, which it does synchronously when the handler answers; reading into a
- * buffer taken from here and giving it back right after the answer spares V8 a large new buffer
- * per fetch (every ~64 MB of those forces a full GC). Buffers come in power-of-two sizes from
- * 64 KiB; at most `maxRetainedBytes` are kept between requests.
- */
-export class ReadBuffers {
-  readonly #free = new Map<number, Buffer[]>();
-  readonly #maxRetainedBytes: number;
-  #retained = 0;
-
-  constructor(maxRetainedBytes = 32 * 1024 * 1024) {
-    this.#maxRetainedBytes = maxRetainedBytes;
-  }
-
-  /** Bytes kept for reuse now. */
-  get retainedBytes(): number {
-    return this.#retained;
-  }
-
-  /** A buffer of at least `size` bytes (its contents are stale). */
-  acquire(size: number): Buffer {
-    const cls = sizeClass(size);
-    const buf = this.#free.get(cls)?.pop();
-    if (buf !== undefined) {
-      this.#retained -= buf.length;
-      return buf;
-    }
-    return Buffer.allocUnsafeSlow(cls);
-  }
-
-  /** Gives back buffers from {@link acquire}; the caller must hold no view of them any more. */
-  release(buffers: readonly Buffer[]): void {
-    for (const buf of buffers) {
-      if (this.#retained + buf.length > this.#maxRetainedBytes) continue;
-      let list = this.#free.get(buf.length);
-      if (list === undefined) this.#free.set(buf.length, (list = []));
-      list.push(buf);
-      this.#retained += buf.length;
-    }
-  }
-}
-
-function sizeClass(size: number): number {
-  let n = 64 * 1024;
-  while (n < size) n *= 2;
-  return n;
-}
-
-/** The read buffers of this process's Fetch and Tail handlers. */
-export const readBuffers = new ReadBuffers();
-
-/** Smaller reads are not worth pooling (Node's own pool serves those under 4 KiB). */
-const MIN_POOLED_READ_BYTES = 64 * 1024;
-
-/** An allocator for storage reads that takes large buffers from {@link readBuffers} and notes them in `leased`. */
-function leaseFrom(leased: Buffer[]): (length: number) => Buffer {
-  return (length) => {
-    if (length < MIN_POOLED_READ_BYTES) return Buffer.allocUnsafe(length);
-    const buf = readBuffers.acquire(length);
-    leased.push(buf);
-    return buf;
-  };
 }
 
 /**

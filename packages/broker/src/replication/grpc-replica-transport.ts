@@ -3,6 +3,7 @@ import { RunnelError, fromGrpcError, loadRunnelGrpc, toGrpcStatus, type ReplicaC
 import { brokerRegistrationName, type MetadataStore } from '@runnel/metadata';
 import { MAX_RECEIVE_MESSAGE_BYTES, MAX_SEND_MESSAGE_BYTES } from '../grpc-limits.ts';
 import type { ReplicaService, ReplicaTransport, ReplicaFetchResponse, EpochEndOffset } from './replica-transport.ts';
+import { readBuffers } from '../read-buffers.ts';
 
 const CHANNEL_OPTIONS = { 'grpc.max_receive_message_length': MAX_RECEIVE_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_SEND_MESSAGE_BYTES };
 
@@ -91,9 +92,17 @@ export function replicaServiceHandlers(service: ReplicaService, shutdown: AbortS
       const stop = (): void => controller.abort();
       call.on('cancelled', stop);
       shutdown.addEventListener('abort', stop, { once: true });
-      service.handleReplicaFetch(call.request, controller.signal).then(
-        (res) => callback(null, { partitions: res.partitions.map((p) => ({ ...p, error: p.error ?? null, divergingEpoch: p.divergingEpoch ?? null })) }),
-        (err: unknown) => callback(fail(err)),
+      const leased: Buffer[] = [];
+      service.handleReplicaFetch(call.request, controller.signal, leased).then(
+        (res) => {
+          callback(null, { partitions: res.partitions.map((p) => ({ ...p, error: p.error ?? null, divergingEpoch: p.divergingEpoch ?? null })) });
+          // grpc-js has serialized (copied) the answer within callback(): the read buffers are free.
+          readBuffers.release(leased);
+        },
+        (err: unknown) => {
+          readBuffers.release(leased);
+          callback(fail(err));
+        },
       ).finally(() => shutdown.removeEventListener('abort', stop));
     },
     OffsetForLeaderEpoch(call, callback) {

@@ -94,7 +94,12 @@ export interface ReplicaTransport {
 
 /** What a broker serves to other brokers: the other side of {@link ReplicaTransport}. */
 export interface ReplicaService {
-  handleReplicaFetch(request: ReplicaFetchRequest, signal: AbortSignal): Promise<ReplicaFetchResponse>;
+  /**
+   * With `leased`, records may be views of pooled read buffers noted there, which the caller gives
+   * back (`readBuffers.release`) once it has serialized the answer; without, they are buffers of
+   * their own (an in-process transport hands them to the follower as they are).
+   */
+  handleReplicaFetch(request: ReplicaFetchRequest, signal: AbortSignal, leased?: Buffer[]): Promise<ReplicaFetchResponse>;
   handleOffsetForLeaderEpoch(request: OffsetForLeaderEpochRequest): Promise<OffsetForLeaderEpochResponse>;
   handleHandover(request: HandoverRequest, signal: AbortSignal): Promise<HandoverResponse>;
 }

@@ -399,8 +399,8 @@ class Node implements ReplicationNode {
     return this.#ctx.partitions.get(`${topic}-${partition}`)?.log;
   }
 
-  handleReplicaFetch(request: ReplicaFetchRequest, signal: AbortSignal): Promise<ReplicaFetchResponse> {
-    return serveReplicaFetch(this.#ctx, request, signal);
+  handleReplicaFetch(request: ReplicaFetchRequest, signal: AbortSignal, leased?: Buffer[]): Promise<ReplicaFetchResponse> {
+    return serveReplicaFetch(this.#ctx, request, signal, leased);
   }
 
   handleOffsetForLeaderEpoch(request: OffsetForLeaderEpochRequest): Promise<OffsetForLeaderEpochResponse> {

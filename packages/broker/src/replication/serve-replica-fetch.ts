@@ -1,5 +1,6 @@
 import { RunnelError, toWireError } from '@runnel/protocol';
 import type { NodeContext } from './node-context.ts';
+import { leaseFrom } from '../read-buffers.ts';
 import type { ReplicaFetchPartitionRequest, ReplicaFetchPartitionResponse, ReplicaFetchRequest, ReplicaFetchResponse } from './replica-transport.ts';
 
 const EMPTY = Buffer.alloc(0);
@@ -12,9 +13,10 @@ const MAX_REPLICA_FETCH_BYTES = 8 << 20;
  * The leader's side of ReplicaFetch (rules 3–6, KIP-320/595): checks topic id and epoch, answers
  * divergence with the diverging epoch and its end offset, records the follower's position (from
  * `fetchOffset` only), advances the HW, may propose an ISR expansion, and long-polls up to
- * `maxWaitMs` when the follower is caught up.
+ * `maxWaitMs` when the follower is caught up. With `leased` (a transport that serializes the
+ * answer before it gives them back), large reads go into pooled buffers noted there.
  */
-export async function serveReplicaFetch(ctx: NodeContext, request: ReplicaFetchRequest, signal: AbortSignal): Promise<ReplicaFetchResponse> {
+export async function serveReplicaFetch(ctx: NodeContext, request: ReplicaFetchRequest, signal: AbortSignal, leased?: Buffer[]): Promise<ReplicaFetchResponse> {
   const first = request.partitions.map((q) => check(ctx, request, q));
   const waiting = first.every((r) => r.kind === 'caught-up');
   if (waiting && request.maxWaitMs > 0 && first.length > 0) await waitForData(ctx, request, signal);
@@ -23,7 +25,7 @@ export async function serveReplicaFetch(ctx: NodeContext, request: ReplicaFetchR
   for (const [i, q] of request.partitions.entries()) {
     const checked = first[i]!;
     if (checked.kind === 'answer') partitions.push(checked.response);
-    else partitions.push(await read(ctx, q, budget));
+    else partitions.push(await read(ctx, q, budget, leased));
   }
   return { partitions };
 }
@@ -92,14 +94,14 @@ async function waitForData(ctx: NodeContext, request: ReplicaFetchRequest, signa
   }
 }
 
-async function read(ctx: NodeContext, q: ReplicaFetchPartitionRequest, budget: { left: number }): Promise<ReplicaFetchPartitionResponse> {
+async function read(ctx: NodeContext, q: ReplicaFetchPartitionRequest, budget: { left: number }, leased: Buffer[] | undefined): Promise<ReplicaFetchPartitionResponse> {
   const p = ctx.partitions.get(`${q.topic}-${q.partition}`)!;
   const log = p.log;
   const state = { ...base(q), highWatermark: log.highWatermark, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset };
   if (p.role !== 'leader' || q.fetchOffset >= log.logEndOffset) return state;
   try {
     const maxBytes = Math.max(1, Math.min(q.maxBytes > 0 ? q.maxBytes : budget.left, budget.left));
-    const { records } = await log.read(q.fetchOffset, { maxBytes });
+    const { records } = await log.read(q.fetchOffset, { maxBytes, ...(leased === undefined ? {} : { allocate: leaseFrom(leased) }) });
     budget.left -= records.length;
     return { ...state, records };
   } catch (err) {
