@@ -20,7 +20,7 @@ function firstBaseOffset(records: Buffer): number {
 }
 
 /** Bytes per partition per replica fetch. */
-const PARTITION_FETCH_BYTES = 1 << 20;
+const PARTITION_FETCH_BYTES = 8 << 20;
 
 /**
  * Fetches, from one leader broker, every partition this broker follows there, in one epoch-tagged
