@@ -22,8 +22,10 @@ export interface ReplicationCluster {
   kubeconfig?: string;
   /** ...in this namespace... */
   namespace?: string;
-  /** ...with data under this directory. */
+  /** ...with data under this directory... */
   dataDir: string;
+  /** ...and these node flags (e.g. --cpu-prof, from --broker-cpu-prof or --broker-node-args). */
+  brokerNodeArgs?: readonly string[];
   /**
    * How to create a topic in the running cluster when its Admin API cannot (on the kubernetes
    * store topics are resources); default: Admin.createTopics.
@@ -70,7 +72,7 @@ async function startBrokers(c: ReplicationCluster, log: (line: string) => void):
   };
   try {
     for (let id = 0; id < 3; id++) {
-      brokers.push(await spawnBroker(join(c.dataDir, `broker-${id}`), [], ['--id', String(id), '--metadata', 'kubernetes', '--cluster', cluster, '--kubeconfig', c.kubeconfig!, ...(c.namespace ? ['--namespace', c.namespace] : [])]));
+      brokers.push(await spawnBroker(join(c.dataDir, `broker-${id}`), c.brokerNodeArgs ?? [], ['--id', String(id), '--metadata', 'kubernetes', '--cluster', cluster, '--kubeconfig', c.kubeconfig!, ...(c.namespace ? ['--namespace', c.namespace] : [])]));
     }
   } catch (err) {
     await close();

@@ -71,7 +71,7 @@ Options:
   --failover-partitions N    partitions: partitions led by the killed broker (default 1000)
   --cas-writers LIST         partitions: concurrent writers of the API CAS phase (default 1,4,16,64)
   --kube-only                partitions: skip the local phase
-  --broker-cpu-prof DIR      run the started broker (partitions: every broker) with --cpu-prof into DIR
+  --broker-cpu-prof DIR      run the started broker (partitions, replication: every broker) with --cpu-prof into DIR
   --broker-node-args ARGS    more node flags for the started broker, space-separated (e.g. --trace-gc)
   --group                    consume: also read as consumer groups (--partitions default 6)
   --members LIST             consume --group: member counts, comma-separated (default 1,3,6)
@@ -174,6 +174,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
           ...(kubeconfig === undefined ? {} : { kubeconfig: resolve(kubeconfig) }),
           ...(namespace === undefined ? {} : { namespace }),
           dataDir,
+          brokerNodeArgs,
         }, (line) => process.stderr.write(`bench replication: ${line}\n`));
         results.push(...r.results);
         summary.push(...r.summary);
