@@ -46,30 +46,19 @@ const errorArb = fc.record(
   { code: text, message: text, retriable: fc.boolean(), leaderHint: int32 },
   { requiredKeys: [] },
 );
-const partitionArb = fc.record(
-  {
-    topic: text,
-    partition: int32,
-    error: fc.option(errorArb, { nil: null }),
-    highWatermark: int64,
-    logStartOffset: int64,
-    logEndOffset: int64,
-    records: fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
-  },
-  { requiredKeys: [] },
-);
+const partitionFields = {
+  topic: text,
+  partition: int32,
+  error: fc.option(errorArb, { nil: null }),
+  highWatermark: int64,
+  logStartOffset: int64,
+  logEndOffset: int64,
+  records: fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+};
+const partitionArb = fc.record(partitionFields, { requiredKeys: [] });
 const responseArb = fc.record({ partitions: fc.array(partitionArb, { maxLength: 5 }) });
 const replicaPartitionArb = fc.record(
-  {
-    topic: text,
-    partition: int32,
-    error: fc.option(errorArb, { nil: null }),
-    highWatermark: int64,
-    logStartOffset: int64,
-    logEndOffset: int64,
-    records: fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
-    divergingEpoch: fc.option(fc.record({ epoch: int32, endOffset: int64 }, { requiredKeys: [] }), { nil: null }),
-  },
+  { ...partitionFields, divergingEpoch: fc.option(fc.record({ epoch: int32, endOffset: int64 }, { requiredKeys: [] }), { nil: null }) },
   { requiredKeys: [] },
 );
 const replicaResponseArb = fc.record({ partitions: fc.array(replicaPartitionArb, { maxLength: 5 }) });

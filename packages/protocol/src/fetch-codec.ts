@@ -513,17 +513,23 @@ function asBuffer(bytes: Uint8Array): Buffer {
  * @throws RangeError on a truncated or malformed message
  */
 export function decodeFetchResponse(bytes: Uint8Array): FetchResponse__Output {
-  const buf = asBuffer(bytes);
-  const partitions: FetchPartitionResponse__Output[] = [];
+  return { partitions: readPartitions(asBuffer(bytes), false) };
+}
+
+/** The `partitions` (field 1) of a Fetch or ReplicaFetch response. */
+function readPartitions(buf: Buffer, replica: false): FetchPartitionResponse__Output[];
+function readPartitions(buf: Buffer, replica: true): ReplicaFetchPartitionResponse__Output[];
+function readPartitions(buf: Buffer, replica: boolean): Array<FetchPartitionResponse__Output | ReplicaFetchPartitionResponse__Output> {
+  const partitions: Array<FetchPartitionResponse__Output | ReplicaFetchPartitionResponse__Output> = [];
   const r = new Reader(buf, 0, buf.length);
   while (r.pos < r.end) {
     const tag = r.uint32();
     if (tag === 0x0a) {
       const s = r.delimited();
-      partitions.push(readPartition(buf, s, r.pos));
+      partitions.push(replica ? readPartition(buf, s, r.pos, true) : readPartition(buf, s, r.pos));
     } else r.skip(tag & 7);
   }
-  return { partitions };
+  return partitions;
 }
 
 /**
@@ -540,15 +546,5 @@ export function decodeFetchPartitionResponse(bytes: Uint8Array): FetchPartitionR
  * @throws RangeError on a truncated or malformed message
  */
 export function decodeReplicaFetchResponse(bytes: Uint8Array): ReplicaFetchResponse__Output {
-  const buf = asBuffer(bytes);
-  const partitions: ReplicaFetchPartitionResponse__Output[] = [];
-  const r = new Reader(buf, 0, buf.length);
-  while (r.pos < r.end) {
-    const tag = r.uint32();
-    if (tag === 0x0a) {
-      const s = r.delimited();
-      partitions.push(readPartition(buf, s, r.pos, true));
-    } else r.skip(tag & 7);
-  }
-  return { partitions };
+  return { partitions: readPartitions(asBuffer(bytes), true) };
 }
