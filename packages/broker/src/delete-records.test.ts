@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decodeRecords, encodeRecordBatch, RunnelError } from '@runnel/protocol';
 import type { PartitionLog } from '@runnel/storage';
 import { deleteRecords } from './delete-records.ts';
-import { ReplicationTestCluster } from './replication/replication-test-cluster.ts';
+import { committedRecords, ReplicationTestCluster } from './replication/replication-test-cluster.ts';
 
 /**
  * DeleteRecords (KIP-107) on RF=3 partitions, through the partition directory as the Admin
@@ -34,37 +34,15 @@ async function produce(c: ReplicationTestCluster, topic: string, value: string):
   await leader.produce({ topic, partition: 0, records: encodeRecordBatch([{ key: null, value: Buffer.from(`${value}-${'x'.repeat(80)}`) }], {}), acks: 'all', timeoutMs: 5000 });
 }
 
-function logOf(c: ReplicationTestCluster, id: number, topic: string): PartitionLog {
-  const log = c.nodes.get(id)?.log(topic, 0);
-  if (log === undefined) throw new Error(`broker ${id} hosts no log of ${topic}-0`);
-  return log;
-}
-
 /** Offsets and values a replica holds from its log start to its HW. */
 async function contents(log: PartitionLog): Promise<string[]> {
-  const out: string[] = [];
-  let offset = log.logStartOffset;
-  const hw = log.highWatermark;
-  while (offset < hw) {
-    const { records } = await log.read(offset, { maxBytes: 1 << 20, maxOffset: hw });
-    const decoded = decodeRecords(records, offset).filter((r) => r.offset < hw);
-    if (decoded.length === 0) break;
-    for (const r of decoded) out.push(`${r.offset}:${r.value?.toString().replace(/-x+$/, '') ?? ''}`);
-    offset = decoded.at(-1)!.offset + 1;
-  }
-  return out;
+  return (await committedRecords(log)).map((r) => `${r.offset}:${r.value?.toString().replace(/-x+$/, '') ?? ''}`);
 }
 
 /** Waits until every running replica has the leader's log start, log end and HW, then returns the leader's records. */
 async function agreed(c: ReplicationTestCluster, topic: string): Promise<string[]> {
-  const leader = await c.leader(topic);
-  const l = logOf(c, leader.brokerId, topic);
-  await c.until('replicas to agree on log start, log end and HW', () => [...c.nodes.keys()].every((id) => {
-    const f = logOf(c, id, topic);
-    return f.logStartOffset === l.logStartOffset && f.logEndOffset === l.logEndOffset && f.highWatermark === l.logEndOffset && l.highWatermark === l.logEndOffset;
-  }));
-  const expected = await contents(l);
-  for (const id of c.nodes.keys()) expect(await contents(logOf(c, id, topic)), `records of broker ${id}`).toEqual(expected);
+  const expected = await contents(await c.converged(topic));
+  for (const id of c.nodes.keys()) expect(await contents(c.logOf(id, topic)), `records of broker ${id}`).toEqual(expected);
   return expected;
 }
 
@@ -80,10 +58,10 @@ describe('DeleteRecords on an RF=3 partition', () => {
     for (let i = 0; i < 40; i++) await produce(c, topic, `v${i}`);
     await agreed(c, topic);
     const leader = await c.leader(topic);
-    const segmentsBefore = logOf(c, leader.brokerId, topic).segmentCount;
+    const segmentsBefore = c.logOf(leader.brokerId, topic).segmentCount;
 
     expect(await deleteRecords(leader.directory, topic, 0, 25)).toEqual({ lowWatermark: 25 });
-    expect(logOf(c, leader.brokerId, topic).segmentCount).toBeLessThan(segmentsBefore);
+    expect(c.logOf(leader.brokerId, topic).segmentCount).toBeLessThan(segmentsBefore);
     // A deletion at or below the log start changes nothing and answers the current log start.
     expect(await deleteRecords(leader.directory, topic, 0, 10)).toEqual({ lowWatermark: 25 });
 
@@ -93,8 +71,8 @@ describe('DeleteRecords on an RF=3 partition', () => {
     expect(records[0]).toBe('25:v25');
     expect(records.at(-1)).toBe('40:after');
     for (const id of IDS) {
-      expect(logOf(c, id, topic).logStartOffset, `log start of broker ${id}`).toBe(25);
-      expect((await rejection(logOf(c, id, topic).read(24, { maxBytes: 1 << 20 }))).code, `read below the log start on broker ${id}`).toBe('OFFSET_OUT_OF_RANGE');
+      expect(c.logOf(id, topic).logStartOffset, `log start of broker ${id}`).toBe(25);
+      expect((await rejection(c.logOf(id, topic).read(24, { maxBytes: 1 << 20 }))).code, `read below the log start on broker ${id}`).toBe('OFFSET_OUT_OF_RANGE');
     }
     const below = await leader.fetch({ topic, partition: 0, offset: 10, maxBytes: 1 << 20 });
     expect((below.error as RunnelError | undefined)?.code).toBe('OFFSET_OUT_OF_RANGE');
@@ -104,7 +82,7 @@ describe('DeleteRecords on an RF=3 partition', () => {
     await c.crash(leader.brokerId);
     const next = await c.leader(topic);
     expect(next.brokerId).not.toBe(leader.brokerId);
-    expect(logOf(c, next.brokerId, topic).logStartOffset).toBe(25);
+    expect(c.logOf(next.brokerId, topic).logStartOffset).toBe(25);
     const old = await next.fetch({ topic, partition: 0, offset: 24, maxBytes: 1 << 20 });
     expect((old.error as RunnelError | undefined)?.code).toBe('OFFSET_OUT_OF_RANGE');
     const kept = await next.fetch({ topic, partition: 0, offset: 25, maxBytes: 1 << 20 });
@@ -113,16 +91,16 @@ describe('DeleteRecords on an RF=3 partition', () => {
 
     // -1 deletes every committed record, on the new leader and then on its follower.
     await produce(c, topic, 'later');
-    const hw = logOf(c, next.brokerId, topic).highWatermark;
+    const hw = c.logOf(next.brokerId, topic).highWatermark;
     expect(await deleteRecords(next.directory, topic, 0, -1)).toEqual({ lowWatermark: hw });
     await produce(c, topic, 'last');
     expect(await agreed(c, topic)).toEqual([`${hw}:last`]);
 
     // The old leader comes back and follows the log start it missed.
     await c.start(leader.brokerId);
-    await c.until('the restarted broker to catch up', () => logOf(c, leader.brokerId, topic).logEndOffset === hw + 1);
+    await c.until('the restarted broker to catch up', () => c.logOf(leader.brokerId, topic).logEndOffset === hw + 1);
     expect(await agreed(c, topic)).toEqual([`${hw}:last`]);
-    expect(logOf(c, leader.brokerId, topic).logStartOffset).toBe(hw);
+    expect(c.logOf(leader.brokerId, topic).logStartOffset).toBe(hw);
   });
 
   it('answers bad input with a clear error naming it', async () => {
@@ -158,6 +136,6 @@ describe('DeleteRecords on an RF=3 partition', () => {
     expect(notLeader.leaderHint).toBe(leader.brokerId);
 
     // Nothing was deleted by any of them.
-    for (const id of IDS) expect(logOf(c, id, topic).logStartOffset).toBe(0);
+    for (const id of IDS) expect(c.logOf(id, topic).logStartOffset).toBe(0);
   });
 });

@@ -1,10 +1,10 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeRecords, encodeRecordBatch } from '@runnel/protocol';
+import { encodeRecordBatch } from '@runnel/protocol';
 import { requestReassignment } from '@runnel/metadata';
 import type { PartitionLog } from '@runnel/storage';
 import { LogMaintenance } from '../log-maintenance.ts';
-import { ReplicationTestCluster } from './replication-test-cluster.ts';
+import { committedRecords, ReplicationTestCluster } from './replication-test-cluster.ts';
 import type { ReplicationNode } from './replication-node-api.ts';
 
 /**
@@ -51,17 +51,7 @@ function maintain(node: ReplicationNode): Promise<{ deletedSegments: number; rem
 
 /** Every record a replica's log holds from its log start to its HW, as offset/key/value. */
 async function contents(log: PartitionLog): Promise<string[]> {
-  const out: string[] = [];
-  let offset = log.logStartOffset;
-  const hw = log.highWatermark;
-  while (offset < hw) {
-    const { records } = await log.read(offset, { maxBytes: 1 << 20, maxOffset: hw });
-    const decoded = decodeRecords(records, offset).filter((r) => r.offset < hw);
-    if (decoded.length === 0) break;
-    for (const r of decoded) out.push(`${r.offset}:${r.key?.toString() ?? ''}:${r.value?.toString() ?? ''}`);
-    offset = decoded.at(-1)!.offset + 1;
-  }
-  return out;
+  return (await committedRecords(log)).map((r) => `${r.offset}:${r.key?.toString() ?? ''}:${r.value?.toString() ?? ''}`);
 }
 
 /** The latest value per key a replica returns (values without their padding). */
@@ -74,28 +64,11 @@ async function latestValues(log: PartitionLog): Promise<Map<string, string>> {
   return values;
 }
 
-function logOf(c: ReplicationTestCluster, id: number, topic: string): PartitionLog {
-  const log = c.nodes.get(id)?.log(topic, 0);
-  if (log === undefined) throw new Error(`broker ${id} hosts no log of ${topic}-0`);
-  return log;
-}
-
-/** Waits until the running brokers' replicas share the leader's log start, log end and HW. */
-async function converged(c: ReplicationTestCluster, topic: string): Promise<PartitionLog> {
-  const leader = await c.leader(topic);
-  const l = logOf(c, leader.brokerId, topic);
-  await c.until('replicas to agree on log start, log end and HW', () => [...c.nodes.keys()].every((id) => {
-    const f = logOf(c, id, topic);
-    return f.logStartOffset === l.logStartOffset && f.logEndOffset === l.logEndOffset && f.highWatermark === l.logEndOffset && l.highWatermark === l.logEndOffset;
-  }));
-  return l;
-}
-
 /** Asserts that every running replica holds exactly the leader's records from the shared log start. */
 async function expectSameRecords(c: ReplicationTestCluster, topic: string): Promise<string[]> {
   const leader = await c.leader(topic);
-  const expected = await contents(logOf(c, leader.brokerId, topic));
-  for (const id of c.nodes.keys()) expect(await contents(logOf(c, id, topic)), `records of broker ${id}`).toEqual(expected);
+  const expected = await contents(c.logOf(leader.brokerId, topic));
+  for (const id of c.nodes.keys()) expect(await contents(c.logOf(id, topic)), `records of broker ${id}`).toEqual(expected);
   return expected;
 }
 
@@ -104,19 +77,19 @@ describe('retention on RF=3 partitions', () => {
     const { c, topic } = await threeBrokers({ 'retention.bytes': '3000', 'retention.ms': '-1' });
     for (let i = 0; i < 60; i++) await produce(c, topic, batch(`r${i}`));
     const leader = await c.leader(topic);
-    await converged(c, topic);
-    const before = new Map(IDS.map((id) => [id, logOf(c, id, topic).segmentCount]));
+    await c.converged(topic);
+    const before = new Map(IDS.map((id) => [id, c.logOf(id, topic).segmentCount]));
     // Followers never decide retention themselves: a pass there alone deletes nothing.
     for (const id of IDS.filter((i) => i !== leader.brokerId)) expect((await maintain(c.nodes.get(id)!)).deletedSegments).toBe(0);
     const { deletedSegments } = await maintain(leader);
     expect(deletedSegments).toBeGreaterThan(0);
-    const start = logOf(c, leader.brokerId, topic).logStartOffset;
+    const start = c.logOf(leader.brokerId, topic).logStartOffset;
     expect(start).toBeGreaterThan(0);
     // The next fetch round carries the leader's log start to the followers.
     await produce(c, topic, batch('after'));
-    await converged(c, topic);
+    await c.converged(topic);
     for (const id of IDS) {
-      const log = logOf(c, id, topic);
+      const log = c.logOf(id, topic);
       expect(log.logStartOffset, `log start of broker ${id}`).toBe(start);
       expect(log.segmentCount, `segments of broker ${id}`).toBeLessThan(before.get(id)!);
       expect(log.segmentBaseOffsets()[0]!).toBeLessThanOrEqual(start);
@@ -133,32 +106,32 @@ describe('retention on RF=3 partitions', () => {
   it('keeps a consistent log start across a failover, and the new leader\'s retention reaches the old leader on its return', async () => {
     const { c, topic } = await threeBrokers({ 'retention.bytes': '3000', 'retention.ms': '-1' });
     for (let i = 0; i < 40; i++) await produce(c, topic, batch(`a${i}`));
-    await converged(c, topic);
+    await c.converged(topic);
     const first = await c.leader(topic);
     await maintain(first);
     await produce(c, topic, batch('sync'));
-    const start = (await converged(c, topic)).logStartOffset;
+    const start = (await c.converged(topic)).logStartOffset;
     expect(start).toBeGreaterThan(0);
 
     await c.crash(first.brokerId);
     const next = await c.leader(topic);
     expect(next.brokerId).not.toBe(first.brokerId);
-    expect(logOf(c, next.brokerId, topic).logStartOffset).toBe(start);
+    expect(c.logOf(next.brokerId, topic).logStartOffset).toBe(start);
     await produce(c, topic, batch('after-failover'));
-    await converged(c, topic);
+    await c.converged(topic);
     await expectSameRecords(c, topic);
 
     // The new leader retains on: more data, another pass, and the log start moves on everywhere,
     // including on the old leader once it is back as a follower.
     for (let i = 0; i < 40; i++) await produce(c, topic, batch(`b${i}`));
-    await converged(c, topic);
+    await c.converged(topic);
     expect((await maintain(next)).deletedSegments).toBeGreaterThan(0);
-    const later = logOf(c, next.brokerId, topic).logStartOffset;
+    const later = c.logOf(next.brokerId, topic).logStartOffset;
     expect(later).toBeGreaterThan(start);
     await c.start(first.brokerId);
     await produce(c, topic, batch('back'));
-    await converged(c, topic);
-    for (const id of IDS) expect(logOf(c, id, topic).logStartOffset, `log start of broker ${id}`).toBe(later);
+    await c.converged(topic);
+    for (const id of IDS) expect(c.logOf(id, topic).logStartOffset, `log start of broker ${id}`).toBe(later);
     const records = await expectSameRecords(c, topic);
     expect(records.at(-1)).toContain('back-0');
   });
@@ -166,21 +139,21 @@ describe('retention on RF=3 partitions', () => {
   it('a follower whose log end fell below the leader\'s log start restarts there and catches up', async () => {
     const { c, topic } = await threeBrokers({ 'retention.bytes': '3000', 'retention.ms': '-1' });
     for (let i = 0; i < 5; i++) await produce(c, topic, batch(`early${i}`));
-    await converged(c, topic);
+    await c.converged(topic);
     const leader = await c.leader(topic);
     const lagger = IDS.find((id) => id !== leader.brokerId)!;
-    const lagEnd = logOf(c, lagger, topic).logEndOffset;
+    const lagEnd = c.logOf(lagger, topic).logEndOffset;
     await c.crash(lagger);
     await c.until('ISR without the lagging follower', () => leader.status(topic, 0)!.state.isr.length === 2);
     for (let i = 0; i < 60; i++) await produce(c, topic, batch(`late${i}`));
     expect((await maintain(leader)).deletedSegments).toBeGreaterThan(0);
-    const start = logOf(c, leader.brokerId, topic).logStartOffset;
+    const start = c.logOf(leader.brokerId, topic).logStartOffset;
     expect(start).toBeGreaterThan(lagEnd);
 
     await c.start(lagger);
     await c.until('the lagging follower back in the ISR', () => leader.status(topic, 0)!.state.isr.length === 3, 15_000);
-    await converged(c, topic);
-    const log = logOf(c, lagger, topic);
+    await c.converged(topic);
+    const log = c.logOf(lagger, topic);
     expect(log.logStartOffset).toBe(start);
     expect(log.segmentBaseOffsets()[0]).toBeGreaterThanOrEqual(start);
     const records = await expectSameRecords(c, topic);
@@ -197,16 +170,16 @@ describe('retention and replica reassignment', () => {
     await Promise.all([0, 1].map((id) => c.start(id)));
     for (let i = 0; i < 60; i++) await produce(c, topic, batch(`r${i}`));
     expect((await maintain(c.nodes.get(0)!)).deletedSegments).toBeGreaterThan(0);
-    const start = logOf(c, 0, topic).logStartOffset;
+    const start = c.logOf(0, topic).logStartOffset;
     expect(start).toBeGreaterThan(0);
-    const before = await contents(logOf(c, 0, topic));
+    const before = await contents(c.logOf(0, topic));
 
     await requestReassignment(c.store, topic, 0, [1]);
     await c.until('the partition moved to broker 1', () => {
       const s = c.nodes.get(1)?.status(topic, 0);
       return s?.role === 'leader' && s.state.targetReplicas == null && s.state.replicas.join() === '1';
     }, 30_000);
-    const log = logOf(c, 1, topic);
+    const log = c.logOf(1, topic);
     expect(log.logStartOffset).toBe(start);
     expect(await contents(log)).toEqual(before);
     await produce(c, topic, batch('moved'));
@@ -224,20 +197,20 @@ describe('compaction on RF=3 partitions', () => {
         latest.set(`k${k}`, `k${k}-v${round}-0`);
       }
     }
-    await converged(c, topic);
-    const sizeBefore = new Map(IDS.map((id) => [id, logOf(c, id, topic).sizeBytes]));
+    await c.converged(topic);
+    const sizeBefore = new Map(IDS.map((id) => [id, c.logOf(id, topic).sizeBytes]));
     for (const id of IDS) {
       const { removedRecords } = await maintain(c.nodes.get(id)!);
       expect(removedRecords, `records compacted away on broker ${id}`).toBeGreaterThan(0);
-      expect(logOf(c, id, topic).sizeBytes).toBeLessThan(sizeBefore.get(id)!);
+      expect(c.logOf(id, topic).sizeBytes).toBeLessThan(sizeBefore.get(id)!);
     }
-    const perReplica = await Promise.all(IDS.map((id) => latestValues(logOf(c, id, topic))));
+    const perReplica = await Promise.all(IDS.map((id) => latestValues(c.logOf(id, topic))));
     for (const [i, values] of perReplica.entries()) expect(values, `latest values on broker ${IDS[i]}`).toEqual(latest);
     // Followers still replicate after compaction, and a new record lands on all of them.
     await produce(c, topic, batch('k0-final', 1, 'k0'));
     latest.set('k0', 'k0-final-0');
-    await converged(c, topic);
-    for (const id of IDS) expect((await contents(logOf(c, id, topic))).at(-1)).toContain('k0-final-0');
+    await c.converged(topic);
+    for (const id of IDS) expect((await contents(c.logOf(id, topic))).at(-1)).toContain('k0-final-0');
 
     // A failover to a compacted follower, more writes and another pass; the old leader comes back.
     const old = (await c.leader(topic)).brokerId;
@@ -252,8 +225,8 @@ describe('compaction on RF=3 partitions', () => {
     await c.start(old);
     await produce(c, topic, batch('k2-back', 1, 'k2'));
     latest.set('k2', 'k2-back-0');
-    await converged(c, topic);
+    await c.converged(topic);
     await maintain(c.nodes.get(old)!);
-    for (const id of IDS) expect(await latestValues(logOf(c, id, topic)), `latest values on broker ${id} after the failover`).toEqual(latest);
+    for (const id of IDS) expect(await latestValues(c.logOf(id, topic)), `latest values on broker ${id} after the failover`).toEqual(latest);
   });
 });

@@ -6,9 +6,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { encodeRecordBatch, decodeRecords } from '@runnel/protocol';
+import { encodeRecordBatch, decodeRecords, type ConsumedRecord } from '@runnel/protocol';
 import { MemoryMetadataStore, provisionPartitions, type MetadataStore } from '@runnel/metadata';
-import { DataDirectory, type StorageIo } from '@runnel/storage';
+import { DataDirectory, type PartitionLog, type StorageIo } from '@runnel/storage';
 import { systemClock, type Clock } from './clock.ts';
 import { InProcessReplicaNetwork } from './in-process-replica-transport.ts';
 import { createReplicationNode } from './replication-node.ts';
@@ -126,6 +126,23 @@ export class ReplicationTestCluster {
     }
   }
 
+  /** A running broker's log of `topic`-`partition`. */
+  logOf(id: number, topic: string, partition = 0): PartitionLog {
+    const log = this.nodes.get(id)?.log(topic, partition);
+    if (log === undefined) throw new Error(`broker ${id} hosts no log of ${topic}-${partition}`);
+    return log;
+  }
+
+  /** Waits until every running replica has the leader's log start, log end and HW (all committed); returns the leader's log. */
+  async converged(topic: string, partition = 0): Promise<PartitionLog> {
+    const leader = this.logOf((await this.leader(topic, partition)).brokerId, topic, partition);
+    await this.until('replicas to agree on log start, log end and HW', () => [...this.nodes.keys()].every((id) => {
+      const f = this.logOf(id, topic, partition);
+      return f.logStartOffset === leader.logStartOffset && f.logEndOffset === leader.logEndOffset && f.highWatermark === leader.logEndOffset && leader.highWatermark === leader.logEndOffset;
+    }));
+    return leader;
+  }
+
   /** Polls `predicate` every 20 ms until true or `timeoutMs`. */
   async until(what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -150,4 +167,19 @@ export function batchOf(values: string[], idempotent?: { producerId: number; pro
 /** Values of the records in `records` at offsets >= `from`. */
 export function valuesOf(records: Buffer, from = 0): string[] {
   return decodeRecords(records, from).map((r) => r.value?.toString() ?? '');
+}
+
+/** Every record a log holds from its log start to its HW, read through its read path. */
+export async function committedRecords(log: PartitionLog): Promise<ConsumedRecord[]> {
+  const out: ConsumedRecord[] = [];
+  let offset = log.logStartOffset;
+  const hw = log.highWatermark;
+  while (offset < hw) {
+    const { records } = await log.read(offset, { maxBytes: 1 << 20, maxOffset: hw });
+    const decoded = decodeRecords(records, offset).filter((r) => r.offset < hw);
+    if (decoded.length === 0) break;
+    out.push(...decoded);
+    offset = decoded.at(-1)!.offset + 1;
+  }
+  return out;
 }
