@@ -11,6 +11,9 @@
 import { createInterface } from 'node:readline';
 import { FAST_REPLICATION_TIMING, startLocalCluster } from '@runnel/broker';
 import { pino } from 'pino';
+import { tuneV8 } from '../v8-tuning.ts';
+
+tuneV8();
 
 interface Args {
   brokers: number;
