@@ -179,6 +179,15 @@ describe('bad input against a broker process', () => {
     expect(fromGrpcError(produceErr.err as grpc.ServiceError).code).toBe('INVALID_REQUEST');
   });
 
+  it('DeleteRecords with a timeout_ms out of range: INVALID_REQUEST naming it, nothing deleted', async () => {
+    for (const timeoutMs of [-1, 300_001]) {
+      const { err } = await callRaw(clients.admin, clients.admin.DeleteRecords, { timeoutMs, partitions: [{ topic, partition: 0, offset: 1 }] });
+      expect(err?.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(err?.details).toContain(`Invalid timeout_ms ${timeoutMs}`);
+    }
+    await expectLogIntact();
+  });
+
   it('a request body that is not protobuf: the call fails, the broker keeps serving', async () => {
     const raw = new grpc.Client(broker.bootstrap, grpc.credentials.createInsecure());
     const status = await new Promise<grpc.ServiceError | null>((resolve) => {

@@ -62,10 +62,11 @@ describe('DeleteRecords on an RF=3 partition', () => {
 
     expect(await deleteRecords(leader.directory, topic, 0, 25)).toEqual({ lowWatermark: 25 });
     expect(c.logOf(leader.brokerId, topic).segmentCount).toBeLessThan(segmentsBefore);
+    // As Kafka's, the answer came once every in-sync follower had moved its log start too.
+    for (const id of IDS) expect(c.logOf(id, topic).logStartOffset, `log start of broker ${id} when DeleteRecords answered`).toBe(25);
     // A deletion at or below the log start changes nothing and answers the current log start.
     expect(await deleteRecords(leader.directory, topic, 0, 10)).toEqual({ lowWatermark: 25 });
 
-    // The followers follow on their next fetch round.
     await produce(c, topic, 'after');
     const records = await agreed(c, topic);
     expect(records[0]).toBe('25:v25');
@@ -101,6 +102,23 @@ describe('DeleteRecords on an RF=3 partition', () => {
     await c.until('the restarted broker to catch up', () => c.logOf(leader.brokerId, topic).logEndOffset === hw + 1);
     expect(await agreed(c, topic)).toEqual([`${hw}:last`]);
     expect(c.logOf(leader.brokerId, topic).logStartOffset).toBe(hw);
+  });
+
+  it('answers REQUEST_TIMED_OUT, naming the follower, when an in-sync follower cannot follow in time', async () => {
+    const { c, topic } = await threeBrokers();
+    for (let i = 0; i < 10; i++) await produce(c, topic, `v${i}`);
+    await agreed(c, topic);
+    const leader = await c.leader(topic);
+    const stopped = IDS.find((id) => id !== leader.brokerId)!;
+    // A follower that stopped fetching is still in the ISR until replicaLagMaxMs passes.
+    await c.crash(stopped);
+    const timedOut = await rejection(deleteRecords(leader.directory, topic, 0, 5, 200));
+    expect(timedOut.code).toBe('REQUEST_TIMED_OUT');
+    expect(timedOut.message).toContain(`follower(s) ${stopped}`);
+    // The leader deleted them anyway; once the ISR has shrunk the low watermark is the live replicas'.
+    expect(c.logOf(leader.brokerId, topic).logStartOffset).toBe(5);
+    await c.until('the stopped follower to leave the ISR', () => leader.status(topic, 0)!.state.isr.every((m) => m.id !== stopped));
+    expect(await deleteRecords(leader.directory, topic, 0, 5, 5000)).toEqual({ lowWatermark: 5 });
   });
 
   it('answers bad input with a clear error naming it', async () => {

@@ -117,8 +117,9 @@ export class Admin {
   /**
    * Deletes the records of partitions of `topic` below the given offsets (Kafka's deleteRecords,
    * KIP-107): each partition's leader moves its log start there (`-1`: to the high watermark, every
-   * committed record). Resolves with each partition's low watermark (its leader's log start
-   * afterwards) by partition number. Leader changes are retried until the request timeout; the
+   * committed record) and answers once its in-sync followers have too. Resolves with each
+   * partition's low watermark (the smallest log start over its in-sync replicas) by partition
+   * number; REQUEST_TIMED_OUT when a follower did not follow within the request timeout. Leader changes are retried until the request timeout; the
    * first other failure rejects, naming the partition: OFFSET_OUT_OF_RANGE above the high
    * watermark, INVALID_REQUEST for an offset below -1, UNKNOWN_TOPIC, UNKNOWN_PARTITION.
    */
@@ -137,7 +138,10 @@ export class Admin {
         let error: RunnelError;
         try {
           const { admin } = this.#connections.get(address);
-          const response = await unaryCall<DeleteRecordsResponse__Output>((o, cb) => admin.DeleteRecords({ partitions: [{ topic, partition, offset }] }, o, cb), {
+          // The leader waits for its in-sync followers at most what is left of our timeout, less
+          // a margin for its answer to arrive.
+          const brokerWaitMs = Math.max(1, deadline - Date.now() - 1000);
+          const response = await unaryCall<DeleteRecordsResponse__Output>((o, cb) => admin.DeleteRecords({ partitions: [{ topic, partition, offset }], timeoutMs: brokerWaitMs }, o, cb), {
             timeoutMs: Math.max(1, deadline - Date.now()), signal: options.signal, what: `DeleteRecords of ${name} on broker ${address}`,
           });
           const r = response.partitions[0];

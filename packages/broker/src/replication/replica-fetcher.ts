@@ -67,6 +67,7 @@ export class ReplicaFetcher {
           // so the log end sent here is flushed in fsync durability (rule 4).
           fetchOffset,
           maxBytes: PARTITION_FETCH_BYTES,
+          logStartOffset: p.log.logStartOffset,
         })),
       };
       let response;

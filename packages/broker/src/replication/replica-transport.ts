@@ -19,6 +19,8 @@ export interface ReplicaFetchPartitionRequest {
   /** The follower's log end (flushed, in fsync durability): the leader's only source of its position. */
   readonly fetchOffset: number;
   readonly maxBytes: number;
+  /** The follower's log start: the leader's source for the low watermark DeleteRecords waits for. */
+  readonly logStartOffset: number;
 }
 
 /** A follower's fetch from one leader, batching every partition it follows there. */

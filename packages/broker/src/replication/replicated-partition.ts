@@ -15,6 +15,8 @@ interface FollowerPosition {
   lastFetchAt: number;
   lastCaughtUpAt: number;
   leoAtLastFetch: number;
+  /** Its log start as sent in its last fetch (for the low watermark of DeleteRecords). */
+  logStartOffset: number;
 }
 
 /** Identity of this broker incarnation. */
@@ -207,20 +209,71 @@ export class ReplicatedPartition {
     this.#notify();
   }
 
-  /** Records a follower's fetch position (the only source of it). */
-  recordFetch(replicaId: number, brokerEpoch: number, fetchOffset: number): void {
+  /**
+   * Records a follower's fetch position (the only source of it) and its log start. A log start
+   * that moved up wakes waiters (DeleteRecords waits for the low watermark); nothing else here
+   * does, or two followers' long polls would wake each other without end.
+   */
+  recordFetch(replicaId: number, brokerEpoch: number, fetchOffset: number, logStartOffset = -1): void {
     const now = this.#clock.now();
     const leo = this.log.logEndOffset;
     let f = this.#followers.get(replicaId);
     if (f === undefined || f.brokerEpoch !== brokerEpoch) {
-      f = { brokerEpoch, position: fetchOffset, lastFetchAt: now, lastCaughtUpAt: -Infinity, leoAtLastFetch: leo };
+      f = { brokerEpoch, position: fetchOffset, lastFetchAt: now, lastCaughtUpAt: -Infinity, leoAtLastFetch: leo, logStartOffset };
       this.#followers.set(replicaId, f);
+    } else if (logStartOffset > f.logStartOffset) {
+      f.logStartOffset = logStartOffset;
+      this.#notify();
     }
     if (fetchOffset >= leo) f.lastCaughtUpAt = now;
     else if (fetchOffset >= f.leoAtLastFetch) f.lastCaughtUpAt = Math.max(f.lastCaughtUpAt, f.lastFetchAt);
     f.position = fetchOffset;
     f.lastFetchAt = now;
     f.leoAtLastFetch = leo;
+  }
+
+  /**
+   * As leader: the smallest log start over this replica and every other member of the ISR, as each
+   * last reported it in this epoch (Kafka's low watermark); -1 while a member has not reported.
+   */
+  lowWatermark(): number {
+    let low = this.log.logStartOffset;
+    for (const m of this.state.isr) {
+      if (m.id === this.#self.id) continue;
+      const f = this.#followers.get(m.id);
+      if (f === undefined || f.brokerEpoch !== m.brokerEpoch || f.logStartOffset < 0) return -1;
+      low = Math.min(low, f.logStartOffset);
+    }
+    return low;
+  }
+
+  /**
+   * Resolves with the low watermark once it reaches `offset`. Rejects REQUEST_TIMED_OUT after
+   * `timeoutMs`, or NOT_LEADER when this replica stops leading first.
+   */
+  waitForLowWatermark(offset: number, timeoutMs: number): Promise<number> {
+    const reached = this.lowWatermark();
+    if (reached >= offset) return Promise.resolve(reached);
+    return new Promise((resolve, reject) => {
+      const timer = new AbortController();
+      const done = (result: number | RunnelError): void => {
+        unlisten();
+        timer.abort(SETTLED);
+        if (typeof result === 'number') resolve(result);
+        else reject(result);
+      };
+      this.#clock.sleep(timeoutMs, timer.signal).then(() => {
+        const behind = this.state.isr.filter((m) => m.id !== this.#self.id && (this.#followers.get(m.id)?.logStartOffset ?? -1) < offset).map((m) => m.id);
+        done(new RunnelError('REQUEST_TIMED_OUT', `Records of ${this.name} below ${offset} are deleted on the leader, but in-sync follower(s) ${behind.join(',')} did not report a log start at or past it within ${timeoutMs} ms; they follow it on their next fetches`));
+      }, () => undefined);
+      const unlisten = this.listen(() => {
+        if (this.#role !== 'leader' || this.#closed) done(new RunnelError('NOT_LEADER', `Broker ${this.#self.id} stopped leading ${this.name} while waiting for its followers to delete records below ${offset}`, { leaderHint: this.state.holder?.id ?? -1 }));
+        else {
+          const low = this.lowWatermark();
+          if (low >= offset) done(low);
+        }
+      });
+    });
   }
 
   /** The follower's position and incarnation as last fetched in this epoch. */

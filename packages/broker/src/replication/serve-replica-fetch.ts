@@ -65,7 +65,7 @@ function check(ctx: NodeContext, request: ReplicaFetchRequest, q: ReplicaFetchPa
     }
   }
   if (q.fetchOffset > leo) return { kind: 'answer', response: { ...state, divergingEpoch: { epoch: log.leaderEpochs.latestEpoch, endOffset: leo } } };
-  p.recordFetch(request.replicaId, request.brokerEpoch, q.fetchOffset);
+  p.recordFetch(request.replicaId, request.brokerEpoch, q.fetchOffset, q.logStartOffset);
   const hw = p.advanceHighWatermark();
   if (hw !== undefined) ctx.observer.highWatermark?.({ broker: self, brokerEpoch: ctx.self.brokerEpoch, partition: p.name, leaderEpoch: epoch, asLeader: true, highWatermark: hw });
   ctx.isr.maybeExpand(p, request.replicaId, request.brokerEpoch);

@@ -7,8 +7,8 @@ export interface DeleteRecordsPartitionResult {
   'topic'?: (string);
   'partition'?: (number);
   /**
-   * The leader's log start offset after the deletion (Kafka's low watermark as the leader sees
-   * it); -1 with an error. The followers follow it through ReplicaFetch.
+   * The smallest log start over the leader and its in-sync followers once all have reached the
+   * offset (Kafka's low watermark); -1 with an error.
    */
   'lowWatermark'?: (number | string | Long);
   'error'?: (_runnel_v1_Error | null);
@@ -18,8 +18,8 @@ export interface DeleteRecordsPartitionResult__Output {
   'topic': (string);
   'partition': (number);
   /**
-   * The leader's log start offset after the deletion (Kafka's low watermark as the leader sees
-   * it); -1 with an error. The followers follow it through ReplicaFetch.
+   * The smallest log start over the leader and its in-sync followers once all have reached the
+   * offset (Kafka's low watermark); -1 with an error.
    */
   'lowWatermark': (number);
   'error': (_runnel_v1_Error__Output | null);

@@ -21,6 +21,11 @@ export interface ReplicaFetchPartition {
    */
   'fetchOffset'?: (number | string | Long);
   'maxBytes'?: (number);
+  /**
+   * The follower's log start. The leader answers DeleteRecords once every in-sync follower's log
+   * start has reached the deleted offset (Kafka's low watermark, KIP-107).
+   */
+  'logStartOffset'?: (number | string | Long);
 }
 
 export interface ReplicaFetchPartition__Output {
@@ -42,4 +47,9 @@ export interface ReplicaFetchPartition__Output {
    */
   'fetchOffset': (number);
   'maxBytes': (number);
+  /**
+   * The follower's log start. The leader answers DeleteRecords once every in-sync follower's log
+   * start has reached the deleted offset (Kafka's low watermark, KIP-107).
+   */
+  'logStartOffset': (number);
 }
