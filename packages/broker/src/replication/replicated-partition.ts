@@ -211,8 +211,9 @@ export class ReplicatedPartition {
 
   /**
    * Records a follower's fetch position (the only source of it) and its log start. A log start
-   * that moved up wakes waiters (DeleteRecords waits for the low watermark); nothing else here
-   * does, or two followers' long polls would wake each other without end.
+   * first heard of in this epoch, or moved up, wakes waiters (DeleteRecords waits for the low
+   * watermark); nothing else here does, or two followers' long polls would wake each other
+   * without end.
    */
   recordFetch(replicaId: number, brokerEpoch: number, fetchOffset: number, logStartOffset = -1): void {
     const now = this.#clock.now();
@@ -221,6 +222,7 @@ export class ReplicatedPartition {
     if (f === undefined || f.brokerEpoch !== brokerEpoch) {
       f = { brokerEpoch, position: fetchOffset, lastFetchAt: now, lastCaughtUpAt: -Infinity, leoAtLastFetch: leo, logStartOffset };
       this.#followers.set(replicaId, f);
+      if (logStartOffset >= 0) this.#notify();
     } else if (logStartOffset > f.logStartOffset) {
       f.logStartOffset = logStartOffset;
       this.#notify();
