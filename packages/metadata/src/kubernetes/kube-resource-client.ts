@@ -8,6 +8,8 @@ import {
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
+import type { AgentOptions } from 'node:https';
+import { Agent } from 'undici';
 import { MetadataStoreError, type MetadataStoreErrorCode } from '../errors.ts';
 import type { KubeObject, ResourceRef } from './kube-object.ts';
 
@@ -38,15 +40,17 @@ export class KubeResourceClient {
   readonly #namespace: string;
   readonly #intercept: RequestInterceptor | undefined;
   readonly #base = new IsomorphicFetchHttpLibrary();
+  readonly #kubeConfig: KubeConfig;
   /**
-   * The connection pool of every request of this client. client-node's auth step builds a new
-   * undici Agent for each request (measured on the test control plane: a new TLS connection per
-   * request, 25–70 Lease CAS/s in all), so the first one is kept and reused: its TLS settings come
-   * from the same KubeConfig, and keep-alive connections then carry every later request.
+   * The connection pool of every request of this client, built once ({@link http1Dispatcher}).
+   * client-node's auth step builds a new undici Agent for each request (measured on the test
+   * control plane: a new TLS connection per request, 25–70 Lease CAS/s in all); keep-alive
+   * connections of one pool carry every request instead.
    */
-  #dispatcher: RequestDispatcher | undefined;
+  #dispatcher: Promise<RequestDispatcher | undefined> | undefined;
 
   constructor(kubeConfig: KubeConfig, namespace: string, intercept?: RequestInterceptor) {
+    this.#kubeConfig = kubeConfig;
     this.#api = kubeConfig.makeApiClient(CustomObjectsApi);
     this.#namespace = namespace;
     this.#intercept = intercept;
@@ -115,7 +119,7 @@ export class KubeResourceClient {
 
   /** Closes the pooled connections (requests still in flight are aborted by their signals first). */
   async close(): Promise<void> {
-    const d = this.#dispatcher as { destroy?: () => Promise<void> } | undefined;
+    const d = (await this.#dispatcher?.catch(() => undefined)) as { destroy?: () => Promise<void> } | undefined;
     this.#dispatcher = undefined;
     await d?.destroy?.().catch(() => undefined);
   }
@@ -134,10 +138,11 @@ export class KubeResourceClient {
     const intercept = this.#intercept;
     return {
       httpApi: wrapHttpLibrary({
-        send: (request) => {
+        send: async (request) => {
           request.setSignal(signal);
-          this.#dispatcher ??= request.getDispatcher();
-          if (this.#dispatcher !== undefined) request.setDispatcher(this.#dispatcher);
+          this.#dispatcher ??= http1Dispatcher(this.#kubeConfig, request.getDispatcher());
+          const dispatcher = await this.#dispatcher;
+          if (dispatcher !== undefined) request.setDispatcher(dispatcher);
           const send = (): Promise<ResponseContext> => base.send(request).toPromise();
           return intercept ? intercept(request, send) : send();
         },
@@ -190,4 +195,27 @@ function parseStatus(body: unknown): { reason?: string; message?: string } {
     ...(typeof record['reason'] === 'string' ? { reason: record['reason'] } : {}),
     ...(typeof record['message'] === 'string' ? { message: record['message'] } : {}),
   };
+}
+
+/**
+ * An HTTP/1.1 pool with client-node's TLS settings for the API server. undici 8 (client-node's
+ * fetch) offers HTTP/2 by default, and on Node 24 an aborted HTTP/2 request whose body was still
+ * queued wedges the process: Node keeps asking nghttp2 for the destroyed stream's data, gets
+ * empty DATA frames, and loops in `Http2Session::SendPendingData` without returning to the event
+ * loop, growing ~300 MB/s (measured: a leader of 1,000 partitions reached 21 GB when its ISR
+ * expansions timed out; NODE_DEBUG_NATIVE=http2 showed the loop on the aborted stream). Requests
+ * here are aborted on every timeout, so this client stays on HTTP/1.1, where an abort closes its
+ * connection. Behind a proxy, client-node's own dispatcher (`fallback`) is kept.
+ */
+async function http1Dispatcher(kubeConfig: KubeConfig, fallback: RequestDispatcher | undefined): Promise<RequestDispatcher | undefined> {
+  const https: AgentOptions = {};
+  await kubeConfig.applyToHTTPSOptions(https);
+  const tls: AgentOptions = {};
+  for (const key of ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const) {
+    if (https[key] !== undefined) (tls as Record<string, unknown>)[key] = https[key];
+  }
+  const options = kubeConfig.createDispatcherOptions(kubeConfig.getCurrentCluster(), tls);
+  if (options.type === 'agent') return new Agent({ connect: options.connect as NonNullable<Agent.Options["connect"]>, allowH2: false }) as unknown as RequestDispatcher;
+  if (options.type === 'none') return new Agent({ allowH2: false }) as unknown as RequestDispatcher;
+  return fallback;
 }

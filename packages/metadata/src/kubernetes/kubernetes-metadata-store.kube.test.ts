@@ -70,6 +70,36 @@ describe('KubernetesMetadataStore on the real API server', () => {
     }
   });
 
+  it('talks HTTP/1.1 to the API server, so a write aborted with its body queued cannot wedge the process', async () => {
+    // undici 8 offers HTTP/2 by default, and on Node 24 an aborted HTTP/2 request whose body was
+    // still queued loops forever in native code (kube-resource-client.ts, http1Dispatcher).
+    const { store, dispose } = await openStore({ requestTimeoutMs: 1 });
+    const { store: again, dispose: disposeAgain } = await openStore();
+    // Every connection the two stores open (the test's own namespace calls are made outside).
+    const protocols: unknown[] = [];
+    const onConnected = (message: unknown): void => {
+      protocols.push((message as { socket: { alpnProtocol?: unknown } }).socket.alpnProtocol);
+    };
+    subscribe('undici:client:connected', onConnected);
+    try {
+      const topic = `t-${hex()}`;
+      // Aborted 1 ms in: some while their bodies wait to be sent, some after the server applied them.
+      const outcomes = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => store.partitions.create(partitionStateName(topic, i), samplePartition(topic, i))));
+      expect(outcomes.some((o) => o.status === 'rejected')).toBe(true);
+      const name = partitionStateName(`u-${hex()}`, 0);
+      await again.partitions.create(name, samplePartition(name.slice(0, -2), 0));
+      expect((await again.partitions.get(name))?.value.partition).toBe(0);
+    } finally {
+      unsubscribe('undici:client:connected', onConnected);
+      await store.close();
+      await again.close();
+      await dispose();
+      await disposeAgain();
+    }
+    expect(protocols.length).toBeGreaterThan(0);
+    expect(protocols.filter((p) => p === 'h2')).toEqual([]);
+  });
+
   it('a watch survives the server ending its requests: reopened from the last version, no gap, no duplicate', async () => {
     const { store, dispose } = await openStore({ watchTimeoutSeconds: 1 });
     const reconnects: StoreWatchEvent[] = [];
