@@ -9,6 +9,7 @@ export {
   MAX_FETCH_RESPONSE_BYTES,
   DEFAULT_FETCH_MAX_BYTES,
   DEFAULT_PARTITION_FETCH_MAX_BYTES,
+  RECEIVE_WINDOW_BYTES,
 } from './grpc-limits.ts';
 // Replication seams (DESIGN.md §6): time, the broker-to-broker transport, timings and the node API.
 export { systemClock, type Clock } from './replication/clock.ts';

@@ -11,7 +11,8 @@ import type { BrokerContext } from './broker-context.ts';
 import { BrokerMetrics } from './broker-metrics.ts';
 import type { Broker, BrokerOptions } from './broker-options.ts';
 import { ClusterView } from './cluster-view.ts';
-import { GRPC_SERVER_OPTIONS } from './grpc-limits.ts';
+import { GRPC_SERVER_OPTIONS, RECEIVE_WINDOW_BYTES } from './grpc-limits.ts';
+import { widenServerReceiveWindow } from './grpc-window.ts';
 import { LogMaintenance } from './log-maintenance.ts';
 import { GroupMetrics } from './group/group-metrics.ts';
 import { startGroupService, type GroupService } from './group-service.ts';
@@ -86,6 +87,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   diagnosticsChannel.subscribe(storageChannels.fsync, onFsync);
 
   const server = new grpc.Server(GRPC_SERVER_OPTIONS);
+  widenServerReceiveWindow(server, RECEIVE_WINDOW_BYTES, 'constructed');
   const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((s) => [s, 'NOT_SERVING'])));
   const setHealth = (status: 'SERVING' | 'NOT_SERVING'): void => {
     for (const s of HEALTH_SERVICES) health.setStatus(s, status);
@@ -110,6 +112,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err === null ? resolve(bound) : reject(err)));
     });
+    widenServerReceiveWindow(server, RECEIVE_WINDOW_BYTES, 'bound');
     // DESIGN.md §6: the broker Lease registers this incarnation; Lease elections decide every leader (RF=1 included).
     transport = new GrpcReplicaTransport(store);
     const timing = { ...DEFAULT_REPLICATION_TIMING, ...options.replication?.timing };
@@ -282,3 +285,4 @@ function drainServer(server: grpc.Server, signal: AbortSignal | undefined): Prom
     server.tryShutdown(() => done());
   });
 }
+

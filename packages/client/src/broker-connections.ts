@@ -2,6 +2,9 @@ import * as grpc from '@grpc/grpc-js';
 import { loadRunnelGrpc, RunnelError, type AdminClient, type GroupClient, type LogClient } from '@runnel/protocol';
 import { callError } from './call-error.ts';
 
+/** The HTTP/2 receive window (per stream and per connection) of every client connection. */
+export const CLIENT_RECEIVE_WINDOW_BYTES = 4 * 1024 * 1024;
+
 /** gRPC channel options shared by every client connection. */
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   // Fetch responses and produce requests carry whole batches; the broker enforces its own limits.
@@ -12,6 +15,11 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   // Reconnect quickly after a broker restart; the client's own retry() spaces out requests.
   'grpc.initial_reconnect_backoff_ms': 100,
   'grpc.max_reconnect_backoff_ms': 2_000,
+  // HTTP/2's default receive window (64 KiB) makes the broker wait for a WINDOW_UPDATE, sent once
+  // this event loop has read the data, after every 64 KiB of a Fetch response. Measured with
+  // `runnel bench consume --records 1000000` (1 KiB records, 4 MiB fetches): 241–249 MB/s with the
+  // default; 397–474 with 1–16 MiB (noisy), best at 4 MiB; 355–397 MB/s with 64 MiB.
+  'grpc-node.flow_control_window': CLIENT_RECEIVE_WINDOW_BYTES,
 };
 
 /** The gRPC stubs of one broker address. */
