@@ -129,6 +129,19 @@ describe('decodeRecordBatch', () => {
     expect(record?.value?.toString()).toBe('valXe');
   });
 
+  it('gives records without headers an empty read-only headers array, and records with headers their own', () => {
+    const batch = encodeRecordBatch([
+      { key: null, value: Buffer.from('a') },
+      { key: null, value: Buffer.from('b'), headers: [{ key: 'h', value: Buffer.from('1') }] },
+      { key: null, value: Buffer.from('c') },
+    ]);
+    const [a, b, c] = decodeRecordBatch(batch).records;
+    expect(a?.headers).toEqual([]);
+    expect(() => (a?.headers as unknown[]).push({ key: 'x', value: null })).toThrow(TypeError);
+    expect(c?.headers).toEqual([]);
+    expect(b?.headers.map((h) => [h.key, h.value?.toString()])).toEqual([['h', '1']]);
+  });
+
   it('verifies the CRC', () => {
     const batch = encodeRecordBatch([{ key: null, value: Buffer.from('hello') }]);
     batch[batch.length - 1] = (batch[batch.length - 1] ?? 0) ^ 0xff;

@@ -83,6 +83,9 @@ class RecordReader {
   }
 }
 
+/** The headers of every record that has none (frozen: shared by all of them). */
+const NO_HEADERS = Object.freeze([]) as unknown as RecordHeader[];
+
 /** The result of {@link decodeRecordBatch}. */
 export interface DecodedRecordBatch {
   header: RecordBatchHeader;
@@ -144,7 +147,7 @@ function readBatchRecords(buf: Buffer, position: number, header: RecordBatchHead
     if (headerCount < 0 || headerCount > reader.end - reader.pos) {
       throw reader.corrupt(`record ${i} header count ${headerCount} is not possible in its ${length} bytes`);
     }
-    const headers: RecordHeader[] = new Array<RecordHeader>(headerCount);
+    const headers: RecordHeader[] = headerCount === 0 ? NO_HEADERS : new Array<RecordHeader>(headerCount);
     for (let h = 0; h < headerCount; h++) {
       const headerKey = reader.bytes('header key');
       if (headerKey === null) throw reader.corrupt(`record ${i} header ${h} has a null key`);
