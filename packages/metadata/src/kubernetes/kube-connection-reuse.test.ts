@@ -50,4 +50,37 @@ describe('KubernetesMetadataStore connections', () => {
     await store.close();
     expect(pool.destroyed).toBe(true);
   });
+
+  it('builds its connection pool again on the next request when building it failed once', async () => {
+    // The TLS settings are read when the pool is built; a failure there (an exec credential plugin
+    // failing once, a certificate file being rotated) must not stick to every later request.
+    class FlakyOnce extends KubeConfig {
+      calls = 0;
+      override async applyToHTTPSOptions(opts: Parameters<KubeConfig['applyToHTTPSOptions']>[0]): Promise<void> {
+        if (++this.calls === 1) throw new Error('credential plugin failed');
+        await super.applyToHTTPSOptions(opts);
+      }
+    }
+    const config = new FlakyOnce();
+    config.loadFromOptions({
+      clusters: [{ name: 'fake', server: 'https://127.0.0.1:9', skipTLSVerify: true }],
+      users: [{ name: 'fake', token: 'x' }],
+      contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
+      currentContext: 'fake',
+    });
+    const store = await KubernetesMetadataStore.open({
+      cluster: 'c1',
+      namespace: 'ns',
+      kubeConfig: config,
+      intercept: () => Promise.resolve(new ResponseContext(404, { 'content-type': 'application/json' }, new SelfDecodingBody(Promise.resolve(Buffer.from(JSON.stringify({ kind: 'Status', reason: 'NotFound' })))))),
+    });
+    try {
+      const name = partitionStateName('orders', 0);
+      await expect(store.partitions.get(name)).rejects.toThrow(/credential plugin failed/);
+      expect(await store.partitions.get(name)).toBeUndefined();
+      expect(config.calls).toBe(2);
+    } finally {
+      await store.close();
+    }
+  });
 });

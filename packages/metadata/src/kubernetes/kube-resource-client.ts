@@ -140,7 +140,11 @@ export class KubeResourceClient {
       httpApi: wrapHttpLibrary({
         send: async (request) => {
           request.setSignal(signal);
-          this.#dispatcher ??= http1Dispatcher(this.#kubeConfig, request.getDispatcher());
+          // A failed build (say an exec credential plugin failing once) is not kept: the next request tries again.
+          this.#dispatcher ??= http1Dispatcher(this.#kubeConfig, request.getDispatcher()).catch((err: unknown) => {
+            this.#dispatcher = undefined;
+            throw err;
+          });
           const dispatcher = await this.#dispatcher;
           if (dispatcher !== undefined) request.setDispatcher(dispatcher);
           const send = (): Promise<ResponseContext> => base.send(request).toPromise();
@@ -215,7 +219,7 @@ async function http1Dispatcher(kubeConfig: KubeConfig, fallback: RequestDispatch
     if (https[key] !== undefined) (tls as Record<string, unknown>)[key] = https[key];
   }
   const options = kubeConfig.createDispatcherOptions(kubeConfig.getCurrentCluster(), tls);
-  if (options.type === 'agent') return new Agent({ connect: options.connect as NonNullable<Agent.Options["connect"]>, allowH2: false }) as unknown as RequestDispatcher;
+  if (options.type === 'agent') return new Agent({ connect: options.connect as NonNullable<Agent.Options['connect']>, allowH2: false }) as unknown as RequestDispatcher;
   if (options.type === 'none') return new Agent({ allowH2: false }) as unknown as RequestDispatcher;
   return fallback;
 }
