@@ -21,6 +21,12 @@ export interface PendingAppend {
   baseOffset: number;
   lastOffset: number;
   written: PromiseWithResolvers<void>;
+  /**
+   * The leader-epoch checkpoint write this append starts an epoch with (or finishes, for an epoch
+   * elected at the log end). The writer writes no byte of the append before it resolves: a record
+   * on disk whose epoch the cache lacks survives a crash as a log the leader cannot see diverge.
+   */
+  epochWritten?: Promise<void> | undefined;
 }
 
 /** What the writer needs from its log. */
@@ -95,6 +101,15 @@ export class AppendQueue {
   async #writeGroup(group: PendingAppend[]): Promise<void> {
     let i = 0;
     while (i < group.length) {
+      const pendingEpoch = group[i]!.epochWritten;
+      if (pendingEpoch !== undefined) {
+        try {
+          await pendingEpoch;
+        } catch (err) {
+          this.#rejectFrom(group, i, this.#host.fail('the leader-epoch checkpoint could not be written', err));
+          return;
+        }
+      }
       const now = Date.now();
       try {
         if (this.#shouldRoll(0, group[i]!, now)) await this.#host.roll(group[i]!.baseOffset);
@@ -110,7 +125,8 @@ export class AppendQueue {
       }
       const run: PendingAppend[] = [group[i]!];
       let bytes = group[i]!.buffer.length;
-      while (i + run.length < group.length && !this.#shouldRoll(bytes, group[i + run.length]!, now)) {
+      // A run stops before an append that waits for its epoch entry (awaited above, as its run starts).
+      while (i + run.length < group.length && group[i + run.length]!.epochWritten === undefined && !this.#shouldRoll(bytes, group[i + run.length]!, now)) {
         bytes += group[i + run.length]!.buffer.length;
         run.push(group[i + run.length]!);
       }

@@ -36,6 +36,12 @@ export interface LoadResult {
   /** Segments whose batches were rescanned. */
   recoveredSegments: number;
   /**
+   * Where each leader epoch newer than the one before it starts among the rescanned batches
+   * (Kafka's recovery assigns these to the epoch cache too): the cache checkpoint may have missed
+   * them in a crash.
+   */
+  epochStarts: Array<{ epoch: number; startOffset: number }>;
+  /**
    * The directory held no segment, so its first one was created without syncing the directory:
    * the log must make the entry durable before its first data is (PartitionLog does).
    */
@@ -73,7 +79,7 @@ export async function loadSegments(options: LoadOptions): Promise<LoadResult> {
   bases.sort((a, b) => a - b);
   const segments: LogSegment[] = [];
   for (const base of bases) segments.push(await LogSegment.open(io, dir, base));
-  const result: LoadResult = { segments, truncations: [], recoveredSegments: 0, created: false };
+  const result: LoadResult = { segments, truncations: [], recoveredSegments: 0, epochStarts: [], created: false };
   try {
     await recover(options, result);
   } catch (err) {
@@ -105,7 +111,11 @@ async function recover(options: LoadOptions, result: LoadResult): Promise<void> 
       continue;
     }
     result.recoveredSegments++;
-    const stop = await seg.rebuild(indexIntervalBytes, true);
+    const stop = await seg.rebuild(indexIntervalBytes, true, (header) => {
+      if (header.partitionLeaderEpoch > (result.epochStarts.at(-1)?.epoch ?? -1)) {
+        result.epochStarts.push({ epoch: header.partitionLeaderEpoch, startOffset: header.baseOffset });
+      }
+    });
     if (stop !== undefined) {
       const fileSize = (await seg.file.stat()).size;
       const validAfter = await findValidBatchAfter(seg.file, stop.position + 1, fileSize, seg.nextOffset);

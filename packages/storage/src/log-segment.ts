@@ -6,6 +6,7 @@
  * `baseOffset` when empty); the in-memory indexes describe exactly the bytes below `size`.
  * Only the partition log's write lane mutates a segment.
  */
+import type { RecordBatchHeader } from '@runnel/protocol';
 import { OffsetIndex } from './offset-index.ts';
 import { TimeIndex } from './time-index.ts';
 import { readAt, scanBatches, type ScanStop } from './batch-scanner.ts';
@@ -134,9 +135,10 @@ export class LogSegment {
   /**
    * Rescans the whole file (CRC-checking every batch when `verifyCrc`) and rebuilds the indexes,
    * `size`, `nextOffset` and `maxTimestamp` from what is valid. Returns where and why the scan
-   * stopped early (bytes from there on are not counted in `size`), or undefined.
+   * stopped early (bytes from there on are not counted in `size`), or undefined. `onBatch` sees
+   * the header of each valid batch, in order.
    */
-  async rebuild(indexIntervalBytes: number, verifyCrc: boolean): Promise<ScanStop | undefined> {
+  async rebuild(indexIntervalBytes: number, verifyCrc: boolean, onBatch?: (header: RecordBatchHeader) => void): Promise<ScanStop | undefined> {
     const end = (await this.#file.stat()).size;
     this.offsetIndex = new OffsetIndex();
     this.timeIndex = new TimeIndex();
@@ -150,6 +152,7 @@ export class LogSegment {
       if (step.done === true) return step.value;
       const { position, size, header } = step.value;
       this.recordBatches([{ position, size, baseOffset: header.baseOffset, lastOffset: header.baseOffset + header.lastOffsetDelta, maxTimestamp: header.maxTimestamp }], indexIntervalBytes);
+      onBatch?.(header);
     }
   }
 

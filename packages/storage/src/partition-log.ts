@@ -259,6 +259,16 @@ export class PartitionLog {
       const last = loaded.segments.at(-1)!;
       await epochs.truncateFromEnd(last.nextOffset);
       await epochs.truncateFromStart(Math.min(Math.max(loaded.segments[0]!.baseOffset, logStart), last.nextOffset));
+      // Batches of an epoch the checkpoint lacks (a crash between a record write and its epoch
+      // entry, possible before the writer waited for the entry): restore it from the batches, as
+      // Kafka's recovery does, or a follower would hide its divergence from the leader.
+      for (const e of loaded.epochStarts) {
+        const latest = epochs.entries().at(-1);
+        const startOffset = Math.max(e.startOffset, logStart);
+        if (e.epoch <= (latest?.epoch ?? -1) || startOffset < (latest?.startOffset ?? 0)) continue;
+        logger.warn({ log: name, epoch: e.epoch, startOffset }, `The leader-epoch checkpoint of ${name} lacked epoch ${e.epoch} of the batches from offset ${startOffset}: restored from the log`);
+        await epochs.assign(e.epoch, startOffset);
+      }
       if (loaded.recoveredSegments > 0) {
         await last.file.datasync();
         await writeOffsetCheckpoint(io, options.dir, RECOVERY_POINT_CHECKPOINT, last.baseOffset);
@@ -346,10 +356,13 @@ export class PartitionLog {
     const epochWrites = assigned.newEpochs.map((e) => this.leaderEpochs.assign(e.epoch, e.startOffset));
     // An epoch started by startLeaderEpoch without a write is written before this append is acknowledged.
     if (this.leaderEpochs.hasUnwritten) epochWrites.push(this.leaderEpochs.writeUnwritten());
-    const entry: PendingAppend = { buffer, batches: assigned.batches, baseOffset: assigned.baseOffset, lastOffset: assigned.lastOffset, written: Promise.withResolvers<void>() };
+    // The records wait for their epoch entry (PendingAppend.epochWritten): the cache never lags the log on disk.
+    const epochWrite = epochWrites.length === 0 ? undefined : Promise.all(epochWrites).then(() => undefined);
+    epochWrite?.catch(() => undefined);
+    const entry: PendingAppend = { buffer, batches: assigned.batches, baseOffset: assigned.baseOffset, lastOffset: assigned.lastOffset, written: Promise.withResolvers<void>(), epochWritten: epochWrite };
     this.#nextOffset = assigned.lastOffset + 1;
     this.#writer.push(entry);
-    return { entry, epochWrite: Promise.all(epochWrites).then(() => undefined), appendTime: assigned.appendTime, durability: this.#config.durability, timestampType: this.#config.timestampType, onWritten: options.onWritten };
+    return { entry, epochWrite: epochWrite ?? Promise.resolve(), appendTime: assigned.appendTime, durability: this.#config.durability, timestampType: this.#config.timestampType, onWritten: options.onWritten };
   }
 
   async #finish(p: PreparedAppend): Promise<AppendResult> {

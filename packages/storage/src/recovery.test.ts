@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendFile, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { decodeRecords } from '@runnel/protocol';
 import { PartitionLog, RECOVERY_POINT_CHECKPOINT } from './partition-log.ts';
 import { LogCorruptionError } from './errors.ts';
 import { batchOf, makeTempDir, recordingLogger, removeDir, testConfig } from './testing/log-fixtures.ts';
+import { faultyIo } from './testing/faulty-io.ts';
 import type { LogConfig } from './log-config.ts';
 
 let dir: string;
@@ -123,6 +124,52 @@ describe('recovery', () => {
     expect(log.logEndOffset).toBe(9);
     await log.close();
     expect((await readdir(dir)).filter((f) => f.endsWith('.cleaned') || f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('writes no record of a new leader epoch before the epoch entry is on disk, so a crash cannot separate them', async () => {
+    const io = faultyIo();
+    const config = testConfig();
+    const log = await PartitionLog.open({ dir, config, io });
+    await log.append(batchOf(3, 'e0'), { leaderEpoch: 0, assignOffsets: true });
+    const sizeBefore = (await stat(`${dir}/${SEGMENT0}`)).size;
+    const held = Promise.withResolvers<void>();
+    const release = Promise.withResolvers<void>();
+    io.holdRename = (from) => {
+      if (!from.endsWith('leader-epoch-checkpoint.tmp')) return undefined;
+      held.resolve();
+      return release.promise;
+    };
+    // A new leader's first append: epoch 1 starts at offset 3.
+    const append = log.append(batchOf(3, 'e1'), { leaderEpoch: 1, assignOffsets: true });
+    await held.promise;
+    for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    // A SIGKILL now keeps what the segment file holds (the page cache survives it): it must not
+    // hold records of epoch 1 while the checkpoint on disk lacks epoch 1.
+    expect((await stat(`${dir}/${SEGMENT0}`)).size).toBe(sizeBefore);
+    release.resolve();
+    await expect(append).resolves.toMatchObject({ baseOffset: 3 });
+    expect((await stat(`${dir}/${SEGMENT0}`)).size).toBeGreaterThan(sizeBefore);
+    expect(log.leaderEpochs.entries()).toEqual([{ epoch: 0, startOffset: 0 }, { epoch: 1, startOffset: 3 }]);
+    await log.close();
+  });
+
+  it('restores a leader epoch that the checkpoint lacks from the recovered batches, so a follower still sees its divergence', async () => {
+    const config = testConfig();
+    await seed(config, 4, (i) => (i < 2 ? 0 : 2));
+    // A crash after the epoch-2 records reached the file but before their epoch entry did.
+    await writeFile(`${dir}/leader-epoch-checkpoint`, '0\n1\n0 0\n');
+    await forgetRecoveryPoint();
+    const logger = recordingLogger();
+    const log = await PartitionLog.open({ dir, config, logger, name: 'lost-epoch-0' });
+    expect(log.logEndOffset).toBe(12);
+    expect(log.leaderEpochs.entries()).toEqual([{ epoch: 0, startOffset: 0 }, { epoch: 2, startOffset: 6 }]);
+    // A leader in epoch 1 from offset 6 answers this follower's lastFetchedEpoch 2 with epoch 0's end, 6.
+    expect(log.leaderEpochs.endOffsetFor(0, log.logEndOffset)).toEqual({ epoch: 0, endOffset: 6 });
+    expect(logger.lines).toContainEqual(expect.objectContaining({ level: 'warn', msg: expect.stringContaining('lacked epoch 2 of the batches from offset 6') }));
+    await log.close();
+    const reopened = await PartitionLog.open({ dir, config });
+    expect(reopened.leaderEpochs.entries()).toEqual([{ epoch: 0, startOffset: 0 }, { epoch: 2, startOffset: 6 }]);
+    await reopened.close();
   });
 
   it('drops leader epochs that start past the recovered log end', async () => {

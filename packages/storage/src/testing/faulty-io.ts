@@ -19,6 +19,8 @@ export interface FaultyIo extends StorageIo {
   failOpen: ((path: string) => string | undefined) | undefined;
   /** When it returns an errno code for a rename source, the rename fails with it. */
   failRename: ((from: string) => string | undefined) | undefined;
+  /** When it returns a promise for a rename source, the rename waits for it (to hold a checkpoint write half done). */
+  holdRename: ((from: string) => Promise<void> | undefined) | undefined;
 }
 
 function errno(code: string, syscall: string): NodeJS.ErrnoException {
@@ -35,7 +37,9 @@ export function faultyIo(base: StorageIo = nodeStorageIo): FaultyIo {
     datasyncs: 0,
     failOpen: undefined,
     failRename: undefined,
+    holdRename: undefined,
     rename: async (from: string, to: string) => {
+      await io.holdRename?.(from);
       const code = io.failRename?.(from);
       if (code !== undefined) throw errno(code, 'rename');
       await base.rename(from, to);
