@@ -127,15 +127,16 @@ class HarnessStandInNode implements SimNode {
     return led === undefined ? undefined : { role: 'leader', leaderEpoch: led.epoch, highWatermark: led.log.highWatermark, logEndOffset: led.log.logEndOffset, logStartOffset: led.log.logStartOffset };
   }
 
-  async replicaLog(topic: string, partition: number): Promise<ReplicaRecord[] | undefined> {
+  async replicaLog(topic: string, partition: number, range?: { readonly from: number; readonly to: number }): Promise<ReplicaRecord[] | undefined> {
     const led = this.#led.get(partitionStateName(topic, partition));
     if (led === undefined) return undefined;
     const out: ReplicaRecord[] = [];
-    for (let next = led.log.logStartOffset; next < led.log.logEndOffset;) {
-      const { records } = await led.log.read(next, { maxBytes: 2 ** 30 });
+    const end = Math.min(led.log.logEndOffset, range?.to ?? Infinity);
+    for (let next = Math.max(led.log.logStartOffset, range?.from ?? 0); next < end;) {
+      const { records } = await led.log.read(next, { maxBytes: 2 ** 30, maxOffset: end });
       if (records.length === 0) break;
       for (const r of decodeRecords(records, next)) {
-        out.push({ offset: r.offset, leaderEpoch: r.leaderEpoch, value: r.value?.toString() ?? '' });
+        if (r.offset < end) out.push({ offset: r.offset, leaderEpoch: r.leaderEpoch, value: r.value?.toString() ?? '' });
         next = r.offset + 1;
       }
     }

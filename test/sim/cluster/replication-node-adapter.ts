@@ -138,15 +138,16 @@ class ReplicationSimNode implements Endpoint {
     return s === undefined ? undefined : { role: s.role, leaderEpoch: s.leaderEpoch, highWatermark: s.highWatermark, logEndOffset: s.logEndOffset, logStartOffset: this.node.log(topic, partition)?.logStartOffset ?? 0, pendingReassignment: (s.state.targetReplicas ?? null) !== null };
   }
 
-  async replicaLog(topic: string, partition: number): Promise<ReplicaRecord[] | undefined> {
+  async replicaLog(topic: string, partition: number, range?: { readonly from: number; readonly to: number }): Promise<ReplicaRecord[] | undefined> {
     const log = this.node.log(topic, partition);
     if (log === undefined) return undefined;
     const out: ReplicaRecord[] = [];
-    for (let next = log.logStartOffset; next < log.logEndOffset;) {
-      const { records } = await log.read(next, { maxBytes: 2 ** 30 });
+    const end = Math.min(log.logEndOffset, range?.to ?? Infinity);
+    for (let next = Math.max(log.logStartOffset, range?.from ?? 0); next < end;) {
+      const { records } = await log.read(next, { maxBytes: 2 ** 30, maxOffset: end });
       if (records.length === 0) break;
       for (const r of decodeRecords(records, next)) {
-        out.push({ offset: r.offset, leaderEpoch: r.leaderEpoch, value: r.value?.toString() ?? '' });
+        if (r.offset < end) out.push({ offset: r.offset, leaderEpoch: r.leaderEpoch, value: r.value?.toString() ?? '' });
         next = r.offset + 1;
       }
     }

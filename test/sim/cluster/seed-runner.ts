@@ -64,6 +64,8 @@ export interface SeedSummary {
   deletesOk: number;
   deletedBelowLogStart: number;
   logStartSamples: number;
+  /** Records read below a replica's HW as the run went and compared with what was committed there (S10). */
+  committedRecordsCompared: number;
 }
 
 /** Runs every seed (sequentially: one run owns the event loop) and sums up. */
@@ -71,7 +73,7 @@ export async function runSeeds(seeds: readonly number[], optionsFor: (seed: numb
   const summary: SeedSummary = {
     seeds: 0, failedSeeds: [], unsafeSeeds: [], wallMs: 0, virtualMs: 0, events: 0, sends: 0, sendsOk: 0, sendsFailed: 0, sendsUnknown: 0,
     reads: 0, recordsDrained: 0, leaderAckedLost: 0, anomalies: { S1: 0, S2: 0, S3: 0, S4: 0, S5: 0, S7: 0, S8: 0, S9: 0, S10: 0, S11: 0, unsettled: 0, undrained: 0 }, faults: {}, realTimers: 0, realTimerSites: [], leaderEpochs: 0, leaderHighWatermarks: 0, createdLed: 0, createdLeaderless: 0,
-    deletes: 0, deletesOk: 0, deletedBelowLogStart: 0, logStartSamples: 0,
+    deletes: 0, deletesOk: 0, deletedBelowLogStart: 0, logStartSamples: 0, committedRecordsCompared: 0,
   };
   const failures: SimulationResult[] = [];
   for (const seed of seeds) {
@@ -97,6 +99,7 @@ export async function runSeeds(seeds: readonly number[], optionsFor: (seed: numb
     summary.deletesOk += c.deletesOk;
     summary.deletedBelowLogStart += c.deletedBelowLogStart;
     summary.logStartSamples += result.observed.logStartSamples;
+    summary.committedRecordsCompared += result.observed.committedRecordsCompared;
     summary.realTimers += result.realTimers.count;
     summary.leaderEpochs += result.observed.leaderChanges;
     summary.leaderHighWatermarks += result.observed.leaderHighWatermarks;
@@ -127,7 +130,7 @@ export function formatSummary(s: SeedSummary): string {
     `simulation: ${s.seeds} seeds, ${(s.wallMs / 1000).toFixed(1)} s wall, ${(s.virtualMs / 1000).toFixed(0)} s virtual, ${s.events} events`,
     `operations: ${s.sends} sends (ok ${s.sendsOk}, failed ${s.sendsFailed}, unknown ${s.sendsUnknown}), ${s.reads} reads, ${s.recordsDrained} records drained, acks=1 lost ${s.leaderAckedLost}`,
     `faults: ${nonZero(s.faults)}`,
-    `white-box: ${s.leaderEpochs} leader epochs, ${s.leaderHighWatermarks} HW advances by leaders, ${s.logStartSamples} log-start samples checked`,
+    `white-box: ${s.leaderEpochs} leader epochs, ${s.leaderHighWatermarks} HW advances by leaders, ${s.logStartSamples} log-start samples checked, ${s.committedRecordsCompared} records below a replica's HW compared`,
     `partition records created: ${s.createdLed} led from the create, ${s.createdLeaderless} leaderless`,
     `deletes: ${s.deletes} DeleteRecords (ok ${s.deletesOk}), ${s.deletedBelowLogStart} acknowledged values deleted below a log start`,
     `anomalies: ${Object.entries(s.anomalies).map(([k, v]) => `${k}=${v}`).join(' ')}`,

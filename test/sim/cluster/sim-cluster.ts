@@ -1,11 +1,11 @@
 /**
  * A simulated cluster: N brokers, each a sequence of incarnations (SimProcess) with its own disk,
- * one API server, one network, all on one scheduler. Process faults live here: crash (kill -9
- * plus loss of unsynced data), restart (a new incarnation, so a new brokerEpoch), restart with an
+ * one API server, one network, all on one scheduler. Process faults live here: crash (kill -9,
+ * with either a power loss that drops unsynced data or only the process dying), restart (a new incarnation, so a new brokerEpoch), restart with an
  * emptied data directory, pause (SIGSTOP) and resume.
  */
 import { provisionPartitions, type MetadataStore, type TopicDefinition } from '@runnel/metadata';
-import { SimDisk } from '../harness/sim-disk.ts';
+import { SimDisk, type CrashKind } from '../harness/sim-disk.ts';
 import { SimMetadataStore, type SimStoreOptions } from '../harness/sim-metadata-store.ts';
 import { SimNetwork, type SimNetworkOptions } from '../harness/sim-network.ts';
 import type { SimRandom } from '../harness/sim-random.ts';
@@ -48,6 +48,10 @@ export interface SimClusterOptions {
 /** Process faults applied, by kind. */
 export interface ProcessFaultCounts {
   crashes: number;
+  /** Crashes that were a power loss (unsynced data and directory entries lost). */
+  powerLosses: number;
+  /** Crashes that were a process kill only (everything written survives). */
+  kills: number;
   restarts: number;
   wipedRestarts: number;
   pauses: number;
@@ -75,7 +79,7 @@ export class SimCluster {
   readonly network: SimNetwork;
   readonly topics: readonly SimTopic[];
   readonly timing: SimTiming;
-  readonly faults: ProcessFaultCounts = { crashes: 0, restarts: 0, wipedRestarts: 0, pauses: 0, cleanRestarts: 0, startFailures: 0 };
+  readonly faults: ProcessFaultCounts = { crashes: 0, powerLosses: 0, kills: 0, restarts: 0, wipedRestarts: 0, pauses: 0, cleanRestarts: 0, startFailures: 0 };
   readonly highWatermarks: HighWatermarkObservation[] = [];
   /** Log starts moved by leaders' retention, in order. */
   readonly retention: Array<{ broker: number; partition: string; logStartOffset: number }> = [];
@@ -228,16 +232,21 @@ export class SimCluster {
     });
   }
 
-  /** kill -9 and power loss: the incarnation stops, unsynced data is lost. */
-  crash(id: number): void {
+  /**
+   * kill -9: the incarnation stops and its calls in flight never complete. With `power-loss` the
+   * disk also loses what was not synced; with `process-kill` it keeps everything written.
+   */
+  crash(id: number, kind: CrashKind): void {
     const slot = this.#slot(id);
     if (slot.process === undefined || !slot.process.alive) return;
-    this.log(slot.process.toString(), 'crash');
+    this.log(slot.process.toString(), `crash (${kind})`);
     this.scheduler.kill(slot.process);
     this.network.unregister(SimCluster.endpoint(id), slot.process);
     slot.node?.crash?.();
-    slot.disk.crash();
+    slot.disk.crash(kind);
     this.faults.crashes++;
+    if (kind === 'power-loss') this.faults.powerLosses++;
+    else this.faults.kills++;
   }
 
   /**
@@ -261,8 +270,9 @@ export class SimCluster {
         this.start(id);
       },
       (err: unknown) => {
+        // The process gives up and exits: the page cache survives it.
         this.log(process.toString(), 'clean shutdown failed', { err: String(err) });
-        this.crash(id);
+        this.crash(id, 'process-kill');
       },
     );
   }

@@ -4,6 +4,19 @@
  * and network partitions hit at most `maxDown` brokers at a time; API-server faults (lost and
  * slow replies, 409 storms, stalled or expiring watches) and message drops overlap freely.
  *
+ * Each crash is, by a seeded choice (`killRate`), either a power loss (unsynced data and unsynced
+ * directory entries lost) or a process kill (SIGKILL: everything written and renamed survives,
+ * only the calls in flight never complete; see sim-disk.ts). By a second choice (`atDiskCallRate`)
+ * it happens at once or at one of the victim's next few disk calls, so that it lands between the
+ * steps of a multi-step write (a record and its leader-epoch entry; a checkpoint's tmp write,
+ * fsync, rename and directory fsync), which a crash at a random moment rarely hits.
+ *
+ * With `startCrashRate`, a run also starts with such a crash of a partition's leader, armed as the
+ * workload starts, so it lands in the partition's first writes. The periodic faults begin a few
+ * hundred ms later and never hit those; the first leader epoch is special (a replica whose cache
+ * lost it fetches with lastFetchedEpoch -1, which the leader cannot check), and a leader that
+ * crashed there was how the chaos test lost acknowledged writes (fixed in f30f7d1).
+ *
  * `reassign` is an operator's request, not a fault: a random partition gets a random target replica
  * list of its topic's replication factor (new brokers when the cluster has more than RF, else a new
  * order), written through the operator's own view of the API server (so its writes meet the same
@@ -14,6 +27,7 @@
  * current incarnations, and never while an earlier wiped broker may still be catching up.
  */
 import { isMetadataStoreError, requestReassignment, type PartitionState } from '@runnel/metadata';
+import type { CrashKind } from '../harness/sim-disk.ts';
 import { SimCluster } from './sim-cluster.ts';
 
 /** The kinds of fault, as counted in the report. */
@@ -34,6 +48,12 @@ export interface SimNemesisOptions {
   readonly maxDown?: number;
   /** Fault kinds to draw from. @default all */
   readonly kinds?: readonly FaultKind[];
+  /** Chance that a crash is a process kill rather than a power loss. @default 0.5 */
+  readonly killRate?: number;
+  /** Chance that a crash happens at one of the victim's next 1–8 disk calls rather than at once. @default 0.5 */
+  readonly atDiskCallRate?: number;
+  /** Chance that the run starts with a crash of a partition's leader in its first writes. @default 0.5 */
+  readonly startCrashRate?: number;
 }
 
 /** Injects faults into a {@link SimCluster} until stopped. */
@@ -46,6 +66,8 @@ export class SimNemesis {
   #wipedAt = -Infinity;
   /** Reassignment requests the operator's store accepted (a request may be replaced by a later one before it completes). */
   reassignments = 0;
+  /** Crashes armed at a disk call (the periodic ones and the start crash), and start crashes. */
+  readonly crashTiming = { atDiskCall: 0, atStart: 0 };
 
   constructor(cluster: SimCluster, options: SimNemesisOptions) {
     this.#cluster = cluster;
@@ -54,6 +76,7 @@ export class SimNemesis {
 
   start(): void {
     this.#running = true;
+    if (this.#cluster.scheduler.random.chance(this.#options.startCrashRate ?? 0.5)) this.#startCrash().catch((err: unknown) => this.#cluster.scheduler.fail(err));
     this.#next();
   }
 
@@ -66,6 +89,7 @@ export class SimNemesis {
   heal(): void {
     this.stop();
     const c = this.#cluster;
+    for (const id of c.brokerIds) c.disk(id).disarm();
     c.store.heal();
     c.network.heal();
     for (const id of c.brokerIds) {
@@ -101,17 +125,13 @@ export class SimNemesis {
     switch (kind) {
       case 'crash-leader':
       case 'crash-follower':
-        this.#down.add(victim!);
-        c.crash(victim!);
-        s.schedule(window, undefined, `restart broker ${victim}`, () => {
-          this.#down.delete(victim!);
-          if (c.process(victim!) === undefined) c.restart(victim!);
-        });
+        this.#crash(victim!, window, r.chance(this.#options.atDiskCallRate ?? 0.5));
         return;
       case 'wipe-restart':
         this.#down.add(victim!);
         this.#wipedAt = s.now;
-        c.crash(victim!);
+        // The disk is emptied before the restart: what the crash kept does not matter.
+        c.crash(victim!, 'power-loss');
         s.schedule(r.int(0, ld), undefined, `wiped restart of broker ${victim}`, () => {
           this.#down.delete(victim!);
           if (c.process(victim!) === undefined) c.restart(victim!, true);
@@ -206,6 +226,49 @@ export class SimNemesis {
         s.schedule(window, undefined, 'drops over', () => void (c.network.faults.dropRate = 0));
         return;
     }
+  }
+
+  /**
+   * Crashes `victim` (a seeded power loss or process kill) now, or at its 1st to 8th next disk call
+   * (at the latest one lease duration later), and restarts it `window` ms after the crash.
+   */
+  #crash(victim: number, window: number, atDiskCall: boolean): void {
+    const c = this.#cluster;
+    const s = c.scheduler;
+    const kind: CrashKind = s.random.chance(this.#options.killRate ?? 0.5) ? 'process-kill' : 'power-loss';
+    this.#down.add(victim);
+    const crash = (): void => {
+      c.crash(victim, kind);
+      s.schedule(window, undefined, `restart broker ${victim}`, () => {
+        this.#down.delete(victim);
+        if (c.process(victim) === undefined) c.restart(victim);
+      });
+    };
+    if (!atDiskCall) {
+      crash();
+      return;
+    }
+    const calls = s.random.int(1, 8);
+    this.crashTiming.atDiskCall++;
+    c.log('nemesis', `crash at disk call ${calls}`, { broker: victim, kind });
+    c.disk(victim).crashAtCall(calls, crash);
+    // A broker that makes no disk call in time crashes anyway (heal() disarms, and then nothing happens).
+    s.schedule(c.timing.leaseDurationMs, undefined, `crash broker ${victim} (no disk call)`, () => {
+      if (c.disk(victim).disarm(crash)) crash();
+    });
+  }
+
+  /** The start crash: a partition's leader, at one of its first disk calls as the workload starts. */
+  async #startCrash(): Promise<void> {
+    const c = this.#cluster;
+    const r = c.scheduler.random;
+    const led = (await this.#records()).flatMap((rec) => (rec.holder === null ? [] : [rec.holder.id]));
+    const up = led.filter((id) => c.process(id)?.state === 'running' && !this.#down.has(id));
+    if (up.length === 0 || this.#down.size >= (this.#options.maxDown ?? 1)) return;
+    const victim = r.pick(up);
+    this.crashTiming.atStart++;
+    c.log('nemesis', 'crash at start', { broker: victim });
+    this.#crash(victim, r.int(c.timing.leaseDurationMs / 2, c.timing.leaseDurationMs * 3), true);
   }
 
   /** A broker to hit with a process or partition fault, or undefined when the budget is spent. */

@@ -87,8 +87,8 @@ export interface SimNode {
   fetch(request: SimFetchRequest): Promise<{ records: Buffer; highWatermark: number }>;
   /** Status of the local replica, or undefined when this broker hosts no such replica. */
   status(topic: string, partition: number): SimReplicaStatus | undefined;
-  /** The whole local log of a replica (S10), read at the end of a run. */
-  replicaLog(topic: string, partition: number): Promise<ReplicaRecord[] | undefined>;
+  /** The local log of a replica (S10): all of it at the end of a run, or the offsets `from` up to `to` (exclusive) as it goes. */
+  replicaLog(topic: string, partition: number, range?: { readonly from: number; readonly to: number }): Promise<ReplicaRecord[] | undefined>;
   /** DeleteRecords (KIP-107) on a partition this node leads: moves the log start, answers the new one. */
   deleteRecords?(topic: string, partition: number, offset: number): Promise<{ lowWatermark: number }>;
   /** Allocates an idempotent producer id (InitProducerId), when the node supports idempotence. */

@@ -1,10 +1,23 @@
 /**
- * An in-memory disk for the StorageIo seam of @runnel/storage, with the crash semantics of a
- * real one: file contents survive a crash only up to their last fdatasync/fsync, and creates,
- * renames and unlinks of files only once their directory was fsynced. Unsynced appended bytes
- * survive as a random prefix (often cutting a batch in two), as the page cache may have written
- * back some of them. Directories themselves are durable at once (a simplification: the engine
- * creates them only at partition creation).
+ * An in-memory disk for the StorageIo seam of @runnel/storage, with the two ways a broker dies:
+ *
+ * - **Power loss** (`crash('power-loss')`, the host or node goes down): file contents survive only
+ *   up to their last fdatasync/fsync, and creates, renames and unlinks of files only once their
+ *   directory was fsynced. Unsynced appended bytes survive as a random prefix (often cutting a
+ *   batch in two), as the page cache may have written back some of them.
+ * - **Process kill** (`crash('process-kill')`: SIGKILL, the OOM killer, a pod deleted after its
+ *   grace period; far more common in Kubernetes): the page cache survives the process, so every
+ *   write and every rename, create or unlink the kernel completed survives, synced or not. Only
+ *   the dead incarnation's calls in flight never complete (its pending fsyncs never settle, and
+ *   nothing it calls afterwards happens). A later power loss still goes back to the last sync.
+ *
+ * The difference matters to code that orders two writes: under a kill, a record written to a
+ * segment survives even though the checkpoint written "before" it was still waiting for its
+ * fsync and rename (the leader-epoch bug fixed in f30f7d1 needed exactly that); under power loss
+ * the unsynced record would most likely have been lost with it.
+ *
+ * Directories themselves are durable at once (a simplification: the engine creates them only at
+ * partition creation).
  *
  * Each process incarnation uses the disk through its own view ({@link SimDisk.ioFor}). Once the
  * incarnation is dead its calls never settle (a killed process does nothing more), and fsyncs
@@ -88,12 +101,18 @@ function parentOf(path: string): string {
   return i <= 0 ? '/' : path.slice(0, i);
 }
 
+/** How a broker died (see the file comment). */
+export type CrashKind = 'power-loss' | 'process-kill';
+
 /** Figures of one disk. */
 export interface SimDiskStats {
+  /** Power losses. */
   crashes: number;
-  /** Unsynced bytes dropped by crashes. */
+  /** Process kills (nothing on the disk changed). */
+  kills: number;
+  /** Unsynced bytes dropped by power losses. */
   bytesLost: number;
-  /** File creates/renames/unlinks undone by crashes (directory not fsynced). */
+  /** File creates/renames/unlinks undone by power losses (directory not fsynced). */
   entriesReverted: number;
   fsyncs: number;
 }
@@ -105,16 +124,27 @@ export class SimDisk {
   /** Directory entries as of the last syncDir of their parent. */
   readonly #durable = new Map<string, Inode>();
   readonly #dirs = new Set<string>(['/']);
-  readonly stats: SimDiskStats = { crashes: 0, bytesLost: 0, entriesReverted: 0, fsyncs: 0 };
+  readonly stats: SimDiskStats = { crashes: 0, kills: 0, bytesLost: 0, entriesReverted: 0, fsyncs: 0 };
   /** Upper bound of the virtual delay of an fsync. @default 2 */
   fsyncDelayMaxMs = 2;
+  /** An armed crash: the call that brings `remaining` to 0 does not happen, `fire` runs instead. */
+  #tripwire: { remaining: number; fire: () => void } | undefined;
 
   constructor(scheduler: SimScheduler) {
     this.#scheduler = scheduler;
   }
 
-  /** Power loss: every file back to its last sync (plus a random prefix of appended bytes), every unsynced directory change undone. */
-  crash(): void {
+  /**
+   * What the disk keeps when its broker dies, after the scheduler killed the incarnation (which
+   * drops its pending fsyncs). `power-loss`: every file back to its last sync (plus a random prefix
+   * of appended bytes), every unsynced directory change undone. `process-kill`: everything stays
+   * as it is (the page cache outlives the process), synced or not.
+   */
+  crash(kind: CrashKind = 'power-loss'): void {
+    if (kind === 'process-kill') {
+      this.stats.kills++;
+      return;
+    }
     this.stats.crashes++;
     const random = this.#scheduler.random;
     for (const [path, inode] of this.#files) if (this.#durable.get(path) !== inode) this.stats.entriesReverted++;
@@ -126,6 +156,40 @@ export class SimDisk {
       inode.crash((unsynced) => (random.chance(0.5) ? 0 : random.int(0, unsynced)));
       this.stats.bytesLost += Math.max(0, before - inode.size);
     }
+  }
+
+  /**
+   * Arms a crash at a disk call rather than at a moment: the `calls`-th next call of a live
+   * incarnation (any StorageIo or StorageFile method, fsync included) does not happen, and `fire`
+   * runs in its place; it must kill the incarnation (e.g. SimCluster.crash), whose call then never
+   * settles. Crashes so land between the steps of multi-step writes (tmp write, fsync, rename,
+   * directory fsync; a record and its leader-epoch entry), which a crash at a random moment
+   * rarely hits: only fsyncs take virtual time here. A later arm replaces an earlier one.
+   */
+  crashAtCall(calls: number, fire: () => void): void {
+    if (!Number.isSafeInteger(calls) || calls < 1) throw new RangeError(`crashAtCall needs a positive call count, not ${calls}`);
+    this.#tripwire = { remaining: calls, fire };
+  }
+
+  /** Whether a crash is armed by {@link crashAtCall} (observers then keep off the disk: their calls would count). */
+  get armed(): boolean {
+    return this.#tripwire !== undefined;
+  }
+
+  /** Disarms {@link crashAtCall} (only the crash armed with `fire`, when given); true if it was still armed. */
+  disarm(fire?: () => void): boolean {
+    if (this.#tripwire === undefined || (fire !== undefined && this.#tripwire.fire !== fire)) return false;
+    this.#tripwire = undefined;
+    return true;
+  }
+
+  /** True when the armed crash fires at this call (which must then not happen). */
+  #tripped(): boolean {
+    const wire = this.#tripwire;
+    if (wire === undefined || --wire.remaining > 0) return false;
+    this.#tripwire = undefined;
+    wire.fire();
+    return true;
   }
 
   /** Loses everything (a restart with an empty data directory). */
@@ -145,7 +209,7 @@ export class SimDisk {
   ioFor(process: SimProcess): StorageIo {
     const never = new Promise<never>(() => undefined);
     const live = <T>(fn: () => T): Promise<T> => {
-      if (!process.alive) return never;
+      if (!process.alive || this.#tripped()) return never;
       try {
         return Promise.resolve(fn());
       } catch (err) {
@@ -153,7 +217,7 @@ export class SimDisk {
       }
     };
     const sync = (inode: Inode): Promise<void> => {
-      if (!process.alive) return never;
+      if (!process.alive || this.#tripped()) return never;
       return new Promise<void>((resolve) => {
         this.#scheduler.schedule(this.#scheduler.random.int(0, this.fsyncDelayMaxMs), process, `${process.toString()} fsync`, () => {
           inode.sync();

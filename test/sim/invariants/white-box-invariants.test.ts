@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PartitionState, ReplicaIdentity } from '@runnel/metadata';
 import {
+  checkCommittedRecords,
   checkHighWatermarks,
   checkLeaderEpochs,
   checkLogStartSample,
@@ -92,6 +93,26 @@ describe('S10 replica logs', () => {
     ]);
     const matching = checkReplicaLogs([log(2, [[0, 0, 'a'], [1, 0, 'b'], [2, 1, 'c']]), log(3, [[0, 0, 'a'], [1, 0, 'q'], [2, 1, 'c']])], new Map());
     expect(matching.map((v) => v.detail)).toEqual([expect.stringMatching(/agree on the epoch at offset 2 but differ at offset 1/)]);
+  });
+});
+
+describe('S10 as the run goes: records below a replica\'s HW', () => {
+  const recs = (records: Array<[number, number, string]>): Array<{ offset: number; leaderEpoch: number; value: string }> => records.map(([offset, leaderEpoch, value]) => ({ offset, leaderEpoch, value }));
+
+  it('learns each offset from the first replica that shows it, and accepts the same record from the others', () => {
+    const committed = new Map<number, { key: string; broker: number }>();
+    expect(checkCommittedRecords(committed, 1, P, recs([[0, 0, 'a'], [1, 0, 'b']]))).toBeUndefined();
+    expect(checkCommittedRecords(committed, 2, P, recs([[1, 0, 'b'], [2, 1, 'c']]))).toBeUndefined();
+    expect([...committed.keys()]).toEqual([0, 1, 2]);
+  });
+
+  it('reports a replica that holds another record below its HW (a follower that kept records of its own under the leader\'s)', () => {
+    const committed = new Map<number, { key: string; broker: number }>();
+    checkCommittedRecords(committed, 2, P, recs([[0, 1, 'x'], [1, 1, 'y'], [2, 1, 'z']]));
+    // The old leader's epoch-0 records survived a kill without their epoch entry; it fetched from 3 on.
+    expect(checkCommittedRecords(committed, 1, P, recs([[0, 0, 'a'], [1, 0, 'b'], [2, 0, 'c'], [3, 1, 'w']]))).toEqual({
+      invariant: 'S10', partition: P, detail: 'broker 1 holds 0:a at offset 0 below its HW, where broker 2 held 1:x below its HW',
+    });
   });
 });
 

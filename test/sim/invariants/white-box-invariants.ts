@@ -13,7 +13,9 @@
  * - S10 (from the replicas' logs after healing): log matching — two replicas that hold a batch
  *   at the same offset with the same epoch hold identical records up to there — and every
  *   replica holding the committed prefix holds the same one (both from the higher log start of
- *   the two: records below a log start were deleted on purpose).
+ *   the two: records below a log start were deleted on purpose). And as the run goes
+ *   ({@link checkCommittedRecords}): what a replica holds below its own HW is what any replica
+ *   held there below its HW before; a divergence found only after healing may have been deleted.
  * - S11 (log start, sampled during the run and checked after healing): no replica's log start
  *   is ever above the highest HW any leader of the partition reached (a deletion never removes
  *   uncommitted records), no leader's log start is above its own HW, and after healing every
@@ -166,6 +168,23 @@ export function checkHighWatermarks(epochs: Map<string, Map<number, EpochRecord>
     }
   }
   return violations;
+}
+
+/**
+ * S10 as the run goes: `records`, which `broker` holds below its own HW, against `committed`, the
+ * record first seen below a HW at each offset of the partition (it learns the offsets it lacks).
+ * Committed records never change, so a replica holding another record there diverged from the
+ * committed log (a follower that kept records of its own under the leader's, say). Returns the
+ * first disagreement.
+ */
+export function checkCommittedRecords(committed: Map<number, { key: string; broker: number }>, broker: number, partition: string, records: readonly ReplicaRecord[]): WhiteBoxViolation | undefined {
+  for (const r of records) {
+    const key = `${r.leaderEpoch}:${r.value}`;
+    const seen = committed.get(r.offset);
+    if (seen === undefined) committed.set(r.offset, { key, broker });
+    else if (seen.key !== key) return { invariant: 'S10', partition, detail: `broker ${broker} holds ${key} at offset ${r.offset} below its HW, where broker ${seen.broker} held ${seen.key} below its HW` };
+  }
+  return undefined;
 }
 
 /**

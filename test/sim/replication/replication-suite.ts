@@ -92,6 +92,11 @@ export function defineReplicationSuite(shard: number): void {
       expect(summary.deletesOk).toBeGreaterThan(seeds.length);
       expect(summary.deletedBelowLogStart).toBeGreaterThan(0);
       expect(summary.logStartSamples).toBeGreaterThan(seeds.length * 1000);
+      // S10 compared committed records as the runs went (each replica's, so several times the drained ones).
+      expect(summary.committedRecordsCompared).toBeGreaterThan(summary.recordsDrained);
+      // Both kinds of crash happened: power losses and process kills (everything written survives).
+      expect(summary.faults.powerLosses).toBeGreaterThan(0);
+      expect(summary.faults.kills).toBeGreaterThan(0);
       // Code that waits on real timers escapes the seed: the run would not replay.
       expect(summary.realTimerSites).toEqual([]);
     });
