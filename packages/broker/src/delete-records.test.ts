@@ -121,6 +121,27 @@ describe('DeleteRecords on an RF=3 partition', () => {
     expect(await deleteRecords(leader.directory, topic, 0, 5, 5000)).toEqual({ lowWatermark: 5 });
   });
 
+  it('answers an unknown outcome, never NOT_LEADER, when the leader stops leading while its followers catch up', async () => {
+    const { c, topic } = await threeBrokers();
+    for (let i = 0; i < 10; i++) await produce(c, topic, `v${i}`);
+    await agreed(c, topic);
+    const leader = await c.leader(topic);
+    const stopped = IDS.find((id) => id !== leader.brokerId)!;
+    // The crashed follower stays in the ISR for a while, so the answer waits for it.
+    await c.crash(stopped);
+    const pending = rejection(deleteRecords(leader.directory, topic, 0, 5, 30_000));
+    await c.until('the leader to delete below 5', () => c.logOf(leader.brokerId, topic).logStartOffset === 5);
+    // A clean shutdown hands the partition over: this leader stops leading with its records deleted.
+    await c.stop(leader.brokerId);
+    const err = await pending;
+    expect(err.code).toBe('REQUEST_TIMED_OUT');
+    expect(err.message).toContain('whether the next leader deleted them is unknown');
+    // Retrying on the new leader is safe and completes once the follower is out of the ISR.
+    const next = await c.leader(topic);
+    await c.until('the crashed follower to leave the ISR', () => next.status(topic, 0)!.state.isr.every((m) => m.id !== stopped), 20_000);
+    expect(await deleteRecords(next.directory, topic, 0, 5, 5000)).toEqual({ lowWatermark: 5 });
+  });
+
   it('answers bad input with a clear error naming it', async () => {
     const { c, topic } = await threeBrokers();
     for (let i = 0; i < 5; i++) await produce(c, topic, `v${i}`);

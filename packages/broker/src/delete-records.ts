@@ -26,7 +26,9 @@ export const MAX_DELETE_RECORDS_TIMEOUT_MS = 300_000;
  *   for an offset above the high watermark; UNKNOWN_TOPIC, UNKNOWN_PARTITION, NOT_LEADER (with the
  *   leader as hint), LEADER_NOT_AVAILABLE, BROKER_NOT_AVAILABLE, STORAGE_ERROR as the leader lookup
  *   says; REQUEST_TIMED_OUT when a follower has not reported the new log start within `timeoutMs`
- *   (the leader has deleted the records); NOT_LEADER when leadership moves during that wait
+ *   (the leader has deleted the records), or when leadership moves during that wait (the outcome
+ *   on the next leader is unknown; a retry is safe). Never NOT_LEADER once the log start moved:
+ *   clients read that as "nothing was deleted".
  */
 export async function deleteRecords(partitions: PartitionDirectory, topic: string, partition: number, offset: number, timeoutMs = DEFAULT_DELETE_RECORDS_TIMEOUT_MS): Promise<{ lowWatermark: number }> {
   const name = `${topic}-${partition}`;

@@ -119,7 +119,9 @@ export class Admin {
    * KIP-107): each partition's leader moves its log start there (`-1`: to the high watermark, every
    * committed record) and answers once its in-sync followers have too. Resolves with each
    * partition's low watermark (the smallest log start over its in-sync replicas) by partition
-   * number; REQUEST_TIMED_OUT when a follower did not follow within the request timeout. Leader changes are retried until the request timeout; the
+   * number; REQUEST_TIMED_OUT when a follower did not follow within the request timeout. Leader changes
+   * (also one during the followers' wait, which the broker answers REQUEST_TIMED_OUT) are retried
+   * until the request timeout; the
    * first other failure rejects, naming the partition: OFFSET_OUT_OF_RANGE above the high
    * watermark, INVALID_REQUEST for an offset below -1, UNKNOWN_TOPIC, UNKNOWN_PARTITION.
    */
@@ -155,7 +157,9 @@ export class Admin {
           if (!(err instanceof RunnelError)) throw err;
           error = err;
         }
-        const leaderMoved = error.code === 'NOT_LEADER' || error.code === 'LEADER_NOT_AVAILABLE' || error.code === 'BROKER_NOT_AVAILABLE';
+        // REQUEST_TIMED_OUT early (not at the deadline): the leader lost leadership while its followers
+        // caught up, with the outcome unknown; deleting to the same offset again is safe.
+        const leaderMoved = error.code === 'NOT_LEADER' || error.code === 'LEADER_NOT_AVAILABLE' || error.code === 'BROKER_NOT_AVAILABLE' || error.code === 'REQUEST_TIMED_OUT';
         if (!leaderMoved || Date.now() + 100 >= deadline || options.signal?.aborted === true) throw prefixed(error, `Cannot delete records of ${name}`, name);
         await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * attempt)));
       }

@@ -251,7 +251,8 @@ export class ReplicatedPartition {
 
   /**
    * Resolves with the low watermark once it reaches `offset`. Rejects REQUEST_TIMED_OUT after
-   * `timeoutMs`, or NOT_LEADER when this replica stops leading first.
+   * `timeoutMs`, or when this replica stops leading first (an unknown outcome: the records are
+   * deleted here, and the next leader may or may not have followed).
    */
   waitForLowWatermark(offset: number, timeoutMs: number): Promise<number> {
     const reached = this.lowWatermark();
@@ -269,7 +270,9 @@ export class ReplicatedPartition {
         done(new RunnelError('REQUEST_TIMED_OUT', `Records of ${this.name} below ${offset} are deleted on the leader, but in-sync follower(s) ${behind.join(',')} did not report a log start at or past it within ${timeoutMs} ms; they follow it on their next fetches`));
       }, () => undefined);
       const unlisten = this.listen(() => {
-        if (this.#role !== 'leader' || this.#closed) done(new RunnelError('NOT_LEADER', `Broker ${this.#self.id} stopped leading ${this.name} while waiting for its followers to delete records below ${offset}`, { leaderHint: this.state.holder?.id ?? -1 }));
+        // Not NOT_LEADER: this log start already moved, and the next leader may be this replica or
+        // a follower that followed it, so whether the records are gone is unknown (as for acks=all).
+        if (this.#role !== 'leader' || this.#closed) done(new RunnelError('REQUEST_TIMED_OUT', `Records of ${this.name} below ${offset} were deleted on broker ${this.#self.id}, but it stopped leading before its in-sync followers reported the same; whether the next leader deleted them is unknown (DeleteRecords is safe to retry)`, { leaderHint: this.state.holder?.id ?? -1 }));
         else {
           const low = this.lowWatermark();
           if (low >= offset) done(low);
