@@ -52,6 +52,17 @@ async function rejection(promise: Promise<unknown>): Promise<RunnelError> {
   return err as RunnelError;
 }
 
+/** Ten committed records on every replica, then one follower crashed: it stays in the ISR until replicaLagMaxMs passes, so answers wait for it. */
+async function withCrashedFollower(): Promise<{ c: ReplicationTestCluster; topic: string; leader: Awaited<ReturnType<ReplicationTestCluster['leader']>>; stopped: number }> {
+  const { c, topic } = await threeBrokers();
+  for (let i = 0; i < 10; i++) await produce(c, topic, `v${i}`);
+  await agreed(c, topic);
+  const leader = await c.leader(topic);
+  const stopped = IDS.find((id) => id !== leader.brokerId)!;
+  await c.crash(stopped);
+  return { c, topic, leader, stopped };
+}
+
 describe('DeleteRecords on an RF=3 partition', () => {
   it('moves the log start on every replica, reads below it fail, and it survives a failover', async () => {
     const { c, topic } = await threeBrokers();
@@ -105,13 +116,7 @@ describe('DeleteRecords on an RF=3 partition', () => {
   });
 
   it('answers REQUEST_TIMED_OUT, naming the follower, when an in-sync follower cannot follow in time', async () => {
-    const { c, topic } = await threeBrokers();
-    for (let i = 0; i < 10; i++) await produce(c, topic, `v${i}`);
-    await agreed(c, topic);
-    const leader = await c.leader(topic);
-    const stopped = IDS.find((id) => id !== leader.brokerId)!;
-    // A follower that stopped fetching is still in the ISR until replicaLagMaxMs passes.
-    await c.crash(stopped);
+    const { c, topic, leader, stopped } = await withCrashedFollower();
     const timedOut = await rejection(deleteRecords(leader.directory, topic, 0, 5, 200));
     expect(timedOut.code).toBe('REQUEST_TIMED_OUT');
     expect(timedOut.message).toContain(`follower(s) ${stopped}`);
@@ -122,13 +127,7 @@ describe('DeleteRecords on an RF=3 partition', () => {
   });
 
   it('answers an unknown outcome, never NOT_LEADER, when the leader stops leading while its followers catch up', async () => {
-    const { c, topic } = await threeBrokers();
-    for (let i = 0; i < 10; i++) await produce(c, topic, `v${i}`);
-    await agreed(c, topic);
-    const leader = await c.leader(topic);
-    const stopped = IDS.find((id) => id !== leader.brokerId)!;
-    // The crashed follower stays in the ISR for a while, so the answer waits for it.
-    await c.crash(stopped);
+    const { c, topic, leader, stopped } = await withCrashedFollower();
     const pending = rejection(deleteRecords(leader.directory, topic, 0, 5, 30_000));
     await c.until('the leader to delete below 5', () => c.logOf(leader.brokerId, topic).logStartOffset === 5);
     // A clean shutdown hands the partition over: this leader stops leading with its records deleted.

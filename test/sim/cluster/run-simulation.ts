@@ -250,37 +250,57 @@ function logStartSamples(cluster: SimCluster): LogStartSample[] {
   return out;
 }
 
-/**
- * S11 as the run goes: every 10 virtual ms (as a process of its own, so the samples are part of
- * the seeded schedule), every running replica's log start against the highest HW any leader of
- * the partition reached so far, and each leader's against its own HW.
- */
-class LogStartMonitor {
-  readonly violations: WhiteBoxViolation[] = [];
-  samples = 0;
+/** Runs {@link check} every `intervalMs` virtual ms, as a process of its own, from start() to stop(). */
+abstract class PeriodicMonitor {
   readonly #cluster: SimCluster;
-  readonly #committed = new Map<string, number>();
-  #seen = 0;
+  readonly #name: string;
+  readonly #intervalMs: number;
   #running = false;
 
-  constructor(cluster: SimCluster) {
+  constructor(cluster: SimCluster, name: string, intervalMs: number) {
     this.#cluster = cluster;
+    this.#name = name;
+    this.#intervalMs = intervalMs;
   }
+
+  abstract check(): void;
 
   start(): void {
     this.#running = true;
-    const clock = new VirtualClock(this.#cluster.scheduler, new SimProcess('log-start-monitor', 1));
+    const clock = new VirtualClock(this.#cluster.scheduler, new SimProcess(this.#name, 1));
     void (async () => {
       while (this.#running) {
         this.check();
-        await clock.sleep(10);
+        await clock.sleep(this.#intervalMs);
       }
     })();
   }
 
   stop(): void {
-    this.check();
     this.#running = false;
+  }
+}
+
+/**
+ * S11 as the run goes: every 10 virtual ms (as a process of its own, so the samples are part of
+ * the seeded schedule), every running replica's log start against the highest HW any leader of
+ * the partition reached so far, and each leader's against its own HW.
+ */
+class LogStartMonitor extends PeriodicMonitor {
+  readonly violations: WhiteBoxViolation[] = [];
+  samples = 0;
+  readonly #cluster: SimCluster;
+  readonly #committed = new Map<string, number>();
+  #seen = 0;
+
+  constructor(cluster: SimCluster) {
+    super(cluster, 'log-start-monitor', 10);
+    this.#cluster = cluster;
+  }
+
+  override stop(): void {
+    this.check();
+    super.stop();
   }
 
   check(): void {
@@ -306,7 +326,7 @@ class LogStartMonitor {
  * leader-epoch entry of f30f7d1: 1 seed in 40 found it at the end, 8 with no deletion). A broker
  * with a crash armed at a disk call is skipped: the reads would be its disk calls.
  */
-class CommittedRecordMonitor {
+class CommittedRecordMonitor extends PeriodicMonitor {
   readonly violations: WhiteBoxViolation[] = [];
   records = 0;
   readonly #cluster: SimCluster;
@@ -314,28 +334,13 @@ class CommittedRecordMonitor {
   readonly #committed = new Map<string, Map<number, { key: string; broker: number }>>();
   /** Per incarnation and partition: the offset up to which its records were read. */
   readonly #checkedTo = new Map<string, number>();
-  #running = false;
 
   constructor(cluster: SimCluster) {
+    super(cluster, 'committed-record-monitor', 50);
     this.#cluster = cluster;
   }
 
-  start(): void {
-    this.#running = true;
-    const clock = new VirtualClock(this.#cluster.scheduler, new SimProcess('committed-record-monitor', 1));
-    void (async () => {
-      while (this.#running) {
-        this.#check();
-        await clock.sleep(50);
-      }
-    })();
-  }
-
-  stop(): void {
-    this.#running = false;
-  }
-
-  #check(): void {
+  check(): void {
     const c = this.#cluster;
     for (const t of c.topics) {
       for (let p = 0; p < t.partitions; p++) {
