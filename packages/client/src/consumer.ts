@@ -382,6 +382,12 @@ export class Consumer {
         }
         if (signal.aborted) return;
         await this.#data.wait(signal);
+        // Woken by a fetch answer: let the event loop turn once before decoding it. The fetch loop
+        // has asked for the next answer by now, but Node's HTTP/2 writes the request in the check
+        // phase; decoding first would hold it back, and the broker would idle while we decode.
+        // Measured with `runnel bench consume`: 100 B records 2.55-2.61 -> 2.88-2.91 M/s, 1 KiB
+        // 400-452k -> 492-566k records/s (alternating runs, one session).
+        await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
       stop.abort();
