@@ -6,17 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { samplePartition } from '../metadata-store-contract.ts';
 import { partitionStateName } from '../topic-model.ts';
 import { KubernetesMetadataStore } from './kubernetes-metadata-store.ts';
+import { fakeKubeConfig } from './fake-kubeconfig.ts';
 
-function httpsConfig(): KubeConfig {
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: [{ name: 'fake', server: 'https://127.0.0.1:9', skipTLSVerify: true }],
-    users: [{ name: 'fake', token: 'x' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
-    currentContext: 'fake',
-  });
-  return config;
-}
+const httpsConfig = <T extends KubeConfig>(config?: T): T => fakeKubeConfig('https://127.0.0.1:9', { token: 'x', ...(config === undefined ? {} : { config }) });
 
 describe('KubernetesMetadataStore connections', () => {
   it('sends every request (reads, writes, broker Leases) through one dispatcher, and closes it with the store', async () => {
@@ -61,13 +53,7 @@ describe('KubernetesMetadataStore connections', () => {
         await super.applyToHTTPSOptions(opts);
       }
     }
-    const config = new FlakyOnce();
-    config.loadFromOptions({
-      clusters: [{ name: 'fake', server: 'https://127.0.0.1:9', skipTLSVerify: true }],
-      users: [{ name: 'fake', token: 'x' }],
-      contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
-      currentContext: 'fake',
-    });
+    const config = httpsConfig(new FlakyOnce());
     const store = await KubernetesMetadataStore.open({
       cluster: 'c1',
       namespace: 'ns',

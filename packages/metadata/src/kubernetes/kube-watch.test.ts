@@ -4,13 +4,13 @@
 // answer 410 on demand; the kube test compacts etcd for that.)
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isMetadataStoreError } from '../errors.ts';
 import { samplePartition } from '../metadata-store-contract.ts';
 import type { WatchEvent } from '../metadata-store.ts';
 import { partitionStateName, type PartitionState } from '../topic-model.ts';
 import { KubernetesMetadataStore } from './kubernetes-metadata-store.ts';
+import { fakeKubeConfig } from './fake-kubeconfig.ts';
 import { partitionLeaseCodec } from './lease-codecs.ts';
 
 type Script = (response: ServerResponse, connection: number) => void;
@@ -37,9 +37,7 @@ async function watchServer(scripts: Script[]): Promise<{ store: KubernetesMetada
       server.close();
     },
   });
-  const config = new KubeConfig();
-  const server_ = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  config.loadFromOptions({ clusters: [{ name: 'fake', server: server_, skipTLSVerify: true }], users: [{ name: 'fake' }], contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }], currentContext: 'fake' });
+  const config = fakeKubeConfig(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
   const store = await KubernetesMetadataStore.open({ cluster: 'c1', namespace: 'ns', kubeConfig: config });
   return { store, versions };
 }
@@ -109,8 +107,7 @@ describe('Kubernetes watch loop (scripted server)', () => {
   });
 
   it('ends with UNAVAILABLE when client-node cannot even send the watch (plain HTTP without skipTLSVerify)', async () => {
-    const config = new KubeConfig();
-    config.loadFromOptions({ clusters: [{ name: 'fake', server: 'http://127.0.0.1:9' }], users: [{ name: 'fake' }], contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }], currentContext: 'fake' });
+    const config = fakeKubeConfig('http://127.0.0.1:9', { skipTLSVerify: false });
     const store = await KubernetesMetadataStore.open({ cluster: 'c1', namespace: 'ns', kubeConfig: config });
     const iterator = store.partitions.watch({ resourceVersion: '1', signal: AbortSignal.timeout(10_000) })[Symbol.asyncIterator]();
     await expect(iterator.next()).rejects.toThrow(/Cannot watch partitions: the client cannot send the request \(Error: HTTP protocol is not allowed/);

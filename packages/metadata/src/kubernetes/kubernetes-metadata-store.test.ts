@@ -4,13 +4,14 @@
 // dropped before it reached the fake, 5xx, 429, 422. The same paths run on the real API server in
 // kubernetes-metadata-store.kube.test.ts.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { KubeConfig, ResponseContext, SelfDecodingBody, type RequestContext } from '@kubernetes/client-node';
+import { ResponseContext, SelfDecodingBody, type KubeConfig, type RequestContext } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { isMetadataStoreError, type MetadataStoreErrorCode } from '../errors.ts';
 import { samplePartition } from '../metadata-store-contract.ts';
 import { settleUncertainWrite } from '../settle-uncertain-write.ts';
 import { partitionStateName, type PartitionState } from '../topic-model.ts';
 import { KubernetesMetadataStore } from './kubernetes-metadata-store.ts';
+import { fakeKubeConfig } from './fake-kubeconfig.ts';
 import { STORE_WRITE_CHANNEL, type StoreWriteEvent } from '../store-diagnostics.ts';
 
 type Fault = 'hold-reply-after-apply' | 'drop-before-apply' | 'http-500' | 'http-429' | 'http-422';
@@ -83,14 +84,7 @@ function waitForAbort(request: RequestContext): Promise<ResponseContext> {
 }
 
 function kubeConfig(): KubeConfig {
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: [{ name: 'fake', server: 'http://127.0.0.1:9', skipTLSVerify: true }],
-    users: [{ name: 'fake', token: 'x' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
-    currentContext: 'fake',
-  });
-  return config;
+  return fakeKubeConfig('http://127.0.0.1:9', { token: 'x' });
 }
 
 async function openFake(): Promise<{ store: KubernetesMetadataStore; api: FakeLeaseApi }> {
