@@ -138,11 +138,15 @@ export class Admin {
         // The leader if known; else any broker, which answers UNKNOWN_PARTITION, NOT_LEADER or LEADER_NOT_AVAILABLE.
         const address = this.#metadata.leaderAddress(topic, partition) ?? this.#metadata.anyAddress();
         let error: RunnelError;
+        let askedAt = Date.now();
+        let waitedMs = 0;
         try {
           const { admin } = this.#connections.get(address);
           // The leader waits for its in-sync followers at most what is left of our timeout, less
           // a margin for its answer to arrive.
           const brokerWaitMs = Math.max(1, deadline - Date.now() - 1000);
+          askedAt = Date.now();
+          waitedMs = brokerWaitMs;
           const response = await unaryCall<DeleteRecordsResponse__Output>((o, cb) => admin.DeleteRecords({ partitions: [{ topic, partition, offset }], timeoutMs: brokerWaitMs }, o, cb), {
             timeoutMs: Math.max(1, deadline - Date.now()), signal: options.signal, what: `DeleteRecords of ${name} on broker ${address}`,
           });
@@ -157,9 +161,11 @@ export class Admin {
           if (!(err instanceof RunnelError)) throw err;
           error = err;
         }
-        // REQUEST_TIMED_OUT early (not at the deadline): the leader lost leadership while its followers
-        // caught up, with the outcome unknown; deleting to the same offset again is safe.
-        const leaderMoved = error.code === 'NOT_LEADER' || error.code === 'LEADER_NOT_AVAILABLE' || error.code === 'BROKER_NOT_AVAILABLE' || error.code === 'REQUEST_TIMED_OUT';
+        // REQUEST_TIMED_OUT before the broker's wait ran out: the leader lost leadership while its
+        // followers caught up, with the outcome unknown; deleting to the same offset again is safe.
+        // At the end of the wait it names the followers behind, and is the answer.
+        const lostLeadership = error.code === 'REQUEST_TIMED_OUT' && Date.now() - askedAt < waitedMs;
+        const leaderMoved = error.code === 'NOT_LEADER' || error.code === 'LEADER_NOT_AVAILABLE' || error.code === 'BROKER_NOT_AVAILABLE' || lostLeadership;
         if (!leaderMoved || Date.now() + 100 >= deadline || options.signal?.aborted === true) throw prefixed(error, `Cannot delete records of ${name}`, name);
         await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * attempt)));
       }
