@@ -55,7 +55,7 @@ export function partitionGauge(r: {
 }
 
 /** The RPCs timed by `runnel_broker_request_duration_seconds`. */
-export type RpcName = 'Metadata' | 'Produce' | 'ProduceStream' | 'Fetch' | 'Tail' | 'ListOffsets'
+export type RpcName = 'Metadata' | 'Produce' | 'ProduceStream' | 'Fetch' | 'FetchStream' | 'Tail' | 'ListOffsets'
   | 'DescribeCluster' | 'CreateTopics' | 'DeleteTopics' | 'DescribeTopics' | 'DeleteRecords' | 'InitProducerId'
   | 'FindCoordinator' | 'Heartbeat' | 'OffsetCommit' | 'OffsetFetch' | 'ListGroups' | 'DescribeGroups' | 'DeleteGroups' | 'ResetOffsets';
 

@@ -10,6 +10,7 @@ import { validateTopicName } from '@runnel/metadata';
 import { partitionError, requestError, type BrokerContext } from './broker-context.ts';
 import { readBuffers, serveFetch } from './fetch-handler.ts';
 import { checkProduceRequest, runProduce } from './produce-handler.ts';
+import { servePipelined } from './pipelined-serve.ts';
 import { serveProduceStream } from './produce-stream.ts';
 import { MAX_PARTITIONS_PER_REQUEST, requireIntInRange, requireNonEmpty } from './request-validation.ts';
 import { serveTail } from './tail-handler.ts';
@@ -161,6 +162,15 @@ export function logServiceHandlers(ctx: BrokerContext): LogHandlers {
           callback(requestError(ctx, 'Fetch', err));
         },
       );
+    },
+
+    FetchStream(call) {
+      servePipelined(call, {
+        handle: (request, signal, leased) => serveFetch(ctx, request, signal, leased),
+        toStatus: (err) => requestError(ctx, 'FetchStream', err),
+        startTimer: () => ctx.metrics.startTimer('FetchStream'),
+        shutdown: ctx.shutdownSignal,
+      });
     },
 
     Tail(call) {

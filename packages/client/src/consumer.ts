@@ -1,4 +1,5 @@
-import { batchSizeAt, decodeRecords, readBatchHeader, RunnelError, type ConsumedRecord, type FetchPartitionResponse__Output, type FetchResponse__Output } from '@runnel/protocol';
+import { batchSizeAt, decodeRecords, PipelinedStream, readBatchHeader, RunnelError, type ConsumedRecord, type FetchPartitionResponse__Output, type FetchRequest, type FetchResponse__Output } from '@runnel/protocol';
+import { callError } from './call-error.ts';
 import { BrokerConnections, unaryCall } from './broker-connections.ts';
 import { ClusterMetadata } from './cluster-metadata.ts';
 import { resolveConsumerOptions, type ConsumerOptions, type ResolvedConsumerOptions } from './consumer-options.ts';
@@ -108,6 +109,8 @@ const REFRESH_CODES = new Set(['NOT_LEADER', 'UNKNOWN_TOPIC', 'UNKNOWN_PARTITION
 export class Consumer {
   readonly options: ResolvedConsumerOptions;
   readonly #connections = new BrokerConnections();
+  /** One pipelined fetch stream per broker address. */
+  readonly #fetchStreams = new Map<string, PipelinedStream<FetchRequest, FetchResponse__Output>>();
   readonly #metadata: ClusterMetadata;
   readonly #offsets: OffsetResolver;
   readonly #partitions = new Map<string, PartitionState>();
@@ -409,6 +412,8 @@ export class Consumer {
     await this.#group?.close();
     this.#closed.abort();
     this.#status.close();
+    for (const stream of this.#fetchStreams.values()) stream.close();
+    this.#fetchStreams.clear();
     this.#connections.close();
   }
 
@@ -507,8 +512,7 @@ export class Consumer {
 
   async #fetchFrom(address: string, states: PartitionState[], signal: AbortSignal): Promise<boolean> {
     const generations = states.map((s) => s.generation);
-    const { log } = this.#connections.get(address);
-    const response = await unaryCall<FetchResponse__Output>((o, cb) => log.Fetch({
+    const request: FetchRequest = {
       maxWaitMs: this.options.maxWaitMs,
       minBytes: this.options.minBytes,
       maxBytes: Math.min(this.options.maxBytes, Math.max(1, this.options.maxPrefetchBytes - this.#buffered)),
@@ -519,7 +523,8 @@ export class Consumer {
         maxBytes: this.options.maxPartitionBytes,
         currentLeaderEpoch: this.#metadata.topic(s.topic)?.partitions[s.partition]?.leaderEpoch ?? -1,
       })),
-    }, o, cb), { timeoutMs: this.options.requestTimeoutMs + this.options.maxWaitMs, signal, what: `Fetch from broker ${address}` });
+    };
+    const response = await this.#fetch(address, request, signal);
     let ok = true;
     for (const p of response.partitions) {
       const i = states.findIndex((s) => s.topic === p.topic && s.partition === p.partition);
@@ -528,6 +533,34 @@ export class Consumer {
       if (!this.#accept(state, p)) ok = false;
     }
     return ok;
+  }
+
+  /**
+   * One fetch from `address`: on the broker's FetchStream, one stream per broker for all fetches
+   * (see PipelinedStream for why), or as a unary Fetch to a broker that lacks it.
+   */
+  async #fetch(address: string, request: FetchRequest, signal: AbortSignal): Promise<FetchResponse__Output> {
+    const timeoutMs = this.options.requestTimeoutMs + this.options.maxWaitMs;
+    const what = `Fetch from broker ${address}`;
+    let stream = this.#fetchStreams.get(address);
+    if (stream === undefined) {
+      const { log } = this.#connections.get(address);
+      stream = new PipelinedStream<FetchRequest, FetchResponse__Output>({
+        open: () => log.FetchStream(),
+        what: `Fetch stream to broker ${address}`,
+        mapError: (err, cancelledByClient) => callError(err, what, cancelledByClient),
+      });
+      this.#fetchStreams.set(address, stream);
+    }
+    if (!stream.unimplemented) {
+      try {
+        return await stream.send(request, { timeoutMs, signal });
+      } catch (err) {
+        if (!stream.unimplemented) throw err;
+      }
+    }
+    const { log } = this.#connections.get(address);
+    return unaryCall<FetchResponse__Output>((o, cb) => log.Fetch(request, o, cb), { timeoutMs, signal, what });
   }
 
   /** Applies one partition's fetch result; false when it failed. */

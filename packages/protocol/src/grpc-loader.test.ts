@@ -29,6 +29,7 @@ beforeAll(async () => {
     ListOffsets: unimplemented,
     InitProducerId: unimplemented,
     ProduceStream: (call) => call.end(),
+    FetchStream: (call) => call.end(),
     Tail: (call) => call.end(),
   };
   server.addService(runnel.v1.Log.service, handlers);
@@ -47,9 +48,9 @@ afterAll(() => {
 
 describe('loadRunnelGrpc', () => {
   it('loads both services from the repository proto directory, whatever the working directory', () => {
-    expect(Object.keys(runnel.v1.Log.service).sort()).toEqual(['Fetch', 'InitProducerId', 'ListOffsets', 'Metadata', 'Produce', 'ProduceStream', 'Tail']);
+    expect(Object.keys(runnel.v1.Log.service).sort()).toEqual(['Fetch', 'FetchStream', 'InitProducerId', 'ListOffsets', 'Metadata', 'Produce', 'ProduceStream', 'Tail']);
     expect(Object.keys(runnel.v1.Admin.service).sort()).toEqual(['CreateTopics', 'DeleteRecords', 'DeleteTopics', 'DescribeCluster', 'DescribeTopics', 'PostRestartCheck', 'PreRestartCheck']);
-    expect(Object.keys(runnel.v1.Replica.service).sort()).toEqual(['Handover', 'OffsetForLeaderEpoch', 'ReplicaFetch']);
+    expect(Object.keys(runnel.v1.Replica.service).sort()).toEqual(['Handover', 'OffsetForLeaderEpoch', 'ReplicaFetch', 'ReplicaFetchStream']);
     expect(loadRunnelGrpc().runnel).toBe(runnel);
   });
 
@@ -58,7 +59,7 @@ describe('loadRunnelGrpc', () => {
     const script = `const { loadRunnelGrpc } = await import(${JSON.stringify(loader)});
       console.log(Object.keys(loadRunnelGrpc().runnel.v1.Log.service).length);`;
     const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: tmpdir(), encoding: 'utf8' });
-    expect(output.trim()).toBe('7');
+    expect(output.trim()).toBe('8');
   });
 
   it('carries int64 as numbers, enums as names and bytes as Buffers, with defaults filled in', async () => {

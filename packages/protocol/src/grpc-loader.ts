@@ -60,7 +60,8 @@ export function loadRunnelGrpc(): LoadedRunnelGrpc {
 }
 
 /**
- * Replaces proto-loader's (protobufjs) serializers of Fetch, Tail and ReplicaFetch responses with the
+ * Replaces proto-loader's (protobufjs) serializers of Fetch, FetchStream, Tail, ReplicaFetch and
+ * ReplicaFetchStream responses with the
  * hand-written codec of fetch-codec.ts: the same bytes on the wire, without the copies. The
  * response serializer reuses one scratch buffer, which is safe because grpc-js's server copies
  * the serialized message into its framed output before it serializes the next one.
@@ -68,14 +69,18 @@ export function loadRunnelGrpc(): LoadedRunnelGrpc {
 function installFetchCodec(definition: protoLoader.PackageDefinition): void {
   const log = definition['runnel.v1.Log'] as Record<string, grpc.MethodDefinition<unknown, unknown>>;
   const fetch = log['Fetch'];
+  const fetchStream = log['FetchStream'];
   const tail = log['Tail'];
-  if (fetch === undefined || tail === undefined) throw new Error('runnel.v1.Log lacks Fetch or Tail: proto/ and the codec disagree');
+  if (fetch === undefined || fetchStream === undefined || tail === undefined) throw new Error('runnel.v1.Log lacks Fetch, FetchStream or Tail: proto/ and the codec disagree');
   log['Fetch'] = { ...fetch, responseSerialize: encodeFetchResponseReusing as (v: unknown) => Buffer, responseDeserialize: decodeFetchResponse };
+  log['FetchStream'] = { ...fetchStream, responseSerialize: encodeFetchResponseReusing as (v: unknown) => Buffer, responseDeserialize: decodeFetchResponse };
   log['Tail'] = { ...tail, responseSerialize: encodeFetchPartitionResponseReusing as (v: unknown) => Buffer, responseDeserialize: decodeFetchPartitionResponse };
   const replica = definition['runnel.v1.Replica'] as Record<string, grpc.MethodDefinition<unknown, unknown>>;
   const replicaFetch = replica['ReplicaFetch'];
-  if (replicaFetch === undefined) throw new Error('runnel.v1.Replica lacks ReplicaFetch: proto/ and the codec disagree');
+  const replicaFetchStream = replica['ReplicaFetchStream'];
+  if (replicaFetch === undefined || replicaFetchStream === undefined) throw new Error('runnel.v1.Replica lacks ReplicaFetch or ReplicaFetchStream: proto/ and the codec disagree');
   // Followers move every replicated byte through this response (measured: the leader's V8 workers,
   // marking heaps grown by protobufjs's per-response buffers, were most of its CPU at RF 3).
   replica['ReplicaFetch'] = { ...replicaFetch, responseSerialize: encodeReplicaFetchResponseReusing as (v: unknown) => Buffer, responseDeserialize: decodeReplicaFetchResponse };
+  replica['ReplicaFetchStream'] = { ...replicaFetchStream, responseSerialize: encodeReplicaFetchResponseReusing as (v: unknown) => Buffer, responseDeserialize: decodeReplicaFetchResponse };
 }

@@ -151,3 +151,4 @@ export type { ResetPartitionResult, ResetPartitionResult__Output } from './gener
 export type { TopicPartitions as GroupTopicPartitions, TopicPartitions__Output as GroupTopicPartitions__Output } from './generated/runnel/v1/TopicPartitions.ts';
 export { ResetSpec } from './generated/runnel/v1/ResetSpec.ts';
 export type { ResetSpec__Output } from './generated/runnel/v1/ResetSpec.ts';
+export { PipelinedStream, type PipelinedStreamOptions } from './pipelined-stream.ts';

@@ -1,9 +1,17 @@
 import * as grpc from '@grpc/grpc-js';
-import { RunnelError, fromGrpcError, loadRunnelGrpc, toGrpcStatus, type ReplicaClient, type ReplicaHandlers, type WireError, type ReplicaFetchResponse__Output, type OffsetForLeaderEpochResponse__Output, type HandoverResponse__Output } from '@runnel/protocol';
+import { PipelinedStream, RunnelError, fromGrpcError, loadRunnelGrpc, toGrpcStatus, type ReplicaClient, type ReplicaFetchRequest, type ReplicaHandlers, type WireError, type ReplicaFetchResponse__Output, type OffsetForLeaderEpochResponse__Output, type HandoverResponse__Output } from '@runnel/protocol';
 import { brokerRegistrationName, type MetadataStore } from '@runnel/metadata';
 import { MAX_RECEIVE_MESSAGE_BYTES, MAX_SEND_MESSAGE_BYTES } from '../grpc-limits.ts';
 import type { ReplicaService, ReplicaTransport, ReplicaFetchResponse, EpochEndOffset } from './replica-transport.ts';
 import { readBuffers } from '../read-buffers.ts';
+import { servePipelined } from '../pipelined-serve.ts';
+
+/**
+ * How long a follower's fetch on the stream may go unanswered before the stream is reset. The
+ * fetcher bounds each fetch itself (withTimeout, from its replication timing); this only keeps a
+ * lost answer from holding the stream forever.
+ */
+const STREAM_REQUEST_TIMEOUT_MS = 60_000;
 
 const CHANNEL_OPTIONS = {
   'grpc.max_receive_message_length': MAX_RECEIVE_MESSAGE_BYTES,
@@ -30,22 +38,41 @@ function epochEnd(e: { epoch: number; endOffset: number } | null): EpochEndOffse
  */
 export class GrpcReplicaTransport implements ReplicaTransport {
   readonly #store: MetadataStore;
-  readonly #clients = new Map<number, { address: string; client: ReplicaClient }>();
+  readonly #clients = new Map<number, { address: string; client: ReplicaClient; fetches: PipelinedStream<ReplicaFetchRequest, ReplicaFetchResponse__Output> }>();
 
   constructor(store: MetadataStore) {
     this.#store = store;
   }
 
   async #client(brokerId: number): Promise<ReplicaClient> {
+    return (await this.#peer(brokerId)).client;
+  }
+
+  async #peer(brokerId: number): Promise<{ address: string; client: ReplicaClient; fetches: PipelinedStream<ReplicaFetchRequest, ReplicaFetchResponse__Output> }> {
     const cached = this.#clients.get(brokerId);
-    if (cached !== undefined) return cached.client;
+    if (cached !== undefined) return cached;
     const reg = await this.#store.brokers.get(brokerRegistrationName(brokerId));
     if (reg === undefined || reg.value.released === true) throw new RunnelError('BROKER_NOT_AVAILABLE', `Broker ${brokerId} is not registered`);
     const address = `${reg.value.host}:${reg.value.port}`;
     const { runnel } = loadRunnelGrpc();
     const client = new runnel.v1.Replica(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
-    this.#clients.set(brokerId, { address, client });
-    return client;
+    const fetches = new PipelinedStream<ReplicaFetchRequest, ReplicaFetchResponse__Output>({
+      open: () => client.ReplicaFetchStream(),
+      what: `Replica fetch stream to broker ${brokerId} (${address})`,
+      mapError: (err) => fromGrpcError(err),
+    });
+    const peer = { address, client, fetches };
+    this.#clients.set(brokerId, peer);
+    return peer;
+  }
+
+  /** Forgets a peer whose calls fail UNAVAILABLE: it may have moved (restart on another port). */
+  #forget(brokerId: number): void {
+    const peer = this.#clients.get(brokerId);
+    if (peer === undefined) return;
+    this.#clients.delete(brokerId);
+    peer.fetches.close();
+    peer.client.close();
   }
 
   async #call<Res>(brokerId: number, signal: AbortSignal, invoke: (client: ReplicaClient, done: (err: grpc.ServiceError | null, res?: Res) => void) => grpc.ClientUnaryCall): Promise<Res> {
@@ -55,10 +82,7 @@ export class GrpcReplicaTransport implements ReplicaTransport {
         signal.removeEventListener('abort', onAbort);
         if (err !== null) {
           // The peer may have moved (restart on another port): resolve its address again next time.
-          if (err.code === grpc.status.UNAVAILABLE) {
-            this.#clients.get(brokerId)?.client.close();
-            this.#clients.delete(brokerId);
-          }
+          if (err.code === grpc.status.UNAVAILABLE) this.#forget(brokerId);
           reject(fromGrpcError(err));
         } else resolve(res!);
       });
@@ -67,8 +91,26 @@ export class GrpcReplicaTransport implements ReplicaTransport {
     });
   }
 
+  /**
+   * One replica fetch, on the leader's ReplicaFetchStream (one stream per leader for all fetches:
+   * see PipelinedStream for why), or as a unary ReplicaFetch to a leader that lacks it. The
+   * caller's signal also bounds it in time (withTimeout); the stream's own timeout is a backstop.
+   */
   async fetch(leaderId: number, request: Parameters<ReplicaTransport['fetch']>[1], signal: AbortSignal): Promise<ReplicaFetchResponse> {
-    const res = await this.#call<ReplicaFetchResponse__Output>(leaderId, signal, (c, done) => c.ReplicaFetch({ ...request, partitions: [...request.partitions] }, done));
+    const peer = await this.#peer(leaderId);
+    const message: ReplicaFetchRequest = { ...request, partitions: [...request.partitions] };
+    let res: ReplicaFetchResponse__Output | undefined;
+    if (!peer.fetches.unimplemented) {
+      try {
+        res = await peer.fetches.send(message, { timeoutMs: STREAM_REQUEST_TIMEOUT_MS, signal });
+      } catch (err) {
+        if (!peer.fetches.unimplemented) {
+          if (err instanceof RunnelError && err.code === 'BROKER_NOT_AVAILABLE') this.#forget(leaderId);
+          throw err;
+        }
+      }
+    }
+    res ??= await this.#call<ReplicaFetchResponse__Output>(leaderId, signal, (c, done) => c.ReplicaFetch(message, done));
     return {
       partitions: res.partitions.map((p) => ({ ...p, error: wire(p.error), divergingEpoch: epochEnd(p.divergingEpoch) })),
     };
@@ -86,7 +128,10 @@ export class GrpcReplicaTransport implements ReplicaTransport {
 
   /** Closes every channel. */
   close(): void {
-    for (const { client } of this.#clients.values()) client.close();
+    for (const { client, fetches } of this.#clients.values()) {
+      fetches.close();
+      client.close();
+    }
     this.#clients.clear();
   }
 }
@@ -112,6 +157,17 @@ export function replicaServiceHandlers(service: ReplicaService, shutdown: AbortS
           callback(fail(err));
         },
       ).finally(() => shutdown.removeEventListener('abort', stop));
+    },
+    ReplicaFetchStream(call) {
+      servePipelined(call, {
+        handle: async (request, signal, leased) => {
+          const res = await service.handleReplicaFetch(request, signal, leased);
+          return { partitions: res.partitions.map((p) => ({ ...p, error: p.error ?? null, divergingEpoch: p.divergingEpoch ?? null })) };
+        },
+        toStatus: fail,
+        startTimer: () => () => undefined,
+        shutdown,
+      });
     },
     OffsetForLeaderEpoch(call, callback) {
       service.handleOffsetForLeaderEpoch(call.request).then(

@@ -32,6 +32,23 @@ export interface LogClient extends grpc.Client {
   fetch(argument: _runnel_v1_FetchRequest, callback: grpc.requestCallback<_runnel_v1_FetchResponse__Output>): grpc.ClientUnaryCall;
   
   /**
+   * The same, pipelined on one stream: each request is answered by one response, in request
+   * order. A request the broker rejects ends the stream with that request's status. Clients keep
+   * one open per broker: an HTTP/2 stream per fetch costs the client far more than the fetch
+   * (Node's HTTP/2 client keeps each stream's objects alive until a full GC).
+   */
+  FetchStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_runnel_v1_FetchRequest, _runnel_v1_FetchResponse__Output>;
+  FetchStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_runnel_v1_FetchRequest, _runnel_v1_FetchResponse__Output>;
+  /**
+   * The same, pipelined on one stream: each request is answered by one response, in request
+   * order. A request the broker rejects ends the stream with that request's status. Clients keep
+   * one open per broker: an HTTP/2 stream per fetch costs the client far more than the fetch
+   * (Node's HTTP/2 client keeps each stream's objects alive until a full GC).
+   */
+  fetchStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_runnel_v1_FetchRequest, _runnel_v1_FetchResponse__Output>;
+  fetchStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_runnel_v1_FetchRequest, _runnel_v1_FetchResponse__Output>;
+  
+  /**
    * Allocates a cluster-unique producer id for an idempotent producer (DESIGN.md §6 rule 11).
    * The producer stamps (producer_id, producer_epoch, base_sequence) into each RecordBatch v2
    * header, per partition from sequence 0; the leader answers a retried batch with its original
@@ -130,6 +147,14 @@ export interface LogHandlers extends grpc.UntypedServiceImplementation {
   Fetch: grpc.handleUnaryCall<_runnel_v1_FetchRequest__Output, _runnel_v1_FetchResponse>;
   
   /**
+   * The same, pipelined on one stream: each request is answered by one response, in request
+   * order. A request the broker rejects ends the stream with that request's status. Clients keep
+   * one open per broker: an HTTP/2 stream per fetch costs the client far more than the fetch
+   * (Node's HTTP/2 client keeps each stream's objects alive until a full GC).
+   */
+  FetchStream: grpc.handleBidiStreamingCall<_runnel_v1_FetchRequest__Output, _runnel_v1_FetchResponse>;
+  
+  /**
    * Allocates a cluster-unique producer id for an idempotent producer (DESIGN.md §6 rule 11).
    * The producer stamps (producer_id, producer_epoch, base_sequence) into each RecordBatch v2
    * header, per partition from sequence 0; the leader answers a retried batch with its original
@@ -167,6 +192,7 @@ export interface LogHandlers extends grpc.UntypedServiceImplementation {
 
 export interface LogDefinition extends grpc.ServiceDefinition {
   Fetch: MethodDefinition<_runnel_v1_FetchRequest, _runnel_v1_FetchResponse, _runnel_v1_FetchRequest__Output, _runnel_v1_FetchResponse__Output>
+  FetchStream: MethodDefinition<_runnel_v1_FetchRequest, _runnel_v1_FetchResponse, _runnel_v1_FetchRequest__Output, _runnel_v1_FetchResponse__Output>
   InitProducerId: MethodDefinition<_runnel_v1_InitProducerIdRequest, _runnel_v1_InitProducerIdResponse, _runnel_v1_InitProducerIdRequest__Output, _runnel_v1_InitProducerIdResponse__Output>
   ListOffsets: MethodDefinition<_runnel_v1_ListOffsetsRequest, _runnel_v1_ListOffsetsResponse, _runnel_v1_ListOffsetsRequest__Output, _runnel_v1_ListOffsetsResponse__Output>
   Metadata: MethodDefinition<_runnel_v1_MetadataRequest, _runnel_v1_MetadataResponse, _runnel_v1_MetadataRequest__Output, _runnel_v1_MetadataResponse__Output>

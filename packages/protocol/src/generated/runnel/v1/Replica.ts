@@ -57,6 +57,19 @@ export interface ReplicaClient extends grpc.Client {
   replicaFetch(argument: _runnel_v1_ReplicaFetchRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_runnel_v1_ReplicaFetchResponse__Output>): grpc.ClientUnaryCall;
   replicaFetch(argument: _runnel_v1_ReplicaFetchRequest, callback: grpc.requestCallback<_runnel_v1_ReplicaFetchResponse__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * The same, pipelined on one stream: one response per request, in request order; a request the
+   * leader rejects ends the stream with its status. Followers keep one open per leader.
+   */
+  ReplicaFetchStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_runnel_v1_ReplicaFetchRequest, _runnel_v1_ReplicaFetchResponse__Output>;
+  ReplicaFetchStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_runnel_v1_ReplicaFetchRequest, _runnel_v1_ReplicaFetchResponse__Output>;
+  /**
+   * The same, pipelined on one stream: one response per request, in request order; a request the
+   * leader rejects ends the stream with its status. Followers keep one open per leader.
+   */
+  replicaFetchStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_runnel_v1_ReplicaFetchRequest, _runnel_v1_ReplicaFetchResponse__Output>;
+  replicaFetchStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_runnel_v1_ReplicaFetchRequest, _runnel_v1_ReplicaFetchResponse__Output>;
+  
 }
 
 export interface ReplicaHandlers extends grpc.UntypedServiceImplementation {
@@ -76,10 +89,17 @@ export interface ReplicaHandlers extends grpc.UntypedServiceImplementation {
    */
   ReplicaFetch: grpc.handleUnaryCall<_runnel_v1_ReplicaFetchRequest__Output, _runnel_v1_ReplicaFetchResponse>;
   
+  /**
+   * The same, pipelined on one stream: one response per request, in request order; a request the
+   * leader rejects ends the stream with its status. Followers keep one open per leader.
+   */
+  ReplicaFetchStream: grpc.handleBidiStreamingCall<_runnel_v1_ReplicaFetchRequest__Output, _runnel_v1_ReplicaFetchResponse>;
+  
 }
 
 export interface ReplicaDefinition extends grpc.ServiceDefinition {
   Handover: MethodDefinition<_runnel_v1_HandoverRequest, _runnel_v1_HandoverResponse, _runnel_v1_HandoverRequest__Output, _runnel_v1_HandoverResponse__Output>
   OffsetForLeaderEpoch: MethodDefinition<_runnel_v1_OffsetForLeaderEpochRequest, _runnel_v1_OffsetForLeaderEpochResponse, _runnel_v1_OffsetForLeaderEpochRequest__Output, _runnel_v1_OffsetForLeaderEpochResponse__Output>
   ReplicaFetch: MethodDefinition<_runnel_v1_ReplicaFetchRequest, _runnel_v1_ReplicaFetchResponse, _runnel_v1_ReplicaFetchRequest__Output, _runnel_v1_ReplicaFetchResponse__Output>
+  ReplicaFetchStream: MethodDefinition<_runnel_v1_ReplicaFetchRequest, _runnel_v1_ReplicaFetchResponse, _runnel_v1_ReplicaFetchRequest__Output, _runnel_v1_ReplicaFetchResponse__Output>
 }
