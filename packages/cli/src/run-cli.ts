@@ -1,12 +1,4 @@
 import { RunnelError } from '@runnel/protocol';
-import { benchCommand } from './commands/bench.ts';
-import { brokerCommand } from './commands/broker.ts';
-import { consumeCommand } from './commands/consume.ts';
-import { groupsCommand } from './commands/groups.ts';
-import { localCommand } from './commands/local.ts';
-import { operatorCommand } from './commands/operator.ts';
-import { produceCommand } from './commands/produce.ts';
-import { topicsCommand } from './commands/topics.ts';
 import { UsageError } from './usage-error.ts';
 
 export const USAGE = `Usage: runnel <command> [options]
@@ -24,15 +16,19 @@ Commands:
 Client commands take --bootstrap HOST:PORT or $RUNNEL_BOOTSTRAP.
 Run "runnel <command> --help" for a command's options.`;
 
+/**
+ * The commands, each loaded on first use: a client command or a bench need not load the operator's
+ * Kubernetes client (about 20 MB of heap, which every full GC of a bench client then marks).
+ */
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  broker: brokerCommand,
-  local: localCommand,
-  topics: topicsCommand,
-  produce: produceCommand,
-  consume: consumeCommand,
-  groups: groupsCommand,
-  bench: benchCommand,
-  operator: operatorCommand,
+  broker: async (argv) => (await import('./commands/broker.ts')).brokerCommand(argv),
+  local: async (argv) => (await import('./commands/local.ts')).localCommand(argv),
+  topics: async (argv) => (await import('./commands/topics.ts')).topicsCommand(argv),
+  produce: async (argv) => (await import('./commands/produce.ts')).produceCommand(argv),
+  consume: async (argv) => (await import('./commands/consume.ts')).consumeCommand(argv),
+  groups: async (argv) => (await import('./commands/groups.ts')).groupsCommand(argv),
+  bench: async (argv) => (await import('./commands/bench.ts')).benchCommand(argv),
+  operator: async (argv) => (await import('./commands/operator.ts')).operatorCommand(argv),
 };
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit status. */
