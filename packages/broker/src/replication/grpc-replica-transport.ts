@@ -53,6 +53,9 @@ export class GrpcReplicaTransport implements ReplicaTransport {
     if (cached !== undefined) return cached;
     const reg = await this.#store.brokers.get(brokerRegistrationName(brokerId));
     if (reg === undefined || reg.value.released === true) throw new RunnelError('BROKER_NOT_AVAILABLE', `Broker ${brokerId} is not registered`);
+    // Another call may have connected while this one read the registration: share its channel.
+    const raced = this.#clients.get(brokerId);
+    if (raced !== undefined) return raced;
     const address = `${reg.value.host}:${reg.value.port}`;
     const { runnel } = loadRunnelGrpc();
     const client = new runnel.v1.Replica(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);

@@ -1,15 +1,18 @@
 /**
  * An in-process fake of Runnel's Log and Admin services for the client's unit tests: partitions are
  * arrays of stored batches on one of N gRPC servers on 127.0.0.1:0. It follows the wire contract
- * (batches stored as received with baseOffset stamped, whole batches returned by Fetch, errors as
- * per-partition runnel.v1.Error) and lets a test inject faults: a leader move (NOT_LEADER from the
- * old leader), a stalled partition (no answer), or a per-partition error code.
+ * (batches stored as received with baseOffset stamped, whole batches returned by Fetch and
+ * FetchStream, errors as per-partition runnel.v1.Error) and lets a test inject faults: a leader move
+ * (NOT_LEADER from the old leader), a stalled partition (no answer), a per-partition error code, a
+ * fetch stream ended mid-read ({@link FakeCluster.cutFetchStream}), or no FetchStream at all (an
+ * older broker, `fetchStream: false`).
  * Not a broker: no durability, no replication. Process tests use the real broker.
  */
 import * as grpc from '@grpc/grpc-js';
 import {
   loadRunnelGrpc, decodeRecordBatch, setBaseOffset, toWireError, validateBatches, RunnelError,
   type ErrorCode, type GroupHandlers, type LogHandlers, type AdminHandlers, type ProducePartitionResponse, type FetchPartitionResponse,
+  type FetchRequest__Output, type FetchResponse,
 } from '@runnel/protocol';
 
 interface StoredBatch { baseOffset: number; lastOffset: number; maxTimestamp: number; bytes: Buffer }
@@ -29,6 +32,17 @@ interface FakePartition {
   producers: Map<number, FakeProducerState>;
 }
 
+/** Options of {@link FakeCluster.start}. */
+export interface FakeClusterOptions {
+  /** Serves broker `id`'s Group service (a test's fake coordinator). */
+  group?: (id: number) => Partial<GroupHandlers>;
+  /**
+   * false: every broker answers FetchStream with UNIMPLEMENTED, as a broker from before that RPC
+   * does, so clients fetch with unary Fetch. @default true
+   */
+  fetchStream?: boolean;
+}
+
 /** A fake multi-broker cluster on loopback. */
 export class FakeCluster {
   readonly servers: grpc.Server[] = [];
@@ -36,18 +50,24 @@ export class FakeCluster {
   readonly topics = new Map<string, FakePartition[]>();
   /** Produce requests seen, per broker index. */
   readonly produceRequests: number[] = [];
-  /** Fetch requests seen, all brokers. */
+  /** Fetch requests seen, all brokers, whether unary or on a FetchStream. */
   fetchRequests = 0;
+  /** Unary Fetch calls started, all brokers. */
+  fetchCalls = 0;
+  /** FetchStream streams started, all brokers (with `fetchStream: false`, the ones refused). */
+  fetchStreams = 0;
+  /** FetchStreams ended by {@link cutFetchStream}. */
+  fetchStreamsCut = 0;
   readonly #dataWaiters = new Set<() => void>();
   #nextProducerId = 1000;
+  #cut: { answers: number; code: grpc.status | undefined } | undefined;
 
-  /** `group(id)`, when given, serves broker `id`'s Group service (a test's fake coordinator). */
-  static async start(brokers = 1, options: { group?: (id: number) => Partial<GroupHandlers> } = {}): Promise<FakeCluster> {
+  static async start(brokers = 1, options: FakeClusterOptions = {}): Promise<FakeCluster> {
     const c = new FakeCluster();
     for (let id = 0; id < brokers; id++) {
       const server = new grpc.Server();
       const { runnel } = loadRunnelGrpc();
-      server.addService(runnel.v1.Log.service, c.#log(id));
+      server.addService(runnel.v1.Log.service, c.#log(id, options.fetchStream ?? true));
       server.addService(runnel.v1.Admin.service, c.#admin(id));
       if (options.group !== undefined) server.addService(runnel.v1.Group.service, options.group(id) as GroupHandlers);
       const port = await new Promise<number>((resolve, reject) =>
@@ -78,6 +98,15 @@ export class FakeCluster {
     const p = this.partition(topic, partition);
     p.leader = to;
     p.epoch++;
+  }
+
+  /**
+   * Once `answers` more fetches have been answered on FetchStreams (any broker), the next fetch
+   * request to arrive on a FetchStream is not answered: its stream ends, with an OK status (as a
+   * broker shutting down ends it) or, given `code`, with that error status. Happens once.
+   */
+  cutFetchStream(answers: number, code?: grpc.status): void {
+    this.#cut = { answers, code };
   }
 
   /**
@@ -137,14 +166,56 @@ export class FakeCluster {
     }
   }
 
-  #log(id: number): LogHandlers {
+  /** Answers one fetch (unary or on a stream), long-polling up to its maxWaitMs for data. */
+  #fetch(id: number, request: FetchRequest__Output, reply: (response: FetchResponse) => void): void {
+    this.fetchRequests++;
+    const deadline = Date.now() + request.maxWaitMs;
+    const answer = (): void => {
+      const partitions: FetchPartitionResponse[] = request.partitions.map((fp) => {
+        try {
+          const p = this.#check(id, fp.topic, fp.partition);
+          if (fp.offset > p.logEnd || fp.offset < 0) {
+            // As the broker does: the log's range comes with the error.
+            const error = toWireError(new RunnelError('OFFSET_OUT_OF_RANGE', `Offset ${fp.offset} is outside 0..${p.logEnd} of ${fp.topic}-${fp.partition}`));
+            return { topic: fp.topic, partition: fp.partition, error, highWatermark: p.logEnd, logStartOffset: 0, logEndOffset: p.logEnd };
+          }
+          const out: Buffer[] = [];
+          let bytes = 0;
+          for (const b of p.batches) {
+            if (b.lastOffset < fp.offset) continue;
+            if (bytes > 0 && bytes + b.bytes.length > fp.maxBytes) break;
+            out.push(b.bytes);
+            bytes += b.bytes.length;
+          }
+          return { topic: fp.topic, partition: fp.partition, highWatermark: p.logEnd, logStartOffset: 0, logEndOffset: p.logEnd, records: Buffer.concat(out) };
+        } catch (err) {
+          return { topic: fp.topic, partition: fp.partition, error: toWireError(err), highWatermark: -1, logStartOffset: -1, logEndOffset: -1 };
+        }
+      });
+      const hasData = partitions.some((p) => p.error || (p.records as Buffer | undefined)?.length);
+      if (hasData || Date.now() >= deadline) {
+        reply({ partitions });
+        return;
+      }
+      const wake = (): void => {
+        this.#dataWaiters.delete(wake);
+        clearTimeout(timer);
+        answer();
+      };
+      const timer = setTimeout(wake, Math.max(0, deadline - Date.now()));
+      this.#dataWaiters.add(wake);
+    };
+    answer();
+  }
+
+  #log(id: number, fetchStream: boolean): LogHandlers {
     // InitProducerId is typed loosely so this fake compiles whether or not the contract in the
     // working tree has that RPC yet (it arrives with the idempotent producer).
     const initProducerId = {
       InitProducerId: (_call: unknown, cb: (err: null, value: { producerId: number; producerEpoch: number }) => void): void =>
         cb(null, { producerId: this.#nextProducerId++, producerEpoch: 0 }),
     };
-    const handlers: Pick<LogHandlers, 'Metadata' | 'Produce' | 'ProduceStream' | 'Fetch' | 'Tail' | 'ListOffsets'> = {
+    const handlers: Pick<LogHandlers, 'Metadata' | 'Produce' | 'ProduceStream' | 'Fetch' | 'FetchStream' | 'Tail' | 'ListOffsets'> = {
       Metadata: (call, cb) => {
         const names = call.request.topics.length > 0 ? call.request.topics : [...this.topics.keys()];
         cb(null, {
@@ -185,44 +256,44 @@ export class FakeCluster {
         call.on('error', () => undefined);
       },
       Fetch: (call, cb) => {
-        this.fetchRequests++;
-        const deadline = Date.now() + call.request.maxWaitMs;
-        const answer = (): void => {
-          const partitions: FetchPartitionResponse[] = call.request.partitions.map((fp) => {
-            try {
-              const p = this.#check(id, fp.topic, fp.partition);
-              if (fp.offset > p.logEnd || fp.offset < 0) {
-                // As the broker does: the log's range comes with the error.
-                const error = toWireError(new RunnelError('OFFSET_OUT_OF_RANGE', `Offset ${fp.offset} is outside 0..${p.logEnd} of ${fp.topic}-${fp.partition}`));
-                return { topic: fp.topic, partition: fp.partition, error, highWatermark: p.logEnd, logStartOffset: 0, logEndOffset: p.logEnd };
-              }
-              const out: Buffer[] = [];
-              let bytes = 0;
-              for (const b of p.batches) {
-                if (b.lastOffset < fp.offset) continue;
-                if (bytes > 0 && bytes + b.bytes.length > fp.maxBytes) break;
-                out.push(b.bytes);
-                bytes += b.bytes.length;
-              }
-              return { topic: fp.topic, partition: fp.partition, highWatermark: p.logEnd, logStartOffset: 0, logEndOffset: p.logEnd, records: Buffer.concat(out) };
-            } catch (err) {
-              return { topic: fp.topic, partition: fp.partition, error: toWireError(err), highWatermark: -1, logStartOffset: -1, logEndOffset: -1 };
-            }
-          });
-          const hasData = partitions.some((p) => p.error || (p.records as Buffer | undefined)?.length);
-          if (hasData || Date.now() >= deadline) {
-            cb(null, { partitions });
+        this.fetchCalls++;
+        this.#fetch(id, call.request, (response) => cb(null, response));
+      },
+      FetchStream: (call) => {
+        this.fetchStreams++;
+        if (!fetchStream) {
+          // What grpc-js answers for a method the server does not implement.
+          call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'The server does not implement the method FetchStream' });
+          return;
+        }
+        // Each request is answered as Fetch answers it, concurrently; answers go out in request order.
+        let answered: Promise<void> = Promise.resolve();
+        let over = false;
+        call.on('data', (request: FetchRequest__Output) => {
+          if (over) return;
+          if (this.#cut !== undefined && this.#cut.answers <= 0) {
+            const { code } = this.#cut;
+            this.#cut = undefined;
+            this.fetchStreamsCut++;
+            over = true;
+            if (code === undefined) call.end();
+            else call.emit('error', { code, details: `Fake broker ${id} broke the fetch stream` });
             return;
           }
-          const wake = (): void => {
-            this.#dataWaiters.delete(wake);
-            clearTimeout(timer);
-            answer();
-          };
-          const timer = setTimeout(wake, Math.max(0, deadline - Date.now()));
-          this.#dataWaiters.add(wake);
-        };
-        answer();
+          const response = new Promise<FetchResponse>((resolve) => this.#fetch(id, request, resolve));
+          answered = answered.then(() => response).then((r) => {
+            if (over) return;
+            if (this.#cut !== undefined) this.#cut.answers--;
+            call.write(r);
+          });
+        });
+        call.on('end', () => void answered.then(() => {
+          if (over) return;
+          over = true;
+          call.end();
+        }));
+        call.on('cancelled', () => (over = true));
+        call.on('error', () => (over = true));
       },
       Tail: (call) => call.end(),
 
