@@ -73,13 +73,13 @@ const EMPTY = Buffer.alloc(0);
  * Records may be views of buffers appended to `leased` (see {@link readPartition}).
  * @throws RunnelError INVALID_REQUEST for malformed whole-request fields
  */
-export async function serveFetch(ctx: BrokerContext, request: FetchRequest__Output, signal: AbortSignal, leased: Buffer[] = []): Promise<FetchResponse> {
+export async function serveFetch(ctx: BrokerContext, request: FetchRequest__Output, signal: AbortSignal, leased: Buffer[] = [], rpc: RpcName = 'Fetch'): Promise<FetchResponse> {
   const checked = checkFetchRequest(request);
   const started = performance.now();
   const deadline = started + checked.maxWaitMs;
   let waitedMs = 0;
   for (;;) {
-    const partitions = await readAll(ctx, request.partitions, checked.maxBytes, leased);
+    const partitions = await readAll(ctx, rpc, request.partitions, checked.maxBytes, leased);
     const total = partitions.reduce((sum, p) => sum + p.bytes, 0);
     const failed = partitions.some((p) => p.error != null);
     const remaining = deadline - performance.now();
@@ -99,11 +99,11 @@ export async function serveFetch(ctx: BrokerContext, request: FetchRequest__Outp
   }
 }
 
-async function readAll(ctx: BrokerContext, partitions: FetchPartition__Output[], maxBytes: number, leased: Buffer[]): Promise<Array<FetchPartitionResponse & { bytes: number }>> {
+async function readAll(ctx: BrokerContext, rpc: RpcName, partitions: FetchPartition__Output[], maxBytes: number, leased: Buffer[]): Promise<Array<FetchPartitionResponse & { bytes: number }>> {
   const out: Array<FetchPartitionResponse & { bytes: number }> = [];
   let budget = maxBytes;
   for (const p of partitions) {
-    const result = await readPartition(ctx, 'Fetch', p, budget, budget === maxBytes, leased);
+    const result = await readPartition(ctx, rpc, p, budget, budget === maxBytes, leased);
     budget -= result.bytes;
     out.push(result);
   }

@@ -166,7 +166,7 @@ export function logServiceHandlers(ctx: BrokerContext): LogHandlers {
 
     FetchStream(call) {
       servePipelined(call, {
-        handle: (request, signal, leased) => serveFetch(ctx, request, signal, leased),
+        handle: (request, signal, leased) => serveFetch(ctx, request, signal, leased, 'FetchStream'),
         toStatus: (err) => requestError(ctx, 'FetchStream', err),
         startTimer: () => ctx.metrics.startTimer('FetchStream'),
         shutdown: ctx.shutdownSignal,
