@@ -27,7 +27,12 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   produce: async (argv) => (await import('./commands/produce.ts')).produceCommand(argv),
   consume: async (argv) => (await import('./commands/consume.ts')).consumeCommand(argv),
   groups: async (argv) => (await import('./commands/groups.ts')).groupsCommand(argv),
-  bench: async (argv) => (await import('./commands/bench.ts')).benchCommand(argv),
+  // The bench measures in a process with the heap flags of its brokers (bench-process.ts).
+  bench: async (argv) => {
+    const { hasBenchHeapFlags, rerunWithBenchFlags } = await import('./bench/bench-process.ts');
+    if (!hasBenchHeapFlags()) return rerunWithBenchFlags(['bench', ...argv]);
+    return (await import('./commands/bench.ts')).benchCommand(argv);
+  },
   operator: async (argv) => (await import('./commands/operator.ts')).operatorCommand(argv),
 };
 

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +64,7 @@ export function spawnBroker(dataDir: string, nodeArgs: readonly string[] = [], b
     env: { ...process.env, RUNNEL_LOG_LEVEL: process.env['RUNNEL_LOG_LEVEL'] ?? 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  stopOnSignal(child);
   return new Promise((resolve, reject) => {
     const onExit = (code: number | null): void => reject(new Error(`runnel broker exited with ${code} before it was ready`));
     child.once('exit', onExit);
@@ -82,4 +84,38 @@ export function spawnBroker(dataDir: string, nodeArgs: readonly string[] = [], b
       });
     });
   });
+}
+
+/** Brokers this process started that are still running. */
+const running = new Set<ChildProcess>();
+
+/**
+ * Keeps `child` from outliving a bench stopped by SIGINT or SIGTERM: the first such signal stops
+ * every running broker (SIGTERM, a clean shutdown; SIGKILL after 10 s) and then exits with 128 +
+ * the signal's number,
+ * as the default action would have. Before, a `kill <bench pid>` left its brokers running.
+ */
+function stopOnSignal(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  if (running.size === 1 && process.listenerCount('SIGTERM') === 0 && process.listenerCount('SIGINT') === 0) {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      const children = [...running];
+      let left = children.length;
+      const exit = (): void => process.exit(128 + constants.signals[signal]);
+      if (left === 0) return exit();
+      for (const c of children) {
+        c.once('exit', () => {
+          if (--left === 0) exit();
+        });
+        c.kill('SIGTERM');
+      }
+      // A broker that does not finish its shutdown in time is killed.
+      setTimeout(() => {
+        for (const c of children) c.kill('SIGKILL');
+      }, 10_000).unref();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
 }
