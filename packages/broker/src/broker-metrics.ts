@@ -124,11 +124,11 @@ export class BrokerMetrics {
     if (options.defaultMetrics ?? true) for (const metric of processMetrics().getMetricsAsArray()) this.registry.registerMetric(metric as unknown as Metric);
     this.#bytesIn = new Counter({ name: 'runnel_broker_bytes_in_total', help: 'Record batch bytes appended by produce requests.', labelNames: ['topic'], registers });
     this.#recordsIn = new Counter({ name: 'runnel_broker_records_in_total', help: 'Records appended (from batch headers).', labelNames: ['topic'], registers });
-    this.#bytesOut = new Counter({ name: 'runnel_broker_bytes_out_total', help: 'Record batch bytes sent by Fetch and Tail.', labelNames: ['topic'], registers });
-    this.#recordsOut = new Counter({ name: 'runnel_broker_records_out_total', help: 'Records sent by Fetch and Tail (from batch headers).', labelNames: ['topic'], registers });
+    this.#bytesOut = new Counter({ name: 'runnel_broker_bytes_out_total', help: 'Record batch bytes sent by Fetch, FetchStream and Tail.', labelNames: ['topic'], registers });
+    this.#recordsOut = new Counter({ name: 'runnel_broker_records_out_total', help: 'Records sent by Fetch, FetchStream and Tail (from batch headers).', labelNames: ['topic'], registers });
     this.#requestDuration = new Histogram({
       name: 'runnel_broker_request_duration_seconds',
-      help: 'Time from receiving a request to answering it, by RPC (Fetch includes its long-poll wait; acks=all Produce includes replication).',
+      help: 'Time from receiving a request to answering it, by RPC (Fetch and each FetchStream request include the long-poll wait; acks=all Produce includes replication).',
       labelNames: ['rpc'],
       buckets: REQUEST_BUCKETS,
       registers,

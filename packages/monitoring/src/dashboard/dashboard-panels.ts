@@ -61,7 +61,7 @@ export function dashboardRows(s: MonitoringSelectors): RowSpec[] {
       title: 'Throughput',
       panels: [
         graph('Bytes in by topic', 'Bps', 'Record batch bytes appended per second, by topic.', q(`sum by (topic) (${rate('runnel_broker_bytes_in_total')})`, '{{topic}}')),
-        graph('Bytes out by topic', 'Bps', 'Record batch bytes sent by Fetch and Tail per second, by topic.', q(`sum by (topic) (${rate('runnel_broker_bytes_out_total')})`, '{{topic}}')),
+        graph('Bytes out by topic', 'Bps', 'Record batch bytes sent by Fetch, FetchStream and Tail per second, by topic.', q(`sum by (topic) (${rate('runnel_broker_bytes_out_total')})`, '{{topic}}')),
         graph('Records in and out', 'short', 'Records appended and sent per second (from batch headers).',
           q(`sum(${rate('runnel_broker_records_in_total')})`, 'in'), q(`sum(${rate('runnel_broker_records_out_total')})`, 'out')),
         graph('Bytes in by broker', 'Bps', 'Load balance: bytes appended per second on each broker (leaders only).', q(`sum by (broker) (${rate('runnel_broker_bytes_in_total')})`, 'broker {{broker}}')),
