@@ -267,13 +267,26 @@ class BenchRunner {
     this.#dataDir = dataDir;
   }
 
+  /**
+   * The topic to measure on: --topic as it is when it exists (on a kubernetes-store cluster topics
+   * are Topic resources, and the brokers refuse CreateTopics), else created.
+   */
   async topic(cfg: BenchConfig): Promise<BenchConfig> {
     const name = cfg.topic !== '' ? cfg.topic : `bench-${Math.random().toString(36).slice(2, 8)}`;
     const admin = new Admin({ bootstrap: cfg.bootstrap });
     try {
-      await admin.createTopics([{ name, partitions: cfg.partitions }]).catch((err: unknown) => {
-        if (!(err instanceof RunnelError && err.code === 'TOPIC_ALREADY_EXISTS')) throw err;
-      });
+      const exists = cfg.topic !== '' && (await admin.describeTopics([name]).then(
+        (topics) => topics.length > 0,
+        (err: unknown) => {
+          if (err instanceof RunnelError && err.code === 'UNKNOWN_TOPIC') return false;
+          throw err;
+        },
+      ));
+      if (!exists) {
+        await admin.createTopics([{ name, partitions: cfg.partitions }]).catch((err: unknown) => {
+          if (!(err instanceof RunnelError && err.code === 'TOPIC_ALREADY_EXISTS')) throw err;
+        });
+      }
     } finally {
       await admin.close();
     }
