@@ -6,12 +6,15 @@
  * (--kubeconfig, e.g. the test control plane's). Every phase that fails is reported in the table
  * with its reason, and the others still run.
  */
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Admin } from '@runnel/client';
 import { RunnelError } from '@runnel/protocol';
 import { round, type BenchConfig, type BenchResult } from './bench-config.ts';
 import { spawnBroker, type BenchBroker } from './broker-process.ts';
 import { e2eBench } from './e2e-bench.ts';
+import type { KubeStoreOp } from './kube-store-main.ts';
 import { produceBench } from './produce-bench.ts';
 
 /** Where the brokers come from. */
@@ -48,7 +51,11 @@ export async function guarded(workload: string, fn: () => Promise<BenchResult>):
   }
 }
 
-/** Three broker processes on a kubernetes store, and how to create topics there. */
+/**
+ * Three broker processes on a kubernetes store, and how to create topics there. The store is only
+ * ever opened in short-lived processes of its own (kube-store-main.ts), never in this one, which
+ * measures.
+ */
 interface StartedCluster {
   brokers: BenchBroker[];
   /** On the kubernetes store topics are resources: created in the store, as the operator does. */
@@ -56,19 +63,33 @@ interface StartedCluster {
   close: () => Promise<void>;
 }
 
+const KUBE_STORE_MAIN = fileURLToPath(new URL('./kube-store-main.ts', import.meta.url));
+
+/** Runs one {@link KubeStoreOp} in its own process (kube-store-main.ts); rejects with its error. */
+function kubeStore(op: KubeStoreOp): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [KUBE_STORE_MAIN, JSON.stringify(op)], { timeout: 120_000 }, (err, stdout, stderr) => {
+      const line = stdout.trim().split('\n').at(-1) ?? '';
+      let answer: { ok?: boolean; error?: string } = {};
+      try {
+        answer = JSON.parse(line) as typeof answer;
+      } catch {
+        // Not one JSON line: the process failed before it could answer (reported below).
+      }
+      if (answer.ok === true && err === null) resolve();
+      else reject(new Error(answer.error ?? `the kubernetes store process failed (${err?.message ?? 'no answer'}): ${stderr.trim().split('\n').slice(-3).join(' ')}`));
+    });
+  });
+}
+
 async function startBrokers(c: ReplicationCluster, log: (line: string) => void): Promise<StartedCluster> {
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const { applyCrds, openKubernetesMetadataStore, provisionPartitions } = await import('@runnel/metadata');
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(c.kubeconfig!);
-  await applyCrds(kubeConfig);
+  const where = { kubeconfig: c.kubeconfig!, ...(c.namespace ? { namespace: c.namespace } : {}) };
+  await kubeStore({ op: 'crds', ...where });
   const cluster = `bench-${Math.random().toString(36).slice(2, 8)}`;
-  const store = await openKubernetesMetadataStore({ cluster, kubeconfigPath: c.kubeconfig!, ...(c.namespace ? { namespace: c.namespace } : {}) });
   log(`starting 3 broker processes (cluster ${cluster}, kubernetes store)`);
   const brokers: BenchBroker[] = [];
   const close = async (): Promise<void> => {
     await Promise.all(brokers.map((b) => b.stop()));
-    await store.close().catch(() => undefined);
   };
   try {
     for (let id = 0; id < 3; id++) {
@@ -78,10 +99,7 @@ async function startBrokers(c: ReplicationCluster, log: (line: string) => void):
     await close();
     throw err;
   }
-  const createTopic = async (name: string, partitions: number, rf: number): Promise<void> => {
-    await store.topics.create(name, { name, topicId: '', partitions, replicationFactor: rf, configs: rf > 1 ? { 'min.insync.replicas': '2' } : {}, assignments: [] });
-    await provisionPartitions(store, name, { brokers: [0, 1, 2] });
-  };
+  const createTopic = (name: string, partitions: number, rf: number): Promise<void> => kubeStore({ op: 'topic', ...where, cluster, brokers: [0, 1, 2], name, partitions, rf });
   return { brokers, createTopic, close };
 }
 
