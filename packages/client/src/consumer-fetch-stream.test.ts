@@ -96,6 +96,27 @@ describe('Consumer fetches on FetchStream', () => {
     expect(requestErrors(events)).toEqual([]); // the fallback is not an error the application sees
   });
 
+  it('asks for FetchStream again when a broker without it went away and came back with it (a rolling upgrade)', async () => {
+    const c = await start({ fetchStream: false });
+    c.createTopic('upgrade', 1);
+    const before = VALUES.slice(0, 100);
+    const after = VALUES.slice(100);
+    await produce(c, 'upgrade', before);
+    const { consumer: con, events } = consumer(c, 'upgrade', [0]);
+    expect(await read(con, before.length)).toEqual(expected(0, before));
+    expect(c.fetchStreams).toBe(1); // refused once, then unary Fetch
+    const rest = read(con, after.length); // the consumer long-polls on for the rest
+    c.kill(0);
+    while (!requestErrors(events).includes('BROKER_NOT_AVAILABLE')) await new Promise((resolve) => setTimeout(resolve, 10));
+    await c.restart(0, { fetchStream: true });
+    const unary = c.fetchCalls;
+    const requests = c.fetchRequests;
+    await produce(c, 'upgrade', after);
+    expect(await rest).toEqual(after.map((v, i) => [0, before.length + i, v]));
+    expect(c.fetchCalls).toBe(unary); // no unary Fetch since the broker came back
+    expect(c.fetchRequests - requests).toBeGreaterThanOrEqual(50); // the rest came on FetchStream
+  });
+
   it.each([
     ['ends it with an OK status (a broker shutting down)', undefined],
     ['breaks it with UNAVAILABLE', grpc.status.UNAVAILABLE],

@@ -560,7 +560,17 @@ export class Consumer {
       }
     }
     const { log } = this.#connections.get(address);
-    return unaryCall<FetchResponse__Output>((o, cb) => log.Fetch(request, o, cb), { timeoutMs, signal, what });
+    try {
+      return await unaryCall<FetchResponse__Output>((o, cb) => log.Fetch(request, o, cb), { timeoutMs, signal, what });
+    } catch (err) {
+      // The broker went away. It may come back upgraded (a rolling upgrade), so forget that it
+      // lacked FetchStream: the next fetch asks again.
+      if (err instanceof RunnelError && err.code === 'BROKER_NOT_AVAILABLE' && this.#fetchStreams.get(address) === stream) {
+        this.#fetchStreams.delete(address);
+        stream.close();
+      }
+      throw err;
+    }
   }
 
   /** Applies one partition's fetch result; false when it failed. */

@@ -65,18 +65,33 @@ export class FakeCluster {
   static async start(brokers = 1, options: FakeClusterOptions = {}): Promise<FakeCluster> {
     const c = new FakeCluster();
     for (let id = 0; id < brokers; id++) {
-      const server = new grpc.Server();
-      const { runnel } = loadRunnelGrpc();
-      server.addService(runnel.v1.Log.service, c.#log(id, options.fetchStream ?? true));
-      server.addService(runnel.v1.Admin.service, c.#admin(id));
-      if (options.group !== undefined) server.addService(runnel.v1.Group.service, options.group(id) as GroupHandlers);
-      const port = await new Promise<number>((resolve, reject) =>
-        server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+      const { server, port } = await c.#serve(id, 0, options);
       c.servers.push(server);
       c.ports.push(port);
       c.produceRequests.push(0);
     }
     return c;
+  }
+
+  /** Broker `id`'s server on `port` (0: any free port). */
+  async #serve(id: number, port: number, options: FakeClusterOptions): Promise<{ server: grpc.Server; port: number }> {
+    const server = new grpc.Server();
+    const { runnel } = loadRunnelGrpc();
+    server.addService(runnel.v1.Log.service, this.#log(id, options.fetchStream ?? true));
+    server.addService(runnel.v1.Admin.service, this.#admin(id));
+    if (options.group !== undefined) server.addService(runnel.v1.Group.service, options.group(id) as GroupHandlers);
+    const bound = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+    return { server, port: bound };
+  }
+
+  /**
+   * Starts broker `id` again on its port after {@link kill}, with its partitions as they were: a
+   * restart, or an upgrade when `options` differ (e.g. FetchStream served where it was not).
+   */
+  async restart(id: number, options: FakeClusterOptions = {}): Promise<void> {
+    const { server } = await this.#serve(id, this.ports[id]!, options);
+    this.servers[id] = server;
   }
 
   get bootstrap(): string {
