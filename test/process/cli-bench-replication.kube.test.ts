@@ -53,9 +53,10 @@ it('measures RF 1 and RF 3 produce and e2e on three broker processes, every phas
   expect(report.summary['brokers']).toBe('3 processes started here (kubernetes store)');
 });
 
-it('reports a kubeconfig it cannot use as a FAILED row that names the file, and exits', async () => {
+it('reports a kubeconfig it cannot use as a FAILED row that names the file, and exits 1', async () => {
   const missing = join(dataDir, 'no-such-kubeconfig');
   const r = await runRunnel(['bench', 'replication', '--kubeconfig', missing, '--json'], { timeoutMs: 60_000 });
+  expect(r.code, r.stderr).toBe(1); // a failed phase makes the exit code 1 (README)
   const report = JSON.parse(r.stdout) as Report;
   expect(report.results).toHaveLength(1);
   expect(report.results[0]!.workload).toBe('start 3 broker processes');
