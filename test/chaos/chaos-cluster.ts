@@ -175,15 +175,24 @@ function describe(partition: number, s: PartitionState): PartitionLeadership {
   return { partition, leader: s.holder?.id, leaderEpoch: s.leaderEpoch, replicas: s.replicas, isr: s.isr.map((r) => r.id) };
 }
 
-/** A port free on `host` right now (bound and released; the broker binds it moments later). */
+/**
+ * A port free on `host` right now (bound and released; the broker binds it moments later, and again
+ * on every restart). Picked below the kernel's ephemeral range (32768-60999 by default): a port
+ * from that range, as listen(0) gives, can be taken in between by any outgoing connection of the
+ * machine (the brokers', the API server's), and a broker then failed to start with EADDRINUSE.
+ */
 async function freePort(host: string): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(host, port)) return port;
+  }
+  throw new Error(`Cannot find a free port on ${host} in 20000-31999 (50 tries)`);
+}
+
+function canListen(host: string, port: number): Promise<boolean> {
   const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, resolve);
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
   });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error(`Cannot find a free port on ${host}`);
-  return address.port;
 }
