@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomTopic, removeDir, runRunnel, startServer, tempDir, type ServerProcess } from './cli/runnel-process.ts';
 
@@ -50,7 +51,7 @@ describe('runnel local', () => {
 
   it('npm start runs the local cluster and prints its bootstrap line', async () => {
     const data = await dir();
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freeLowPort();
     const local = await startServer('local', ['--port', String(port), '--data-dir', data], { npmStart: true });
     servers.push(local);
     expect(local.bootstrap).toBe(`127.0.0.1:${port}`);
@@ -66,3 +67,20 @@ describe('runnel local', () => {
     expect(unknown.stderr).toContain("Unknown option '--nope'");
   });
 });
+
+/**
+ * A free port below the kernel's ephemeral range (32768-60999), where no outgoing connection can
+ * take it before `npm start` binds it (a random port up to 39999 once met EADDRINUSE in CI).
+ */
+async function freeLowPort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const server = createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('No free port in 20000-31999 after 50 tries');
+}
